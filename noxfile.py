@@ -1,0 +1,89 @@
+"""Sessions: tests (default), reproduce, claims, report, bench, lint.
+
+Every session installs torch==2.13.0 pinned exactly first (a range pulls a multi-GB CUDA build),
+then the package; venvs are reused so reruns start in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+TORCH = "torch==2.13.0"
+OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "REPRO_ARTIFACTS": os.environ.get("REPRO_ARTIFACTS", os.path.abspath(".artifacts")),
+}
+
+
+def _install(session: nox.Session, extras: str = "dev") -> None:
+    session.install(TORCH)
+    session.install("-e", f".[{extras}]")
+
+
+def _env() -> dict[str, str]:
+    env = dict(OFFLINE)
+    if "REPRO_DATA_DIR" in os.environ:
+        env["REPRO_DATA_DIR"] = os.environ["REPRO_DATA_DIR"]
+    return env
+
+
+@nox.session(reuse_venv=True)
+def tests(session: nox.Session) -> None:
+    """Unit, property and integration tests, plus the claim specs against the committed lock."""
+    _install(session)
+    args = session.posargs or ["-q", "-m", "not browser"]
+    # pytest exits 5 when it collects nothing: that is a broken test layout, not a pass
+    session.run("python", "-m", "pytest", *args, env=_env(), success_codes=[0])
+
+
+@nox.session(reuse_venv=True)
+def reproduce(session: nox.Session) -> None:
+    """Run everything the claims need, test them, write the report (default profile: smoke)."""
+    _install(session)
+    args = list(session.posargs)
+    if not any(a == "--profile" or a.startswith("--profile=") for a in args):
+        args = ["--profile", "smoke", *args]
+    session.run("repro", "run", *args, env=_env())
+
+
+@nox.session(reuse_venv=True)
+def claims(session: nox.Session) -> None:
+    """Re-analyse the committed results, then recompute the smoke verdicts; fail on drift."""
+    _install(session)
+    profile = session.posargs[0] if session.posargs else "smoke"
+    session.run("repro", "claims", "verify", "--profile", profile, "--from-results", env=_env())
+    session.run("repro", "claims", "verify", "--profile", profile, env=_env())
+
+
+@nox.session(reuse_venv=True)
+def report(session: nox.Session) -> None:
+    """Render the report from stored results and check it in headless Chromium."""
+    _install(session)
+    profile = session.posargs[0] if session.posargs else "smoke"
+    session.run("repro", "report", "--profile", profile, env=_env())
+    session.run("python", "-m", "pytest", "-q", "-m", "browser", "tests/report", env=_env(),
+                success_codes=[0])
+
+
+@nox.session(reuse_venv=True)
+def bench(session: nox.Session) -> None:
+    """Benchmarks measured side by side in one run; writes reports/bench.json."""
+    _install(session)
+    session.run("python", "-m", "repro.benchmarks", "--out", "reports/bench.json", *session.posargs,
+                env=_env())
+
+
+@nox.session(reuse_venv=True)
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "repro", "tests", "claims", "noxfile.py")
+    session.run("ruff", "format", "--check", "repro", "tests", "claims", "noxfile.py")

@@ -1,0 +1,1 @@
+"""Analyses over stored representations and results (pure functions; no training)."""

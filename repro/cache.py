@@ -1,0 +1,223 @@
+"""Content-addressed artifact store: one directory per (stage, key), written atomically.
+
+key = sha256(canonical JSON of {stage, stage version, config, input keys}). A job writes into a
+temporary directory; only after the stage returns are the file checksums recorded in
+``manifest.json`` and the directory renamed into place, so a killed run never leaves an artifact
+that is later reused. Loading re-checks the checksums: a tampered artifact is moved aside and
+recomputed, never used. A per-key file lock stops two concurrent runs computing the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from repro.configtools import canonical_json, to_dict
+from repro.errors import ArtifactError
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+DEFAULT_ROOT = ".artifacts"
+
+
+def artifact_key(stage: str, config: Mapping[str, Any], inputs: Mapping[str, str],
+                 version: int = 1) -> str:
+    payload = {"stage": stage, "version": version, "config": to_dict(config),
+               "inputs": dict(sorted(inputs.items()))}
+    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("REPRO_ARTIFACTS", DEFAULT_ROOT)).resolve()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    stage: str
+    key: str
+    path: Path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    def file(self, rel: str) -> Path:
+        """Resolve a file inside the artifact; refuses paths escaping it (config-borne paths)."""
+        p = (self.path / rel).resolve()
+        if self.path.resolve() not in p.parents and p != self.path.resolve():
+            raise ArtifactError(f"path {rel!r} escapes artifact {self.path}")
+        return p
+
+
+class ArtifactStore:
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root).resolve() if root is not None else default_root()
+
+    # -- layout -------------------------------------------------------------------------------
+    def path_for(self, stage: str, key: str) -> Path:
+        if not key or any(c not in "0123456789abcdef" for c in key):
+            raise ArtifactError(f"invalid artifact key {key!r}")
+        if not stage.isidentifier():
+            raise ArtifactError(f"invalid stage name {stage!r}")
+        return self.root / stage / key[:32]
+
+    def work_dir(self, stage: str, key: str) -> Path:
+        """Scratch space kept across attempts (checkpoints), removed when the artifact lands."""
+        p = self.root / ".work" / f"{stage}-{key[:32]}"
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    @contextmanager
+    def lock(self, stage: str, key: str, timeout: float = -1) -> Iterator[None]:
+        lock_dir = self.root / ".locks"
+        try:
+            lock_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArtifactError(f"artifact store {self.root} is not writable: {exc}") from exc
+        with FileLock(str(lock_dir / f"{stage}-{key[:32]}.lock"), timeout=timeout):
+            yield
+
+    # -- read ----------------------------------------------------------------------------------
+    def get(self, stage: str, key: str, *, verify: bool = True) -> Artifact | None:
+        """Return a finished, intact artifact, or None. A corrupt one is quarantined."""
+        path = self.path_for(stage, key)
+        if not (path / MANIFEST).is_file():
+            return None
+        art = Artifact(stage, key, path)
+        if verify:
+            problem = self.check(art)
+            if problem:
+                log.warning("artifact %s/%s is corrupt (%s); it will be recomputed",
+                            stage, key[:12], problem)
+                self._quarantine(path)
+                return None
+        return art
+
+    def check(self, art: Artifact) -> str | None:
+        """Describe the first integrity problem of an artifact, or None when it is intact."""
+        try:
+            manifest = art.manifest
+        except (OSError, json.JSONDecodeError) as exc:
+            return f"unreadable manifest: {exc}"
+        if manifest.get("key") != art.key:
+            return "manifest key does not match directory"
+        files = manifest.get("files", {})
+        for rel, meta in files.items():
+            p = art.path / rel
+            if not p.is_file():
+                return f"missing file {rel}"
+            if p.stat().st_size != meta["bytes"]:
+                return f"size of {rel} changed"
+            if file_sha256(p) != meta["sha256"]:
+                return f"checksum of {rel} changed"
+        for p in art.path.rglob("*"):
+            if p.is_file() and p.name != MANIFEST and str(p.relative_to(art.path)) not in files:
+                return f"unexpected file {p.relative_to(art.path)}"
+        return None
+
+    def _quarantine(self, path: Path) -> None:
+        dest = self.root / ".corrupt" / f"{path.parent.name}-{path.name}-{uuid.uuid4().hex[:8]}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(path, dest)
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # -- write ---------------------------------------------------------------------------------
+    @contextmanager
+    def writer(self, stage: str, key: str, manifest: Mapping[str, Any]) -> Iterator[Path]:
+        """Yield a temp dir to fill; on success, checksum + manifest + atomic rename."""
+        final = self.path_for(stage, key)
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.parent / f".tmp-{key[:32]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            tmp.mkdir()
+        except OSError as exc:
+            raise ArtifactError(f"cannot write to artifact store {self.root}: {exc}") from exc
+        t0 = time.time()
+        try:
+            yield tmp
+            files = {}
+            for p in sorted(tmp.rglob("*")):
+                if p.is_file():
+                    rel = str(p.relative_to(tmp))
+                    files[rel] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+            full = dict(manifest)
+            full.update({"stage": stage, "key": key, "files": files})
+            timings = dict(full.get("timings", {}))
+            timings.setdefault("wall_s", round(time.time() - t0, 3))
+            full["timings"] = timings
+            (tmp / MANIFEST).write_text(json.dumps(full, indent=1, sort_keys=True, default=str))
+            if final.exists():  # a concurrent writer finished first, or a corrupt leftover
+                if self.get(stage, key) is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return
+                shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            shutil.rmtree(self.root / ".work" / f"{stage}-{key[:32]}", ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    # -- inspection ----------------------------------------------------------------------------
+    def list(self) -> list[Artifact]:
+        out = []
+        if not self.root.is_dir():
+            return out
+        for stage_dir in sorted(self.root.iterdir()):
+            if stage_dir.name.startswith(".") or not stage_dir.is_dir():
+                continue
+            for d in sorted(stage_dir.iterdir()):
+                if d.name.startswith(".") or not (d / MANIFEST).is_file():
+                    continue
+                try:
+                    key = json.loads((d / MANIFEST).read_text())["key"]
+                except (OSError, json.JSONDecodeError, KeyError):
+                    continue
+                out.append(Artifact(stage_dir.name, key, d))
+        return out
+
+    def find(self, prefix: str) -> Artifact:
+        hits = [a for a in self.list() if a.key.startswith(prefix)]
+        if not hits:
+            raise ArtifactError(f"no artifact with key prefix {prefix!r} in {self.root}")
+        if len(hits) > 1:
+            raise ArtifactError(f"key prefix {prefix!r} is ambiguous ({len(hits)} artifacts)")
+        return hits[0]
+
+    def gc(self, keep: set[str] | None = None, *, dry_run: bool = False) -> list[Path]:
+        """Remove temp dirs, quarantined and work dirs, and artifacts not in ``keep``."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        junk = [self.root / ".corrupt", self.root / ".work"]
+        junk += [p for p in self.root.glob("*/.tmp-*")]
+        if keep is not None:
+            junk += [a.path for a in self.list() if a.key not in keep]
+        for p in junk:
+            if p.exists():
+                removed.append(p)
+                if not dry_run:
+                    shutil.rmtree(p, ignore_errors=True)
+        return removed

@@ -1,0 +1,142 @@
+"""Per-example results kept compactly under ``reports/<profile>/results/`` for re-analysis.
+
+One JSON file per result entry, columnar (ids once, one array per statistic), so a verdict can be
+recomputed from the committed files without any model (``repro claims verify --from-results``).
+
+Entry keys: ``(kind, task, dataset, lang, state, seed)``; kind ``eval`` | ``xsr`` | ``distances``,
+``seed`` is the fine-tuning seed (``-1`` where none applies).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repro.data.bundle import iter_jsonl
+from repro.errors import ArtifactError
+
+STAT_FIELDS = {
+    "nli": ("correct",),
+    "ner": ("tp", "n_pred", "n_gold"),
+    "qa": ("em", "f1", "em_mlqa", "f1_mlqa"),
+    "xsr": ("hit_xx2en", "hit_en2xx", "rank_xx2en", "rank_en2xx"),
+    "distances": ("related_cos", "unrelated_cos", "related_euc", "unrelated_euc"),
+}
+GROUP_FIELDS = {"qa": "paragraph_id"}
+
+
+@dataclass(frozen=True)
+class EntryKey:
+    kind: str
+    task: str
+    dataset: str
+    lang: str
+    state: str
+    seed: int = -1
+
+    def relpath(self) -> str:
+        seed = f"s{self.seed}" if self.seed >= 0 else "s-"
+        state = self.state.replace("+", "_plus_").replace("@", "_at_")
+        return f"{self.kind}/{self.task}/{self.dataset}/{self.lang}/{state}/{seed}.json"
+
+
+@dataclass
+class Entry:
+    key: EntryKey
+    ids: list[str]
+    stats: dict[str, np.ndarray]
+    groups: list[str] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        def col(a: np.ndarray) -> list:
+            if a.dtype.kind == "f":
+                return [round(float(x), 6) for x in a]
+            return [int(x) for x in a]
+
+        out = {"key": self.key.__dict__, "ids": self.ids,
+               "stats": {k: col(v) for k, v in sorted(self.stats.items())}, "meta": self.meta}
+        if self.groups is not None:
+            out["groups"] = self.groups
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Entry:
+        return cls(key=EntryKey(**raw["key"]), ids=list(raw["ids"]),
+                   stats={k: np.asarray(v) for k, v in raw["stats"].items()},
+                   groups=raw.get("groups"), meta=raw.get("meta", {}))
+
+
+def entry_from_predictions(key: EntryKey, path: Path, meta: dict[str, Any]) -> Entry:
+    fields = STAT_FIELDS["xsr" if key.kind == "xsr" else
+                         "distances" if key.kind == "distances" else key.task]
+    group_field = GROUP_FIELDS.get(key.task) if key.kind == "eval" else None
+    ids: list[str] = []
+    cols: dict[str, list] = {f: [] for f in fields}
+    groups: list[str] = []
+    for rec in iter_jsonl(path):
+        ids.append(str(rec["id"]))
+        for f in fields:
+            if f not in rec:
+                raise ArtifactError(f"{path}: record {rec.get('id')} lacks field {f!r}")
+            cols[f].append(rec[f])
+        if group_field:
+            groups.append(str(rec.get(group_field, rec["id"])))
+    stats = {f: np.asarray(v, dtype=float if key.kind == "distances" or f in ("em", "f1",
+             "em_mlqa", "f1_mlqa") else np.int64) for f, v in cols.items()}
+    return Entry(key, ids, stats, groups if group_field else None, meta)
+
+
+class ResultSet:
+    """All entries of one profile, loaded from a results directory or built in memory."""
+
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self._entries: dict[EntryKey, Entry] = {}
+        for e in entries:
+            self.add(e)
+
+    def add(self, entry: Entry) -> None:
+        self._entries[entry.key] = entry
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: EntryKey) -> Entry | None:
+        return self._entries.get(key)
+
+    def find(self, **kw: Any) -> list[Entry]:
+        return [e for e in self._entries.values()
+                if all(getattr(e.key, k) == v for k, v in kw.items())]
+
+    def save(self, root: Path) -> list[Path]:
+        root = Path(root)
+        written = []
+        for e in sorted(self._entries.values(), key=lambda e: e.key.relpath()):
+            p = root / e.key.relpath()
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(".tmp")
+            tmp.write_text(json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False))
+            tmp.replace(p)
+            written.append(p)
+        return written
+
+    @classmethod
+    def load(cls, root: Path) -> ResultSet:
+        root = Path(root)
+        rs = cls()
+        if not root.is_dir():
+            return rs
+        for p in sorted(root.rglob("*.json")):
+            try:
+                rs.add(Entry.from_json(json.loads(p.read_text(encoding="utf-8"))))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise ArtifactError(f"results file {p} is corrupt: {exc}") from exc
+        return rs

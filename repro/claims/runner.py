@@ -1,0 +1,255 @@
+"""Claims → jobs → results → verdicts → ``claims.json``, and the status-lock comparison."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repro.claims import Claim, Need, Outcome, Verdict
+from repro.claims.context import ClaimContext, MissingResults
+from repro.claims.results import EntryKey, ResultSet, entry_from_predictions
+from repro.config import ExperimentConfig, as_dict
+from repro.configtools import sha256_of
+from repro.env import provenance
+from repro.experiment import FT_STATE_RE, Graph, _concerns, parse_state
+from repro.pipeline import Job
+
+log = logging.getLogger(__name__)
+
+SWEEP_STATE = "adjusted@sweep"
+FRAGILE_DECADES = 0.3  # a deciding p-value within a factor of 2 of α
+DEFAULT_TOLERANCE = {"delta": 0.10}
+
+
+def expand_states(cfg: ExperimentConfig, states: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for s in states:
+        if s == SWEEP_STATE:
+            out += [f"adjusted@{n}" for n in cfg.sweep.sizes]
+        else:
+            out.append(s)
+    return out
+
+
+def sweep_seeds(cfg: ExperimentConfig) -> tuple[int, ...]:
+    return cfg.sweep.seeds or cfg.finetune.seeds[:1]
+
+
+@dataclass(frozen=True)
+class Export:
+    """How to turn one job's artifact into result entries."""
+
+    kind: str
+    task: str
+    state: str
+    lang: str
+    seed: int = -1
+
+
+def jobs_for_need(graph: Graph, need: Need) -> list[tuple[Job, Export]]:
+    cfg = graph.cfg
+    out: list[tuple[Job, Export]] = []
+    for state in expand_states(cfg, need.states):
+        for lang in cfg.languages:
+            if need.kind == "eval":
+                _, size, _ = parse_state(state)
+                seeds = sweep_seeds(cfg) if size is not None else cfg.finetune.seeds
+                if need.seeds == "first":
+                    seeds = seeds[:1]
+                for seed in seeds:
+                    out.append((graph.evaluate(need.task, state, lang, seed),
+                                Export("eval", need.task, state, lang, seed)))
+            elif need.kind == "xsr":
+                out.append((graph.retrieve(state, lang), Export("xsr", "xsr", state, lang)))
+            else:
+                out.append((graph.distances(state, lang),
+                            Export("distances", "distances", state, lang)))
+    return out
+
+
+def plan_claims(cfg: ExperimentConfig, claims: Mapping[str, Claim]
+                ) -> tuple[list[tuple[Job, Export]], dict[str, str]]:
+    """All (job, export) pairs the claims need, plus claims skipped by profile (reason)."""
+    graph = Graph(cfg)
+    pairs: list[tuple[Job, Export]] = []
+    skipped: dict[str, str] = {}
+    for cid, claim in claims.items():
+        if claim.requires_profile_feature == "sweep" and not cfg.sweep.enabled:
+            skipped[cid] = ("the data-size sweep is disabled in this profile "
+                            "(enable with --set sweep.enabled=true)")
+            continue
+        for need in claim.needs:
+            pairs.extend(jobs_for_need(graph, need))
+    return pairs, skipped
+
+
+def _language_independent(cfg: ExperimentConfig, state: str) -> bool:
+    m = FT_STATE_RE.match(state)
+    base = m.group(1) if m else parse_state(state)[0]
+    return base == "original" and "+cl" not in state or cfg.adjust.mode == "joint"
+
+
+def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store) -> ResultSet:
+    rs = ResultSet()
+    for job, ex in pairs:
+        art = store.get(job.stage, job.key, verify=False)
+        if art is None:
+            continue
+        if ex.kind == "eval":
+            metrics = json.loads((art.path / "metrics.json").read_text())
+            per_set = metrics.get("sets", metrics)
+            english = [n for n in job.config["sets"] if n.split(".")[2] in ("en", "en-en")]
+            english_collapsed = any(per_set.get(n, {}).get("collapsed") for n in english)
+            for name in job.config["sets"]:
+                task, dataset, set_lang = name.split(".", 2)
+                if set(set_lang.split("-")) == {"en"} and not _language_independent(cfg,
+                                                                                  ex.state):
+                    continue
+                if not _concerns(set_lang, ex.lang):
+                    continue
+                key = EntryKey("eval", task, dataset, set_lang, ex.state, ex.seed)
+                meta = {"artifact": job.key[:16],
+                        "model_artifact": job.inputs["model"].key[:16],
+                        "metrics": per_set.get(name, {}),
+                        "collapsed": bool(per_set.get(name, {}).get("collapsed")),
+                        "english_collapsed": english_collapsed}
+                rs.add(entry_from_predictions(key, art.path / "predictions" / f"{name}.jsonl",
+                                              meta))
+        elif ex.kind == "xsr":
+            key = EntryKey("xsr", "xsr", "xsr", ex.lang, ex.state)
+            metrics = json.loads((art.path / "metrics.json").read_text())
+            rs.add(entry_from_predictions(key, art.path / "predictions" / f"xsr.{ex.lang}.jsonl",
+                                          {"artifact": job.key[:16],
+                                           "metrics": metrics.get(ex.lang, metrics)}))
+        else:
+            key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
+            metrics = json.loads((art.path / "metrics.json").read_text())
+            rs.add(entry_from_predictions(key, art.path / "distances" / f"{ex.lang}.jsonl",
+                                          {"artifact": job.key[:16],
+                                           "metrics": metrics.get(ex.lang, metrics)}))
+    return rs
+
+
+def evaluate_claim(claim: Claim, ctx: ClaimContext, skipped_reason: str | None = None
+                   ) -> Outcome:
+    if skipped_reason:
+        return Outcome(Verdict.NOT_RUN, skipped_reason)
+    try:
+        return claim.check(ctx)
+    except MissingResults as exc:
+        return Outcome(Verdict.NOT_RUN, f"results missing: {exc}")
+    except Exception as exc:  # noqa: BLE001 - an ERROR verdict carries the failure
+        log.exception("claim %s failed", claim.id)
+        return Outcome(Verdict.ERROR, f"{type(exc).__name__}: {exc}",
+                       {"traceback": traceback.format_exc(limit=8)})
+
+
+def claim_record(claim: Claim, outcome: Outcome, profile: str) -> dict[str, Any]:
+    margin = outcome.margin
+    return {
+        "verdict": outcome.verdict.value,
+        "title": claim.title,
+        "statement": claim.statement,
+        "source": claim.source,
+        "rule": claim.rule,
+        "rationale": outcome.rationale,
+        "margin": {"decades": margin,
+                   "fragile": margin is not None and margin < FRAGILE_DECADES},
+        "evidence": _jsonable(outcome.evidence),
+        "paper_values": dict(claim.paper_values),
+        "command": f"repro run --profile {profile} --claims {claim.id}",
+    }
+
+
+def evaluate_all(cfg: ExperimentConfig, claims: Mapping[str, Claim], results: ResultSet,
+                 skipped: Mapping[str, str] | None = None) -> dict[str, Any]:
+    ctx = ClaimContext(cfg, results)
+    skipped = skipped or {}
+    records = {cid: claim_record(claim, evaluate_claim(claim, ctx, skipped.get(cid)),
+                                 cfg.profile)
+               for cid, claim in sorted(claims.items())}
+    return {
+        "profile": cfg.profile,
+        **provenance(),
+        "config_sha256": sha256_of(as_dict(cfg)),
+        "decision": {"alpha": cfg.claims.alpha, "correction": cfg.claims.correction,
+                     "n_resamples": cfg.claims.n_resamples, "bootstrap_seed": cfg.claims.seed,
+                     "fragile_below_decades": FRAGILE_DECADES},
+        "tolerance": DEFAULT_TOLERANCE,
+        "claims": records,
+    }
+
+
+def write_status(status: Mapping[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def compare_with_lock(new: Mapping[str, Any], lock: Mapping[str, Any]) -> list[str]:
+    """Differences that fail ``claims verify``: ERROR verdicts, verdict drift, and per-row
+    deltas that moved more than the lock's stated tolerance."""
+    problems: list[str] = []
+    tol = float(lock.get("tolerance", DEFAULT_TOLERANCE).get("delta", DEFAULT_TOLERANCE["delta"]))
+    new_claims, old_claims = new.get("claims", {}), lock.get("claims", {})
+    for cid in sorted(set(new_claims) | set(old_claims)):
+        n, o = new_claims.get(cid), old_claims.get(cid)
+        if n is None:
+            problems.append(f"{cid}: in the lock but not recomputed")
+            continue
+        if n["verdict"] == "ERROR":
+            problems.append(f"{cid}: ERROR ({n.get('rationale')})")
+        if o is None:
+            problems.append(f"{cid}: not in the lock (verdict {n['verdict']})")
+            continue
+        if n["verdict"] != o["verdict"]:
+            problems.append(f"{cid}: verdict {o['verdict']} in the lock, now {n['verdict']} "
+                            f"({n.get('rationale')})")
+            continue
+        for label, d_new, d_old in _paired_deltas(n.get("evidence", {}), o.get("evidence", {})):
+            if abs(d_new - d_old) > tol:
+                problems.append(f"{cid} {label}: delta {d_old:+.4f} in the lock, now "
+                                f"{d_new:+.4f} (tolerance {tol})")
+    return problems
+
+
+def _rows(evidence: Mapping[str, Any], prefix: str = "") -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for r in evidence.get("rows", []) or []:
+        label = f"{prefix}{r.get('task', '')}/{r.get('dataset', '')}/{r.get('label')}"
+        out[label] = r
+    for name, part in (evidence.get("parts") or {}).items():
+        out.update(_rows(part, f"{prefix}{name}:"))
+    return out
+
+
+def _paired_deltas(new_ev: Mapping[str, Any], old_ev: Mapping[str, Any]):
+    new_rows, old_rows = _rows(new_ev), _rows(old_ev)
+    for label in sorted(set(new_rows) & set(old_rows)):
+        dn, do = new_rows[label].get("delta"), old_rows[label].get("delta")
+        if isinstance(dn, (int, float)) and isinstance(do, (int, float)):
+            yield label, float(dn), float(do)
+
+
+def _jsonable(obj: Any) -> Any:
+    import numpy as np
+
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, float):
+        return round(obj, 6)
+    if isinstance(obj, Verdict):
+        return obj.value
+    return obj

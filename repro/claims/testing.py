@@ -1,0 +1,115 @@
+"""Row builders shared by claim modules, and the pytest hook that checks a claim against its lock.
+
+``pytest claims/`` recomputes each verdict from the committed per-example results of a profile
+(``REPRO_CLAIMS_PROFILE``, default ``smoke``) and fails when it differs from the locked verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from repro.claims import Claim
+from repro.claims.context import ClaimContext
+
+
+def eval_rows(ctx: ClaimContext, task: str, *, base: str = "original", new: str = "adjusted"
+              ) -> list[dict[str, Any]]:
+    """One row per (dataset, target language) for NLI/NER."""
+    rows = []
+    for lang in ctx.languages:
+        datasets = ctx.datasets(task, lang)
+        if not datasets:
+            from repro.claims.context import MissingResults
+
+            raise MissingResults(f"no {task} results for {lang}")
+        for d in datasets:
+            label = lang if len(datasets) == 1 else f"{d}/{lang}"
+            rows.append(ctx.compare("eval", task, d, lang, base, new, label=label))
+    return rows
+
+
+def qa_rows(ctx: ClaimContext, *, cross: bool, base: str = "original", new: str = "adjusted"
+            ) -> list[dict[str, Any]]:
+    """Monolingual: one row per (dataset, xx-xx). Cross-lingual: one row per language pooling
+    both directions (en-xx, xx-en) over every dataset that has them."""
+    from repro.claims.context import MissingResults
+
+    rows = []
+    for lang in ctx.languages:
+        if cross:
+            sources = [(d, p) for p in (f"en-{lang}", f"{lang}-en") for d in ctx.datasets("qa", p)]
+            if not sources:
+                raise MissingResults(f"no cross-lingual QA results for {lang}")
+            rows.append(ctx.compare_pooled("eval", "qa", sources, base, new, label=lang))
+        else:
+            pair = f"{lang}-{lang}"
+            datasets = ctx.datasets("qa", pair)
+            if not datasets:
+                raise MissingResults(f"no monolingual QA results for {lang}")
+            for d in datasets:
+                rows.append(ctx.compare("eval", "qa", d, pair, base, new, label=f"{d}/{lang}"))
+    return rows
+
+
+def xsr_rows(ctx: ClaimContext, *, base: str = "original", new: str = "adjusted"
+             ) -> list[dict[str, Any]]:
+    return [ctx.compare("xsr", "xsr", "xsr", lang, base, new, label=lang)
+            for lang in ctx.languages]
+
+
+def distance_rows(ctx: ClaimContext, base: str, new: str, quantity: str, *,
+                  label_prefix: str = "") -> list[dict[str, Any]]:
+    return [ctx.compare("distances", "distances", "heldout", lang, base, new, quantity=quantity,
+                        label=f"{label_prefix}{lang}") for lang in ctx.languages]
+
+
+def pooled_rows(ctx: ClaimContext, task: str, base: str, new: str, *, label: str,
+                seeds: str = "all") -> list[dict[str, Any]]:
+    """One row pooling every target language (clusters = the shared item id)."""
+    sources = [(d, lang) for lang in ctx.languages for d in ctx.datasets(task, lang)]
+    if not sources:
+        from repro.claims.context import MissingResults
+
+        raise MissingResults(f"no {task} results")
+    return [ctx.compare_pooled("eval", task, sources, base, new, label=label, seeds=seeds)]
+
+
+def profile_dir(profile: str) -> Path:
+    root = Path(os.environ.get("REPRO_REPORTS", "reports"))
+    return root / profile
+
+
+def lock_test(claim: Claim) -> Callable[[], None]:
+    """A pytest test: recompute ``claim`` from committed results and compare with the lock."""
+
+    def test() -> None:
+        import pytest
+
+        from repro.claims.runner import evaluate_claim
+        from repro.claims.results import ResultSet
+        from repro.config import resolve
+
+        profile = os.environ.get("REPRO_CLAIMS_PROFILE", "smoke")
+        pdir = profile_dir(profile)
+        lock_path = pdir / "claims.json"
+        if not lock_path.is_file():
+            pytest.skip(f"no locked verdicts at {lock_path}")
+        lock = json.loads(lock_path.read_text())
+        locked = lock["claims"].get(claim.id)
+        if locked is None:
+            pytest.fail(f"{claim.id} is missing from {lock_path}")
+        if locked["verdict"] == "NOT_RUN":
+            pytest.skip(f"{claim.id} NOT_RUN in the lock: {locked['rationale']}")
+        cfg = resolve(profile, overrides=tuple(lock.get("overrides", ())))
+        results = ResultSet.load(pdir / "results")
+        outcome = evaluate_claim(claim, ClaimContext(cfg, results))
+        assert outcome.verdict.value == locked["verdict"], (
+            f"{claim.id}: locked {locked['verdict']}, recomputed {outcome.verdict.value}: "
+            f"{outcome.rationale}")
+
+    test.__name__ = f"test_{claim.id.lower()}_matches_lock"
+    return test

@@ -1,0 +1,332 @@
+"""Command line: argument parsing only; every command calls a library function.
+
+Exit codes: 0 success; 1 error (bad config, bad data, failed stage); 2 claim-status drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repro.env import set_offline
+
+log = logging.getLogger("repro")
+
+
+def _add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default="smoke", help="smoke (default) | mini | paper")
+    p.add_argument("--config", action="append", default=[], metavar="FILE",
+                   help="extra TOML layered over the profile (repeatable)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="override one setting, e.g. --set adjust.learning_rate=1e-4")
+
+
+def _cfg(args: argparse.Namespace):
+    from repro.config import resolve
+
+    return resolve(args.profile, tuple(args.config), tuple(args.overrides))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="repro",
+        description=("Executable reproduction of Efimov et al. (ECIR 2023), cross-lingual "
+                     "adjustment of contextual word representations."))
+    p.add_argument("-v", "--verbose", action="count", default=0)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run every job the claims need, test them, write the report")
+    _add_config_args(r)
+    r.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
+    r.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
+    r.add_argument("--executor", choices=("local", "submitit"), default=None)
+    r.add_argument("--reports", default="reports", help="reports root (default: reports/)")
+    r.add_argument("--no-report", action="store_true", help="skip rendering the report")
+
+    pl = sub.add_parser("plan", help="the job graph: cached vs to run, estimated cost")
+    _add_config_args(pl)
+    pl.add_argument("--claims", default=None)
+    pl.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("config", help="resolved configuration")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cs = csub.add_parser("show", help="print the resolved config and each stage's key")
+    _add_config_args(cs)
+
+    cl = sub.add_parser("claims", help="claim specs and their locked verdicts")
+    clsub = cl.add_subparsers(dest="claims_command", required=True)
+    clsub.add_parser("list", help="list the claim specs")
+    cv = clsub.add_parser("verify", help="recompute verdicts; exit 2 when they drift from "
+                          "reports/<profile>/claims.json")
+    _add_config_args(cv)
+    cv.add_argument("--from-results", action="store_true",
+                    help="re-analyse the committed per-example results (no training)")
+    cv.add_argument("--reports", default="reports")
+
+    rep = sub.add_parser("report", help="render reports/<profile>/report.{html,md}")
+    _add_config_args(rep)
+    rep.add_argument("--reports", default="reports")
+
+    ca = sub.add_parser("cache", help="inspect and prune the artifact store")
+    casub = ca.add_subparsers(dest="cache_command", required=True)
+    casub.add_parser("ls", help="list artifacts")
+    cshow = casub.add_parser("show", help="print an artifact's manifest")
+    cshow.add_argument("key", help="key or unique key prefix")
+    cgc = casub.add_parser("gc", help="remove temp/corrupt dirs and artifacts no profile needs")
+    cgc.add_argument("--keep-profile", action="append", default=[],
+                     help="keep artifacts needed by this profile (repeatable)")
+    cgc.add_argument("--dry-run", action="store_true")
+
+    d = sub.add_parser("data", help="check or fetch real data")
+    dsub = d.add_subparsers(dest="data_command", required=True)
+    dv = dsub.add_parser("verify", help="check REPRO_DATA_DIR (or DIR) against its MANIFEST")
+    dv.add_argument("dir", nargs="?", default=None)
+    df = dsub.add_parser("fetch", help="download hub datasets for the paper profile (network)")
+    df.add_argument("out", help="output directory")
+    _add_config_args(df)
+
+    w = sub.add_parser("world", help="the synthetic world of the smoke profile")
+    wsub = w.add_subparsers(dest="world_command", required=True)
+    ws = wsub.add_parser("show", help="sample sentences, alignments and task examples")
+    _add_config_args(ws)
+    ws.add_argument("-n", type=int, default=2, help="examples per language")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    set_offline()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else
+                        logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    from repro.errors import ReproError
+
+    try:
+        return _dispatch(args)
+    except ReproError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; finished artifacts are kept and the next run resumes",
+              file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    cmd = args.command
+    if cmd == "config":
+        return _config_show(args)
+    if cmd == "run":
+        return _run(args)
+    if cmd == "plan":
+        return _plan(args)
+    if cmd == "claims":
+        return _claims(args)
+    if cmd == "report":
+        return _report(args)
+    if cmd == "cache":
+        return _cache(args)
+    if cmd == "data":
+        return _data(args)
+    if cmd == "world":
+        return _world(args)
+    raise AssertionError(cmd)  # pragma: no cover
+
+
+def _config_show(args) -> int:
+    from repro.config import as_dict
+    from repro.configtools import to_toml
+    from repro.experiment import Graph
+
+    cfg = _cfg(args)
+    print(to_toml(as_dict(cfg)))
+    g = Graph(cfg)
+    print("# stage keys")
+    jobs = [g.encoder()] + [g.align(x) for x in cfg.languages]
+    jobs += [g.adjusted(x) for x in cfg.languages]
+    seen = set()
+    for j in [g.data()] + jobs:
+        if j.key in seen:
+            continue
+        seen.add(j.key)
+        print(f"# {j.stage:10s} {j.label:24s} {j.key[:16]}")
+    return 0
+
+
+def _with_cli_run_settings(args, cfg):
+    from dataclasses import replace
+
+    run = cfg.run
+    if getattr(args, "jobs", None):
+        run = replace(run, jobs=args.jobs)
+    if getattr(args, "executor", None):
+        run = replace(run, executor=args.executor)
+    return replace(cfg, run=run)
+
+
+def _run(args) -> int:
+    from repro.run import run_profile
+
+    cfg = _with_cli_run_settings(args, _cfg(args))
+    res = run_profile(cfg, claim_ids=args.claims, reports_root=Path(args.reports),
+                      overrides=tuple(args.overrides), progress=lambda m: log.info("%s", m))
+    if not args.no_report:
+        _render(cfg, Path(args.reports))
+    print(_verdict_table(res.status))
+    print(f"\n{res.ran} job(s) ran, {res.cached} cached; {res.wall_s:.1f} s; "
+          f"verdicts in {res.status_path}")
+    errors = [c for c, r in res.status["claims"].items() if r["verdict"] == "ERROR"]
+    return 1 if errors else 0
+
+
+def _verdict_table(status) -> str:
+    lines = [f"{'claim':6s} {'verdict':13s} {'margin':>7s}  title"]
+    for cid, rec in status["claims"].items():
+        m = rec.get("margin", {}).get("decades")
+        ms = f"{m:7.2f}" if isinstance(m, (int, float)) else "      -"
+        lines.append(f"{cid:6s} {rec['verdict']:13s} {ms}  {rec['title']}")
+    return "\n".join(lines)
+
+
+def _plan(args) -> int:
+    from repro.cache import ArtifactStore
+    from repro.claims import discover, select
+    from repro.claims.runner import plan_claims
+    from repro.pipeline import plan
+    from repro.plan_cost import estimate
+
+    cfg = _cfg(args)
+    pairs, skipped = plan_claims(cfg, select(discover(), args.claims))
+    rows = plan([j for j, _ in pairs], ArtifactStore())
+    est = estimate(cfg, [j for j, _ in rows])
+    if args.json:
+        print(json.dumps({"jobs": [{"stage": j.stage, "label": j.label, "key": j.key,
+                                    "cached": c} for j, c in rows],
+                          "estimate": est, "skipped_claims": skipped}, indent=1))
+        return 0
+    for j, cached in rows:
+        print(f"{'cached' if cached else 'to run':7s} {j.stage:10s} {j.label:32s} {j.key[:12]}")
+    n_cached = sum(c for _, c in rows)
+    print(f"\n{len(rows)} jobs: {n_cached} cached, {len(rows) - n_cached} to run")
+    for cid, why in skipped.items():
+        print(f"{cid}: NOT_RUN ({why})")
+    print(f"\nestimated cost ({est['device']}, {est['basis']}):")
+    for stage, hours in est["per_stage_hours"].items():
+        print(f"  {stage:10s} {hours:10.2f} h")
+    print(f"  {'total':10s} {est['total_hours']:10.2f} h")
+    return 0
+
+
+def _claims(args) -> int:
+    if args.claims_command == "list":
+        from repro.claims import discover
+
+        for cid, c in discover().items():
+            print(f"{cid} {c.slug:32s} {c.title}")
+        return 0
+    from repro.run import verify
+
+    cfg = _cfg(args)
+    problems, status = verify(cfg, from_results=args.from_results,
+                              reports_root=Path(args.reports),
+                              overrides=tuple(args.overrides),
+                              progress=lambda m: log.info("%s", m))
+    print(_verdict_table(status))
+    if problems:
+        print("\nclaim status drift against the lock:", file=sys.stderr)
+        for p in problems:
+            print(f"  {p}", file=sys.stderr)
+        return 2
+    print("\nall verdicts match the lock")
+    return 0
+
+
+def _render(cfg, reports_root: Path) -> None:
+    try:
+        from repro.report.build import build_report
+    except ImportError:  # pragma: no cover - report module missing in a partial checkout
+        from repro.report_min import build_minimal_report as build_report
+    build_report(cfg.profile, reports_root)
+
+
+def _report(args) -> int:
+    cfg = _cfg(args)
+    _render(cfg, Path(args.reports))
+    print(f"wrote {Path(args.reports) / cfg.profile / 'report.html'} and report.md")
+    return 0
+
+
+def _cache(args) -> int:
+    from repro.cache import ArtifactStore
+
+    store = ArtifactStore()
+    if args.cache_command == "ls":
+        arts = store.list()
+        for a in arts:
+            m = a.manifest
+            wall = m.get("timings", {}).get("wall_s", 0)
+            print(f"{a.key[:16]} {a.stage:10s} {m.get('label', ''):32s} {wall:8.1f}s")
+        print(f"{len(arts)} artifact(s) in {store.root}")
+        return 0
+    if args.cache_command == "show":
+        art = store.find(args.key)
+        problem = store.check(art)
+        print(json.dumps(art.manifest, indent=1, sort_keys=True))
+        if problem:
+            print(f"CORRUPT: {problem}", file=sys.stderr)
+            return 1
+        return 0
+    keep = None
+    if args.keep_profile:
+        from repro.claims import discover
+        from repro.claims.runner import plan_claims
+        from repro.config import resolve
+        from repro.pipeline import toposort
+
+        keep = set()
+        for prof in args.keep_profile:
+            pairs, _ = plan_claims(resolve(prof), discover())
+            keep |= {j.key for j in toposort([j for j, _ in pairs])}
+    removed = store.gc(keep, dry_run=args.dry_run)
+    for p in removed:
+        print(("would remove " if args.dry_run else "removed ") + str(p))
+    return 0
+
+
+def _data(args) -> int:
+    import os
+
+    from repro.data.manifest import verify_data_dir
+
+    if args.data_command == "verify":
+        raw = args.dir or os.environ.get("REPRO_DATA_DIR")
+        if not raw:
+            from repro.errors import ConfigError
+
+            raise ConfigError("give a directory or set REPRO_DATA_DIR")
+        report = verify_data_dir(Path(raw))
+        print(report.summary() if hasattr(report, "summary") else report)
+        return 0 if getattr(report, "ok", not getattr(report, "problems", [])) else 1
+    from repro.data.manifest import fetch
+
+    cfg = _cfg(args)
+    fetch(cfg, Path(args.out))
+    return 0
+
+
+def _world(args) -> int:
+    from repro.data.synthetic import describe_world, generate_world
+
+    cfg = _cfg(args)
+    print(describe_world(generate_world(cfg.world), n_examples=args.n))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""A data bundle: the one on-disk layout every data source (synthetic, local files, hub) produces.
+
+A bundle is a directory with ``bundle.json`` and JSONL/text files. Downstream stages read only
+bundles, never sources, which is what makes them profile-agnostic.
+
+``bundle.json``::
+
+    {
+      "source": "synthetic" | "local" | "hub",
+      "languages": ["en", "es", "ru", "vi", "hi"],
+      "mono": {"en": "mono.en.txt", ...},                  # pretraining text, one sentence per line
+      "parallel": {"es": "parallel.es.jsonl", ...},        # adjustment pool (parallel records)
+      "parallel_heldout": {"es": "heldout.es.jsonl", ...}, # for the distances analysis
+      "train": {"nli": "nli.train.jsonl", "ner": ..., "qa": ...},   # English training data
+      "dev":   {"nli": "nli.dev.jsonl", ...},              # English dev (collapse detection)
+      "eval": [{"task": "nli", "dataset": "xnli", "lang": "es", "path": "nli.xnli.es.jsonl"}, ...],
+      "xsr": {"es": "xsr.es.jsonl", ...},                  # parallel test pairs, en <-> xx
+      "notes": {...}                                        # free-form provenance
+    }
+
+QA eval entries use ``lang = "q-c"`` (question language, context language), e.g. ``"en-es"``;
+monolingual QA is ``"es-es"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.errors import DataError
+
+BUNDLE_FILE = "bundle.json"
+
+
+def write_jsonl(path: Path, records: Iterable[dict]) -> int:
+    """Write records atomically (temp file + rename); returns the number written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    n = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for rec in records:
+                fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
+                fh.write("\n")
+                n += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+def iter_jsonl(path: Path) -> Iterator[dict]:
+    path = Path(path)
+    try:
+        fh = open(path, encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError(path, None, "file not found") from exc
+    with fh:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataError(path, f"line {lineno}", f"invalid JSON: {exc.msg}") from exc
+                if not isinstance(rec, dict):
+                    raise DataError(path, f"line {lineno}", "expected a JSON object")
+                yield rec
+        except UnicodeDecodeError as exc:
+            raise DataError(path, f"line {lineno + 1}", f"invalid UTF-8: {exc.reason}") from exc
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return list(iter_jsonl(path))
+
+
+def write_text_lines(path: Path, lines: Iterable[str]) -> int:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    n = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for line in lines:
+                fh.write(line.replace("\n", " "))
+                fh.write("\n")
+                n += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    task: str
+    dataset: str
+    lang: str  # "es" for NLI/NER/XSR; "q-c" for QA
+    path: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}.{self.dataset}.{self.lang}"
+
+
+@dataclass
+class Bundle:
+    """In-memory view of ``bundle.json``; paths are relative to :attr:`root`."""
+
+    root: Path
+    source: str
+    languages: list[str]
+    mono: dict[str, str] = field(default_factory=dict)
+    parallel: dict[str, str] = field(default_factory=dict)
+    parallel_heldout: dict[str, str] = field(default_factory=dict)
+    train: dict[str, str] = field(default_factory=dict)
+    dev: dict[str, str] = field(default_factory=dict)
+    eval: list[EvalSet] = field(default_factory=list)
+    xsr: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, rel: str) -> Path:
+        return Path(self.root) / rel
+
+    def eval_sets(self, task: str | None = None) -> list[EvalSet]:
+        return [e for e in self.eval if task is None or e.task == task]
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source,
+            "languages": list(self.languages),
+            "mono": self.mono,
+            "parallel": self.parallel,
+            "parallel_heldout": self.parallel_heldout,
+            "train": self.train,
+            "dev": self.dev,
+            "eval": [e.__dict__ for e in self.eval],
+            "xsr": self.xsr,
+            "notes": self.notes,
+        }
+
+    def save(self) -> None:
+        p = Path(self.root) / BUNDLE_FILE
+        p.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, root: str | Path) -> Bundle:
+        root = Path(root)
+        p = root / BUNDLE_FILE
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise DataError(p, None, "not a data bundle (bundle.json missing)") from exc
+        except json.JSONDecodeError as exc:
+            raise DataError(p, None, f"invalid JSON: {exc.msg}") from exc
+        return cls(
+            root=root,
+            source=raw["source"],
+            languages=list(raw["languages"]),
+            mono=raw.get("mono", {}),
+            parallel=raw.get("parallel", {}),
+            parallel_heldout=raw.get("parallel_heldout", {}),
+            train=raw.get("train", {}),
+            dev=raw.get("dev", {}),
+            eval=[EvalSet(**e) for e in raw.get("eval", [])],
+            xsr=raw.get("xsr", {}),
+            notes=raw.get("notes", {}),
+        )

@@ -1,0 +1,477 @@
+"""Build the ``mini`` profile's data bundle from the real files in ``REPRO_DATA_DIR``.
+
+What goes where (the layout is :mod:`repro.data.bundle`):
+
+* ``train`` (English): NLI = the MNLI subset; NER = WikiANN en train; QA = SQuAD v1.1 *dev* minus
+  every paragraph XQuAD was built from (SQuAD train is not available), plus TyDiQA-GoldP en train.
+* ``dev`` (English, for collapse detection): MNLI val subset; WikiANN en dev subset; a held-out
+  slice (whole paragraphs) of the QA training source.
+* ``eval``: XNLI test (labels joined from myXNLI; the same rows in every language, en included);
+  WikiANN test per language (en included); XQuAD monolingual ``xx-xx`` and cross-lingual
+  ``en-xx``/``xx-en`` pairs; MLQA dev monolingual for es/vi/hi (MLQA has no Russian).
+* ``xsr``: Tatoeba (LASER v1) pairs.
+* ``parallel``/``parallel_heldout``: the human-translated sets under ``parallel/``, tokenised, at
+  most ``max_words`` words a side, exact duplicates removed, and every pair with a side that occurs
+  in any test set removed (:func:`repro.data.local.filter_overlap`).
+* ``mono``: pretraining text per language: both sides of the parallel sets (not the test sets) and
+  the text of the task training files (WikiANN train per language, English MNLI/QA training text),
+  with test sentences removed.
+
+Same config and same input files give byte-identical bundles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.data import local as L
+from repro.data.bundle import BUNDLE_FILE, Bundle, EvalSet, write_jsonl, write_text_lines
+from repro.errors import ConfigError, DataError
+from repro.records import TARGET_LANGUAGES, validate_all
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LocalDataConfig:
+    """The ``data.*`` keys of the mini profile. A count of 0 means "all available".
+
+    languages: target languages (English is always included).
+    parallel_sources: groups of ``parallel/`` to use (see ``repro.data.local.PARALLEL_GROUPS``);
+        ``tatoeba-challenge`` (vi, hi) is included and filtered against every test set.
+    max_words: pairs with more whitespace words than this on either side are dropped (paper: 64).
+    max_parallel: adjustment pool size per language, after filtering (vi has ~6.5k, hi ~10k).
+    n_heldout: parallel pairs per language kept out of the pool for the distance analysis.
+    n_nli_train / n_nli_dev: MNLI subset rows for training (of 20,000) and English dev (of 5,000).
+    n_nli_test: XNLI test rows (of 5,010), the same rows in every language.
+    n_ner_train / n_ner_dev / n_ner_test: WikiANN sentences (en train, en dev, test per language).
+    n_qa_train: QA training questions (0 = all: 9,380 SQuAD-dev + 3,696 TyDiQA minus dev).
+    n_qa_dev: QA English dev questions, whole paragraphs held out from the training source.
+    n_qa_test: XQuAD / MLQA questions per eval set, whole paragraphs, the same paragraphs in every
+        XQuAD language (0 = all 1,190).
+    n_xsr: Tatoeba pairs per language (of 1,000).
+    n_mono: pretraining lines per language (fewer where fewer exist).
+    seed: every sample is drawn from its own stream seeded by (seed, purpose).
+    """
+
+    languages: tuple[str, ...] = TARGET_LANGUAGES
+    parallel_sources: tuple[str, ...] = L.PARALLEL_GROUPS
+    max_words: int = 64
+    max_parallel: int = 5000
+    n_heldout: int = 300
+    n_nli_train: int = 20000
+    n_nli_dev: int = 2000
+    n_nli_test: int = 2000
+    n_ner_train: int = 5000
+    n_ner_dev: int = 1000
+    n_ner_test: int = 1000
+    n_qa_train: int = 0
+    n_qa_dev: int = 500
+    n_qa_test: int = 0
+    n_xsr: int = 1000
+    n_mono: int = 30000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "parallel_sources", tuple(self.parallel_sources))
+        for lang in self.languages:
+            if lang not in TARGET_LANGUAGES:
+                raise ConfigError(f"data.languages: unknown target language {lang!r}; "
+                                  f"expected a subset of {TARGET_LANGUAGES}")
+        if not self.languages:
+            raise ConfigError("data.languages: at least one target language is needed")
+        for g in self.parallel_sources:
+            if g not in L.PARALLEL_GROUPS:
+                raise ConfigError(f"data.parallel_sources: unknown source {g!r}; "
+                                  f"expected a subset of {L.PARALLEL_GROUPS}")
+        for name, value in asdict(self).items():
+            if name.startswith(("n_", "max_")) and (not isinstance(value, int) or value < 0):
+                raise ConfigError(f"data.{name}: expected a non-negative integer, got {value!r}")
+        if self.max_words < 1:
+            raise ConfigError("data.max_words must be at least 1")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers shared with the hub bundle
+# --------------------------------------------------------------------------------------------
+
+
+def rng_for(seed: int, *purpose: str) -> random.Random:
+    """An independent, platform-stable stream per purpose (str seeds are hashed with SHA-512)."""
+    return random.Random(":".join((str(seed), *purpose)))
+
+
+def sample(records: Sequence[Any], n: int, rng: random.Random) -> list[Any]:
+    """``n`` items in their original order (all when ``n`` is 0 or too large)."""
+    if n == 0 or n >= len(records):
+        return list(records)
+    keep = sorted(rng.sample(range(len(records)), n))
+    return [records[i] for i in keep]
+
+
+def sample_by_paragraph(records: Sequence[dict], n: int, rng: random.Random) -> set[str]:
+    """Paragraph ids, drawn at random until they hold at least ``n`` questions (0 = all)."""
+    paras: dict[str, int] = {}
+    for r in records:
+        paras[r["paragraph_id"]] = paras.get(r["paragraph_id"], 0) + 1
+    if n == 0 or n >= len(records):
+        return set(paras)
+    order = sorted(paras)
+    rng.shuffle(order)
+    chosen: set[str] = set()
+    total = 0
+    for p in order:
+        if total >= n:
+            break
+        chosen.add(p)
+        total += paras[p]
+    return chosen
+
+
+def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: set[str],
+                     n_heldout: int, max_pool: int, rng: random.Random
+                     ) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """Length filter, exact-duplicate removal, test-overlap filter, held-out split.
+
+    No sentence of the held-out set occurs in the pool (pairs sharing a side with a held-out pair
+    are dropped from the pool). Returns (pool, heldout, counts).
+    """
+    recs = list(records)
+    counts = {"read": len(recs)}
+    short = [r for r in recs
+             if len(r["src"].split()) <= max_words and len(r["tgt"].split()) <= max_words]
+    counts["too_long"] = len(recs) - len(short)
+    seen: set[tuple[str, str]] = set()
+    uniq = []
+    for r in short:
+        key = (L.overlap_key(r["src"]), L.overlap_key(r["tgt"]))
+        if key not in seen:
+            seen.add(key)
+            uniq.append(r)
+    counts["duplicates"] = len(short) - len(uniq)
+    kept, n_overlap = L.filter_overlap(uniq, test_keys)
+    counts["test_overlap"] = n_overlap
+    rng.shuffle(kept)
+    heldout = kept[:n_heldout]
+    held_keys = {L.overlap_key(r[side]) for r in heldout for side in ("src", "tgt")}
+    rest = [r for r in kept[n_heldout:]
+            if L.overlap_key(r["src"]) not in held_keys
+            and L.overlap_key(r["tgt"]) not in held_keys]
+    counts["heldout_overlap"] = max(len(kept) - n_heldout, 0) - len(rest)
+    pool = rest[:max_pool] if max_pool else rest
+    counts["heldout"] = len(heldout)
+    counts["pool"] = len(pool)
+    counts["unused"] = len(rest) - len(pool)
+    return pool, heldout, counts
+
+
+def mono_lines(candidates: Iterable[str], *, test_keys: set[str], n: int, rng: random.Random
+               ) -> tuple[list[str], dict[str, int]]:
+    """Whitespace-normalised, de-duplicated lines without test sentences; ``n`` drawn at random."""
+    seen: set[str] = set()
+    lines: list[str] = []
+    n_in = n_test = 0
+    for text in candidates:
+        n_in += 1
+        line = " ".join(text.split())
+        if not line or line in seen:
+            continue
+        seen.add(line)
+        if L.overlap_key(line) in test_keys:
+            n_test += 1
+            continue
+        lines.append(line)
+    chosen = sample(lines, n, rng)
+    rng.shuffle(chosen)
+    return chosen, {"candidates": n_in, "unique": len(seen), "test_overlap": n_test,
+                    "written": len(chosen)}
+
+
+@dataclass
+class BundleParts:
+    """Everything a bundle holds, in memory, before it is written."""
+
+    source: str
+    languages: list[str]
+    mono: dict[str, list[str]] = field(default_factory=dict)
+    parallel: dict[str, list[dict]] = field(default_factory=dict)
+    parallel_heldout: dict[str, list[dict]] = field(default_factory=dict)
+    train: dict[str, list[dict]] = field(default_factory=dict)
+    dev: dict[str, list[dict]] = field(default_factory=dict)
+    eval: list[tuple[str, str, str, list[dict]]] = field(default_factory=list)
+    xsr: dict[str, list[dict]] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def write_bundle(parts: BundleParts, out_dir: Path) -> Bundle:
+    """Validate and write a bundle atomically: built in a temp dir, then renamed into place.
+
+    An existing bundle at ``out_dir`` is replaced; any other non-empty directory is refused.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and (not out_dir.is_dir() or (
+            any(out_dir.iterdir()) and not (out_dir / BUNDLE_FILE).exists())):
+        raise DataError(out_dir, None, "exists and is not a data bundle; refusing to overwrite")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+    try:
+        b = Bundle(root=tmp, source=parts.source, languages=list(parts.languages),
+                   notes=parts.notes)
+        for lang, lines in parts.mono.items():
+            b.mono[lang] = f"mono.{lang}.txt"
+            write_text_lines(tmp / b.mono[lang], lines)
+
+        def put(kind: str, rel: str, recs: list[dict]) -> str:
+            write_jsonl(tmp / rel, validate_all(kind, recs, rel))
+            return rel
+
+        for lang, recs in parts.parallel.items():
+            b.parallel[lang] = put("parallel", f"parallel.{lang}.jsonl", recs)
+        for lang, recs in parts.parallel_heldout.items():
+            b.parallel_heldout[lang] = put("parallel", f"heldout.{lang}.jsonl", recs)
+        for task, recs in parts.train.items():
+            b.train[task] = put(task, f"{task}.train.jsonl", recs)
+        for task, recs in parts.dev.items():
+            b.dev[task] = put(task, f"{task}.dev.jsonl", recs)
+        for task, dataset, lang, recs in parts.eval:
+            rel = put(task, f"{task}.{dataset}.{lang}.jsonl", recs)
+            b.eval.append(EvalSet(task=task, dataset=dataset, lang=lang, path=rel))
+        for lang, recs in parts.xsr.items():
+            b.xsr[lang] = put("xsr", f"xsr.{lang}.jsonl", recs)
+        b.save()
+        _publishable(tmp)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old-"))
+            os.replace(out_dir, old / "b")
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    b.root = out_dir
+    return b
+
+
+def _publishable(root: Path) -> None:
+    """Temp files and dirs are created private (0600/0700); give the bundle the umask's modes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(root, 0o777 & ~umask)
+    for p in root.iterdir():
+        if p.is_file():
+            os.chmod(p, 0o666 & ~umask)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# The mini bundle
+# --------------------------------------------------------------------------------------------
+
+
+def _qa_train_source(data_dir: Path, xquad_en: list[dict]) -> tuple[list[dict], dict[str, int]]:
+    """SQuAD dev minus the XQuAD paragraphs (identified by question id), plus TyDiQA en train."""
+    squad = L.load_squad_dev(data_dir)
+    xq_ids = {r["id"] for r in xquad_en}
+    xq_paras = {r["paragraph_id"] for r in squad if r["id"] in xq_ids}
+    missing = xq_ids - {r["id"] for r in squad}
+    if missing:
+        raise DataError(data_dir / "squad" / "dev-v1.1.json.zip", sorted(missing)[0],
+                        f"{len(missing)} XQuAD question ids not found in SQuAD dev")
+    kept = [r for r in squad if r["paragraph_id"] not in xq_paras]
+    tydi = L.load_tydiqa(data_dir, "train")
+    stats = {"squad_dev": len(squad), "xquad_paragraphs_removed": len(xq_paras),
+             "squad_dev_kept": len(kept), "tydiqa_train": len(tydi)}
+    return kept + tydi, stats
+
+
+def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> Bundle:
+    """Read the real files, sample/filter per ``cfg``, write the bundle to ``out_dir``."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError(data_dir, None, "data directory not found (set REPRO_DATA_DIR)")
+    langs = list(cfg.languages)
+    all_langs = ["en", *langs]
+    used: set[str] = set()
+    cache: dict[str, list[dict]] = {}
+    parts = BundleParts(source="local", languages=all_langs)
+    counts: dict[str, Any] = {}
+
+    # ---- evaluation sets --------------------------------------------------------------------
+    xnli = {lang: L.load_xnli(data_dir, lang, "test") for lang in all_langs}
+    used.update(f"xnli/test-{lang}.tsv" for lang in all_langs)
+    used.add("xnli/myxnli/my.genre.test.tsv")
+    rows = sample(range(len(xnli["en"])), cfg.n_nli_test, rng_for(cfg.seed, "xnli-test"))
+    for lang in all_langs:
+        recs = [xnli[lang][i] for i in rows]
+        parts.eval.append(("nli", "xnli", lang, recs))
+        cache[f"xnli.test.{lang}"] = xnli[lang]
+
+    for lang in all_langs:
+        recs = L.load_wikiann(data_dir, lang, "test")
+        cache[f"wikiann.test.{lang}"] = recs
+        used.add(f"wikiann/test-{lang}.tsv")
+        parts.eval.append(("ner", "wikiann", lang,
+                           sample(recs, cfg.n_ner_test, rng_for(cfg.seed, "wikiann-test", lang))))
+
+    xquad = {lang: L.load_xquad(data_dir, lang) for lang in all_langs}
+    used.update(f"xquad/xquad.{lang}.json" for lang in all_langs)
+    for lang in all_langs:
+        cache[f"xquad.{lang}"] = xquad[lang]
+    xq_paras = sample_by_paragraph(xquad["en"], cfg.n_qa_test, rng_for(cfg.seed, "xquad-test"))
+    xq_ids = {r["id"] for r in xquad["en"] if r["paragraph_id"] in xq_paras}
+    xq_path = data_dir / "xquad"
+    for lang in all_langs:
+        parts.eval.append(("qa", "xquad", f"{lang}-{lang}",
+                           [r for r in xquad[lang] if r["id"] in xq_ids]))
+    for lang in langs:
+        for q, c in (("en", lang), (lang, "en")):
+            recs = L.join_cross(xquad[q], xquad[c], q_path=xq_path / f"xquad.{q}.json",
+                                c_path=xq_path / f"xquad.{c}.json")
+            parts.eval.append(("qa", "xquad", f"{q}-{c}", [r for r in recs if r["id"] in xq_ids]))
+    for lang in ["en", *[x for x in langs if x in L.MLQA_DEV_LANGS]]:
+        recs = L.load_mlqa_dev(data_dir, lang)
+        cache[f"mlqa.{lang}"] = recs
+        used.add(f"mlqa/dev/dev-context-{lang}-question-{lang}.json")
+        if lang == "en":
+            continue  # English MLQA dev only feeds the overlap filter
+        paras = sample_by_paragraph(recs, cfg.n_qa_test, rng_for(cfg.seed, "mlqa-test", lang))
+        parts.eval.append(("qa", "mlqa", f"{lang}-{lang}",
+                           [r for r in recs if r["paragraph_id"] in paras]))
+
+    for lang in langs:
+        recs = L.load_tatoeba(data_dir, lang)
+        cache[f"tatoeba.{lang}"] = recs
+        used.update((f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.eng",
+                     f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.{L.ISO3[lang]}"))
+        parts.xsr[lang] = sample(recs, cfg.n_xsr, rng_for(cfg.seed, "xsr", lang))
+
+    test_keys = L.collect_test_sentences(data_dir, all_langs, cache=cache)
+    counts["test_sentences"] = len(test_keys)
+
+    # ---- English training and dev -----------------------------------------------------------
+    mnli_train = L.load_mnli(data_dir, "train")
+    mnli_val = L.load_mnli(data_dir, "val")
+    used.update(("mnli/mnli_train.tsv", "mnli/mnli_val.tsv"))
+    parts.train["nli"] = sample(mnli_train, cfg.n_nli_train, rng_for(cfg.seed, "nli-train"))
+    parts.dev["nli"] = sample(mnli_val, cfg.n_nli_dev, rng_for(cfg.seed, "nli-dev"))
+
+    ner_train = L.load_wikiann(data_dir, "en", "train")
+    used.update(("wikiann/train-en.tsv", "wikiann/dev-en.tsv"))
+    parts.train["ner"] = sample(ner_train, cfg.n_ner_train, rng_for(cfg.seed, "ner-train"))
+    parts.dev["ner"] = sample(L.load_wikiann(data_dir, "en", "dev"), cfg.n_ner_dev,
+                              rng_for(cfg.seed, "ner-dev"))
+
+    qa_src, qa_stats = _qa_train_source(data_dir, xquad["en"])
+    used.update(("squad/dev-v1.1.json.zip", "tydiqa/tydiqa.goldp.en.train.json"))
+    dev_paras = sample_by_paragraph(qa_src, cfg.n_qa_dev, rng_for(cfg.seed, "qa-dev")) \
+        if cfg.n_qa_dev else set()
+    parts.dev["qa"] = [r for r in qa_src if r["paragraph_id"] in dev_paras]
+    qa_train = [r for r in qa_src if r["paragraph_id"] not in dev_paras]
+    parts.train["qa"] = sample(qa_train, cfg.n_qa_train, rng_for(cfg.seed, "qa-train"))
+    counts["qa_source"] = qa_stats
+    if not parts.dev["qa"]:
+        del parts.dev["qa"]
+
+    # ---- parallel -----------------------------------------------------------------------------
+    par_counts: dict[str, Any] = {}
+    raw_text: dict[str, list[str]] = {lang: [] for lang in all_langs}
+    for lang in langs:
+        srcs = L.parallel_sources(lang, cfg.parallel_sources)
+        recs = []
+        by_source: dict[str, int] = {}
+        for src in srcs:
+            used.update(L.source_files(src))
+            pairs = L.read_parallel_source(data_dir, src)
+            by_source[src.name] = len(pairs)
+            for line, en, xx in pairs:
+                raw_text["en"].append(en)
+                raw_text[lang].append(xx)
+                recs.append({"id": f"{src.name}-{lang}-{line}", "src_lang": "en",
+                             "tgt_lang": lang, "src": L.tokenized(en, "en"),
+                             "tgt": L.tokenized(xx, lang), "source": src.name})
+        pool, heldout, c = prepare_parallel(
+            recs, max_words=cfg.max_words, test_keys=test_keys, n_heldout=cfg.n_heldout,
+            max_pool=cfg.max_parallel, rng=rng_for(cfg.seed, "parallel", lang))
+        c["by_source"] = by_source
+        par_counts[lang] = c
+        parts.parallel[lang] = pool
+        parts.parallel_heldout[lang] = heldout
+    counts["parallel"] = par_counts
+
+    # ---- monolingual pretraining text ---------------------------------------------------------
+    for lang in langs:
+        for r in L.load_wikiann(data_dir, lang, "train"):
+            raw_text[lang].append(" ".join(r["tokens"]))
+        used.add(f"wikiann/train-{lang}.tsv")
+    raw_text["en"].extend(" ".join(r["tokens"]) for r in ner_train)
+    for r in mnli_train:
+        raw_text["en"].extend((r["premise"], r["hypothesis"]))
+    seen_ctx: set[str] = set()
+    for r in qa_train:
+        raw_text["en"].append(r["question"])
+        if r["context"] not in seen_ctx:
+            seen_ctx.add(r["context"])
+            raw_text["en"].extend(L.split_sentences(r["context"]))
+    mono_counts = {}
+    for lang in all_langs:
+        parts.mono[lang], mono_counts[lang] = mono_lines(
+            raw_text[lang], test_keys=test_keys, n=cfg.n_mono, rng=rng_for(cfg.seed, "mono", lang))
+    counts["mono"] = mono_counts
+
+    # ---- notes --------------------------------------------------------------------------------
+    counts["train"] = {k: len(v) for k, v in parts.train.items()}
+    counts["dev"] = {k: len(v) for k, v in parts.dev.items()}
+    counts["eval"] = {f"{t}.{d}.{lg}": len(r) for t, d, lg, r in parts.eval}
+    counts["xsr"] = {k: len(v) for k, v in parts.xsr.items()}
+    licences = {}
+    manifest = data_dir / "MANIFEST.tsv"
+    if manifest.is_file():
+        from repro.data.manifest import read_manifest
+
+        licences = {row.path: row.licence for row in read_manifest(data_dir) if row.path in used}
+    parts.notes = {
+        "profile": "mini",
+        "config": json.loads(json.dumps(asdict(cfg))),
+        "inputs": {rel: sha256_file(data_dir / rel) for rel in sorted(used)},
+        "licences": dict(sorted(licences.items())),
+        "sources": {
+            "train.nli": "mnli/mnli_train.tsv: 20k-row MultiNLI subset (pre-tokenised text)",
+            "train.ner": "wikiann/train-en.tsv (Rahimi et al. 2019 splits, XTREME format)",
+            "train.qa": "SQuAD v1.1 dev minus the XQuAD paragraphs + TyDiQA-GoldP en train "
+                        "(SQuAD train is not available)",
+            "dev.nli": "mnli/mnli_val.tsv", "dev.ner": "wikiann/dev-en.tsv",
+            "dev.qa": "held-out paragraphs of the QA training source",
+            "eval.xnli": "XTREME XNLI test, labels joined by row from myXNLI",
+            "eval.wikiann": "wikiann/test-*.tsv (labelled copy)",
+            "eval.xquad": "XQuAD; cross-lingual pairs joined on question id",
+            "eval.mlqa": "MLQA v1 dev, same-language (es, vi, hi)",
+            "xsr": "LASER Tatoeba v1 test pairs",
+            "parallel": "human-translated test sets under parallel/ (WMT, TICO-19, IWSLT'15, "
+                        "FLORES-200, NTREX-128, Tatoeba-Challenge); not WikiMatrix",
+        },
+        "counts": counts,
+        "dropped_overlaps": {lang: par_counts[lang]["test_overlap"] for lang in langs},
+    }
+    bundle = write_bundle(parts, Path(out_dir))
+    log.info("wrote mini bundle to %s", out_dir)
+    return bundle

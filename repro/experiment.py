@@ -1,0 +1,162 @@
+"""From an ExperimentConfig and the claims' needs to a job graph, and from artifacts to results.
+
+Model *states* name what a result was computed with:
+
+* ``original``      the pretrained (tiny or mBERT) encoder
+* ``adjusted``      after cross-lingual adjustment (one model per language, or one joint model)
+* ``adjusted@N``    adjusted with N parallel pairs per language (data-size sweep)
+* ``original+cl`` / ``adjusted+cl``   fine-tuned with continual learning from that start
+* ``<state>+<task>``  (distances only) the encoder after fine-tuning on ``task``
+
+Each builder returns a :class:`repro.pipeline.Job`; jobs that coincide (e.g. the original model
+fine-tuned once and evaluated on four languages) share a key and run once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from repro.config import ExperimentConfig
+from repro.configtools import to_dict
+from repro.errors import ConfigError
+from repro.pipeline import Job
+
+STATE_RE = re.compile(r"^(original|adjusted)(@(\d+))?(\+cl)?$")
+FT_STATE_RE = re.compile(r"^(original|adjusted)(\+cl)?\+(nli|ner|qa)$")
+
+
+@dataclass(frozen=True)
+class EvalSetRef:
+    task: str
+    dataset: str
+    lang: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}.{self.dataset}.{self.lang}"
+
+
+def parse_state(state: str) -> tuple[str, int | None, bool]:
+    m = STATE_RE.match(state)
+    if not m:
+        raise ConfigError(f"unknown model state {state!r} (e.g. original, adjusted, adjusted@5000, "
+                          "adjusted+cl)")
+    return m.group(1), int(m.group(3)) if m.group(3) else None, bool(m.group(4))
+
+
+def _manifest_fingerprint(data_dir: Path) -> str:
+    return hashlib.sha256((data_dir / "MANIFEST.tsv").read_bytes()).hexdigest()
+
+
+class Graph:
+    """Job builders for one resolved experiment config."""
+
+    def __init__(self, cfg: ExperimentConfig) -> None:
+        self.cfg = cfg
+
+    # -- data and encoders -------------------------------------------------------------------
+    def data(self) -> Job:
+        c = self.cfg
+        if c.data.source == "synthetic":
+            conf: dict[str, Any] = {"source": "synthetic", "world": to_dict(c.world)}
+        elif c.data.source == "local":
+            from repro.stages.data import data_dir_from_env
+
+            conf = {"source": "local", "local": to_dict(c.local),
+                    "manifest_sha256": _manifest_fingerprint(data_dir_from_env())}
+        else:
+            conf = {"source": "hub", "hub": {"cache_dir": c.data.cache_dir,
+                                             "languages": list(c.languages)}}
+        return Job("data", conf, label=c.data.source)
+
+    def encoder(self) -> Job:
+        c = self.cfg
+        if c.model.source == "hub":
+            return Job("hub_model", {"model": {"name": c.model.name}}, label=c.model.name)
+        return Job("pretrain", {"model": to_dict(c.model), "pretrain": to_dict(c.pretrain)},
+                   inputs={"data": self.data()}, label="tiny-bert")
+
+    def align(self, lang: str) -> Job:
+        return Job("align", {"align": to_dict(self.cfg.align), "lang": lang},
+                   inputs={"data": self.data()}, label=lang)
+
+    def adjust_langs(self, lang: str) -> list[str]:
+        return list(self.cfg.languages) if self.cfg.adjust.mode == "joint" else [lang]
+
+    def adjusted(self, lang: str, max_pairs: int | None = None) -> Job:
+        adj = self.cfg.adjust if max_pairs is None else replace(self.cfg.adjust,
+                                                                max_pairs=max_pairs)
+        langs = self.adjust_langs(lang)
+        inputs = {"encoder": self.encoder(), **{f"align_{x}": self.align(x) for x in langs}}
+        label = ("joint" if len(langs) > 1 else langs[0]) + f"@{adj.max_pairs}"
+        return Job("adjust", {"adjust": to_dict(adj), "langs": langs}, inputs=inputs,
+                   label=label)
+
+    def state_encoder(self, state: str, lang: str) -> Job:
+        base, size, _ = parse_state(state)
+        if base == "original":
+            return self.encoder()
+        return self.adjusted(lang, size)
+
+    # -- task runs -------------------------------------------------------------------------------
+    def finetune(self, task: str, state: str, lang: str, seed: int) -> Job:
+        base, size, cl = parse_state(state)
+        ft = self.cfg.finetune
+        conf: dict[str, Any] = {
+            "task": task, "train": to_dict(getattr(ft, task)), "seed": seed, "bf16": ft.bf16,
+            "qa_doc_stride": ft.qa_doc_stride, "continual": None, "cl_langs": [],
+            "pooling": self.cfg.adjust.pooling, "align_cls_sep": self.cfg.adjust.align_cls_sep,
+        }
+        inputs = {"encoder": self.state_encoder(state, lang), "data": self.data()}
+        if cl:
+            langs = self.adjust_langs(lang)
+            conf["continual"] = to_dict(ft.continual)
+            conf["cl_langs"] = langs
+            inputs["anchor"] = self.encoder()
+            inputs.update({f"align_{x}": self.align(x) for x in langs})
+        return Job("finetune", conf, inputs=inputs, label=f"{task}/{state}/s{seed}")
+
+    def eval_sets(self, task: str, lang: str) -> list[str]:
+        """Names of the bundle's eval sets that concern ``lang`` (plus English references)."""
+        return [s.name for s in self.bundle_eval_sets(task) if _concerns(s.lang, lang)]
+
+    def bundle_eval_sets(self, task: str) -> list[EvalSetRef]:
+        """Eval sets are known from the config without materialising the bundle."""
+        from repro.datasets_catalog import eval_sets_for
+
+        return eval_sets_for(self.cfg, task)
+
+    def evaluate(self, task: str, state: str, lang: str, seed: int) -> Job:
+        ft = self.finetune(task, state, lang, seed)
+        sets = self.eval_sets(task, lang)
+        if not sets:
+            raise ConfigError(f"no {task} evaluation sets for language {lang!r}")
+        return Job("evaluate", {"task": task, "evaluate": to_dict(self.cfg.evaluate),
+                                "sets": sets},
+                   inputs={"model": ft, "data": self.data()}, label=f"{task}/{state}/{lang}/s{seed}")
+
+    def retrieve(self, state: str, lang: str) -> Job:
+        return Job("retrieve", {"retrieve": to_dict(self.cfg.retrieve), "langs": [lang]},
+                   inputs={"encoder": self.state_encoder(state, lang), "data": self.data()},
+                   label=f"{state}/{lang}")
+
+    def distances(self, state: str, lang: str) -> Job:
+        m = FT_STATE_RE.match(state)
+        if m:
+            start = m.group(1) + (m.group(2) or "")
+            model = self.finetune(m.group(3), start, lang, self.cfg.finetune.seeds[0])
+        else:
+            model = self.state_encoder(state, lang)
+        return Job("distances", {"distances": to_dict(self.cfg.distances), "langs": [lang],
+                                 "pooling": self.cfg.adjust.pooling},
+                   inputs={"model": model, f"align_{lang}": self.align(lang)},
+                   label=f"{state}/{lang}")
+
+
+def _concerns(set_lang: str, lang: str) -> bool:
+    langs = set(set_lang.split("-"))
+    return lang in langs or langs == {"en"}

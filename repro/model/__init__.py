@@ -1,0 +1,1 @@
+"""Encoders: the tiny multilingual BERT (tokenizer + config) and model I/O for artifacts."""

@@ -1,0 +1,262 @@
+"""Jobs, the stage protocol, and the runner that executes a job DAG through an executor.
+
+A :class:`Job` is (stage, config, named input jobs); its key hashes all three, so changing any
+hashed setting upstream changes every downstream key. The runner dedupes jobs by key, skips
+finished artifacts, and hands the rest to an executor (``local`` in-process or a process pool,
+``submitit`` for Slurm job arrays) in dependency waves.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from repro.cache import Artifact, ArtifactStore, artifact_key
+from repro.configtools import to_dict
+from repro.env import provenance
+from repro.errors import ReproError
+
+log = logging.getLogger(__name__)
+
+# stage name -> ("module:function", version). Lazy so `repro config show` never imports torch.
+# Bump a version when a stage's output format or semantics change: every key downstream changes.
+STAGES: dict[str, tuple[str, int]] = {
+    "data": ("repro.stages.data:run", 1),
+    "pretrain": ("repro.stages.pretrain:run", 1),
+    "hub_model": ("repro.stages.pretrain:run_hub_model", 1),
+    "align": ("repro.stages.align:run", 1),
+    "adjust": ("repro.stages.adjust:run", 1),
+    "finetune": ("repro.stages.finetune:run", 1),
+    "evaluate": ("repro.stages.evaluate:run", 1),
+    "retrieve": ("repro.stages.retrieve:run", 1),
+    "distances": ("repro.stages.distances:run", 1),
+}
+
+
+@dataclass(eq=False)
+class Job:
+    stage: str
+    config: dict[str, Any]
+    inputs: dict[str, Job] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.stage not in STAGES:
+            raise ReproError(f"unknown stage {self.stage!r}; known: {sorted(STAGES)}")
+        self.config = to_dict(self.config)
+        self.key = artifact_key(self.stage, self.config,
+                                {k: j.key for k, j in self.inputs.items()},
+                                version=STAGES[self.stage][1])
+        self.label = self.label or self.stage
+
+    def __repr__(self) -> str:
+        return f"Job({self.stage}, {self.label}, {self.key[:10]})"
+
+
+@dataclass
+class StageContext:
+    """What a stage function receives. It writes only under ``out_dir``."""
+
+    stage: str
+    key: str
+    config: dict[str, Any]
+    inputs: dict[str, Artifact]
+    out_dir: Path
+    work_dir: Path
+    device: str = "cpu"
+    torch_threads: int = 2
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def input_path(self, name: str) -> Path:
+        try:
+            return self.inputs[name].path
+        except KeyError as exc:
+            raise ReproError(f"stage {self.stage} expects input {name!r}") from exc
+
+
+def stage_function(stage: str) -> Callable[[StageContext], Any]:
+    target, _ = STAGES[stage]
+    module, func = target.split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def toposort(jobs: Iterable[Job]) -> list[Job]:
+    """All jobs reachable from ``jobs``, deduplicated by key, dependencies first."""
+    order: list[Job] = []
+    seen: dict[str, Job] = {}
+
+    def visit(job: Job, stack: tuple[str, ...]) -> None:
+        if job.key in seen:
+            return
+        if job.key in stack:
+            raise ReproError(f"cycle in job graph at {job!r}")
+        for dep in job.inputs.values():
+            visit(dep, stack + (job.key,))
+        seen[job.key] = job
+        order.append(job)
+
+    for j in jobs:
+        visit(j, ())
+    return order
+
+
+def waves(order: list[Job]) -> list[list[Job]]:
+    """Group jobs into dependency levels: every job's inputs are in earlier waves."""
+    level: dict[str, int] = {}
+    for j in order:
+        level[j.key] = 1 + max((level[d.key] for d in j.inputs.values()), default=-1)
+    out: list[list[Job]] = [[] for _ in range(max(level.values(), default=-1) + 1)]
+    for j in order:
+        out[level[j.key]].append(j)
+    return out
+
+
+def execute_job(job: Job, store_root: str, device: str = "auto", torch_threads: int = 2,
+                extra_manifest: Mapping[str, Any] | None = None) -> str:
+    """Run one job (inputs must exist). Safe to call from a worker process. Returns its key."""
+    from repro.env import pick_device, set_offline
+
+    set_offline()
+    store = ArtifactStore(store_root)
+    with store.lock(job.stage, job.key):
+        if store.get(job.stage, job.key) is not None:
+            return job.key
+        inputs = {}
+        for name, dep in job.inputs.items():
+            art = store.get(dep.stage, dep.key)
+            if art is None:
+                raise ReproError(f"input {name} ({dep!r}) of {job!r} is missing")
+            inputs[name] = art
+        try:
+            import torch
+
+            torch.set_num_threads(torch_threads)
+        except ImportError:  # pragma: no cover
+            pass
+        manifest: dict[str, Any] = {
+            "label": job.label,
+            "config": job.config,
+            "inputs": {k: {"stage": d.stage, "key": d.key} for k, d in job.inputs.items()},
+            **provenance(),
+            **(dict(extra_manifest) if extra_manifest else {}),
+        }
+        t0 = time.time()
+        with store.writer(job.stage, job.key, manifest) as out_dir:
+            ctx = StageContext(stage=job.stage, key=job.key, config=job.config, inputs=inputs,
+                               out_dir=out_dir, work_dir=store.work_dir(job.stage, job.key),
+                               device=pick_device(device), torch_threads=torch_threads)
+            result = stage_function(job.stage)(ctx)
+            manifest["summary"] = {**ctx.summary, **(result or {})}
+            manifest["timings"] = {"started": t0, "wall_s": round(time.time() - t0, 3)}
+    return job.key
+
+
+class Executor(Protocol):
+    def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None: ...
+
+
+@dataclass
+class LocalExecutor:
+    """In-process for ``jobs=1`` (deterministic, debuggable); a spawn process pool otherwise."""
+
+    jobs: int = 1
+    device: str = "auto"
+    torch_threads: int = 2
+
+    def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
+        if self.jobs <= 1 or len(jobs) == 1:
+            for j in jobs:
+                _announce(j)
+                execute_job(j, str(store.root), self.device, self.torch_threads)
+            return
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        threads = max(1, self.torch_threads // self.jobs)
+        with cf.ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("spawn")) as pool:
+            futs = {pool.submit(execute_job, j, str(store.root), self.device, threads): j
+                    for j in jobs}
+            for j in jobs:
+                _announce(j)
+            for fut in cf.as_completed(futs):
+                fut.result()
+
+
+@dataclass
+class SubmititExecutor:
+    """Slurm job arrays through submitit (``pip install xlingual-repro[slurm]``)."""
+
+    folder: str
+    partition: str = ""
+    gpus_per_node: int = 1
+    timeout_min: int = 720
+    cluster: str | None = None  # None = auto (slurm if available); "local"/"debug" for tests
+    torch_threads: int = 8
+
+    def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
+        try:
+            import submitit
+        except ImportError as exc:
+            raise ReproError("run.executor=submitit needs `pip install xlingual-repro[slurm]`"
+                             ) from exc
+        ex = submitit.AutoExecutor(folder=self.folder, cluster=self.cluster)
+        params: dict[str, Any] = {"timeout_min": self.timeout_min}
+        if self.partition:
+            params["slurm_partition"] = self.partition
+        if self.gpus_per_node and ex.cluster == "slurm":
+            params["gpus_per_node"] = self.gpus_per_node
+        ex.update_parameters(**params)
+        for j in jobs:
+            _announce(j)
+        n = len(jobs)
+        submitted = ex.map_array(execute_job, jobs, [str(store.root)] * n, ["auto"] * n,
+                                 [self.torch_threads] * n)
+        for s in submitted:
+            s.result()
+
+
+def _announce(job: Job) -> None:
+    log.info("running %s [%s] %s", job.stage, job.label, job.key[:12])
+
+
+@dataclass
+class RunReport:
+    total: int = 0
+    cached: int = 0
+    ran: int = 0
+    wall_s: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def plan(jobs: Iterable[Job], store: ArtifactStore) -> list[tuple[Job, bool]]:
+    """Every job with whether its artifact is already stored (verified)."""
+    return [(j, store.get(j.stage, j.key, verify=False) is not None) for j in toposort(jobs)]
+
+
+def run(jobs: Iterable[Job], store: ArtifactStore, executor: Executor,
+        progress: Callable[[str], None] | None = None) -> RunReport:
+    order = toposort(jobs)
+    report = RunReport(total=len(order))
+    t0 = time.time()
+    for wave in waves(order):
+        todo = [j for j in wave if store.get(j.stage, j.key) is None]
+        report.cached += len(wave) - len(todo)
+        if not todo:
+            continue
+        if progress:
+            progress(f"{len(todo)} job(s): " + ", ".join(f"{j.stage}[{j.label}]" for j in todo))
+        executor.run_wave(todo, store)
+        report.ran += len(todo)
+    for j in order:
+        art = store.get(j.stage, j.key, verify=False)
+        if art is None:
+            raise ReproError(f"{j!r} did not produce an artifact")
+        wall = art.manifest.get("timings", {}).get("wall_s", 0.0)
+        report.stage_seconds[j.stage] = report.stage_seconds.get(j.stage, 0.0) + float(wall)
+    report.wall_s = round(time.time() - t0, 3)
+    return report

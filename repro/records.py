@@ -1,0 +1,143 @@
+"""Record schemas shared by synthetic, local-file and hub loaders (DESIGN.md §6).
+
+Every loader produces plain dicts of these shapes, so every downstream stage is profile-agnostic.
+Validators raise :class:`repro.errors.DataError` naming the file and the record.
+
+Shapes (extra fields are allowed):
+
+* NLI      ``{id, lang, premise, hypothesis, label}`` with label in :data:`NLI_LABELS`
+* NER      ``{id, lang, tokens: [str], tags: [str]}`` with IOB2 tags from :data:`NER_TAGS`
+* QA       ``{id, q_lang, c_lang, question, context, answers: [{text, answer_start}]}``
+           (optional ``paragraph_id``: questions on one paragraph are resampled together)
+* parallel ``{id, src_lang, tgt_lang, src, tgt}`` (+ ``alignment``: list of ``[i, j]`` pairs,
+           i indexing the whitespace words of ``src``, j those of ``tgt``). ``src`` is English.
+* XSR      same shape as parallel (one test pair per record).
+
+Ids are stable strings from the source; test sets that are translations of each other share ids
+across languages, and paired tests join on ``id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from repro.errors import DataError
+
+LANGUAGES: tuple[str, ...] = ("en", "es", "ru", "vi", "hi")
+TARGET_LANGUAGES: tuple[str, ...] = ("es", "ru", "vi", "hi")
+NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
+NER_TAGS: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+TASKS: tuple[str, ...] = ("nli", "ner", "qa")
+
+
+def check_lang(lang: str, *, path: str | Path | None = None, record: object | None = None,
+               allowed: Iterable[str] = LANGUAGES) -> str:
+    allowed = tuple(allowed)
+    if lang not in allowed:
+        raise DataError(path, record, f"unknown language code {lang!r}; expected one of {allowed}")
+    return lang
+
+
+def qa_pair_name(q_lang: str, c_lang: str) -> str:
+    """Cross-lingual QA pairs are written ``q-c`` (question language, then context language)."""
+    return f"{q_lang}-{c_lang}"
+
+
+def _require(rec: Mapping[str, Any], fields: Iterable[str], path, idx) -> None:
+    missing = [f for f in fields if f not in rec]
+    if missing:
+        raise DataError(path, rec.get("id", idx), f"missing field(s) {missing}")
+
+
+def _check_str(rec, field, path, idx, *, allow_empty=False) -> None:
+    v = rec[field]
+    if not isinstance(v, str) or (not allow_empty and not v.strip()):
+        raise DataError(path, rec.get("id", idx), f"field {field!r} must be a non-empty string")
+
+
+def validate_nli(rec: Mapping[str, Any], path=None, idx=None) -> None:
+    _require(rec, ("id", "lang", "premise", "hypothesis", "label"), path, idx)
+    check_lang(rec["lang"], path=path, record=rec["id"])
+    _check_str(rec, "premise", path, idx)
+    _check_str(rec, "hypothesis", path, idx)
+    if rec["label"] not in NLI_LABELS:
+        raise DataError(path, rec["id"], f"unknown NLI label {rec['label']!r}; expected {NLI_LABELS}")
+
+
+def validate_ner(rec: Mapping[str, Any], path=None, idx=None) -> None:
+    _require(rec, ("id", "lang", "tokens", "tags"), path, idx)
+    check_lang(rec["lang"], path=path, record=rec["id"])
+    toks, tags = rec["tokens"], rec["tags"]
+    if not toks or len(toks) != len(tags):
+        raise DataError(path, rec["id"], f"{len(toks)} tokens but {len(tags)} tags")
+    for t in tags:
+        if t not in NER_TAGS:
+            raise DataError(path, rec["id"], f"unknown NER tag {t!r}; expected {NER_TAGS}")
+
+
+def validate_qa(rec: Mapping[str, Any], path=None, idx=None, *, require_answers: bool = True) -> None:
+    _require(rec, ("id", "q_lang", "c_lang", "question", "context", "answers"), path, idx)
+    check_lang(rec["q_lang"], path=path, record=rec["id"])
+    check_lang(rec["c_lang"], path=path, record=rec["id"])
+    _check_str(rec, "question", path, idx)
+    _check_str(rec, "context", path, idx)
+    answers = rec["answers"]
+    if require_answers and not answers:
+        raise DataError(path, rec["id"], "no gold answers")
+    ctx = rec["context"]
+    for a in answers:
+        text, start = a.get("text"), a.get("answer_start")
+        if not isinstance(text, str) or not isinstance(start, int):
+            raise DataError(path, rec["id"], f"malformed answer {a!r}")
+        if require_answers and not text:
+            raise DataError(path, rec["id"], "empty gold answer text")
+        if start < 0 or ctx[start : start + len(text)] != text:
+            raise DataError(
+                path, rec["id"],
+                f"answer {text!r} not found in context at offset {start}",
+            )
+
+
+def validate_parallel(rec: Mapping[str, Any], path=None, idx=None) -> None:
+    _require(rec, ("id", "src_lang", "tgt_lang", "src", "tgt"), path, idx)
+    check_lang(rec["src_lang"], path=path, record=rec["id"])
+    check_lang(rec["tgt_lang"], path=path, record=rec["id"])
+    _check_str(rec, "src", path, idx)
+    _check_str(rec, "tgt", path, idx)
+    if "alignment" in rec and rec["alignment"] is not None:
+        n_src, n_tgt = len(rec["src"].split()), len(rec["tgt"].split())
+        for pair in rec["alignment"]:
+            i, j = pair
+            if not (0 <= i < n_src and 0 <= j < n_tgt):
+                raise DataError(
+                    path, rec["id"],
+                    f"alignment link {i}-{j} out of range ({n_src} source, {n_tgt} target words)",
+                )
+
+
+VALIDATORS = {
+    "nli": validate_nli,
+    "ner": validate_ner,
+    "qa": validate_qa,
+    "parallel": validate_parallel,
+    "xsr": validate_parallel,
+}
+
+
+def validate_all(kind: str, records: Iterable[Mapping[str, Any]], path=None) -> list[dict]:
+    """Validate every record and reject duplicate ids; returns the records as a list."""
+    validator = VALIDATORS[kind]
+    out: list[dict] = []
+    seen: set[str] = set()
+    for idx, rec in enumerate(records):
+        validator(rec, path, idx)
+        rid = rec["id"]
+        if not isinstance(rid, str):
+            raise DataError(path, idx, f"id must be a string, got {type(rid).__name__}")
+        if rid in seen:
+            raise DataError(path, rid, "duplicate example id")
+        seen.add(rid)
+        out.append(dict(rec))
+    return out

@@ -1,0 +1,119 @@
+"""`repro run`: every job the selected claims need → results → verdicts → report."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repro.cache import ArtifactStore
+from repro.claims import discover, select
+from repro.claims.results import ResultSet
+from repro.claims.runner import (
+    compare_with_lock,
+    evaluate_all,
+    export_results,
+    plan_claims,
+    write_status,
+)
+from repro.config import ExperimentConfig, as_dict
+from repro.env import machine, provenance
+from repro.pipeline import LocalExecutor, SubmititExecutor, run
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    status: dict[str, Any]
+    status_path: Path
+    wall_s: float
+    ran: int
+    cached: int
+
+
+def make_executor(cfg: ExperimentConfig, store: ArtifactStore):
+    r = cfg.run
+    if r.executor == "submitit":
+        return SubmititExecutor(folder=str(store.root / ".submitit"), partition=r.slurm_partition,
+                                gpus_per_node=r.slurm_gpus_per_node,
+                                timeout_min=r.slurm_timeout_min)
+    return LocalExecutor(jobs=r.jobs, device=r.device, torch_threads=r.torch_threads)
+
+
+def run_profile(cfg: ExperimentConfig, *, claim_ids: str | None = None,
+                reports_root: Path = Path("reports"), store: ArtifactStore | None = None,
+                overrides: tuple[str, ...] = (), write_lock: bool = True,
+                progress: Callable[[str], None] | None = None) -> RunResult:
+    t0 = time.time()
+    store = store or ArtifactStore()
+    all_claims = discover()
+    claims = select(all_claims, claim_ids)
+    pairs, skipped = plan_claims(cfg, claims)
+    executor = make_executor(cfg, store)
+    report = run([j for j, _ in pairs], store, executor, progress=progress)
+    pdir = reports_root / cfg.profile
+    results_dir = pdir / "results"
+    fresh = export_results(cfg, pairs, store)
+    if claim_ids is None and results_dir.exists():
+        shutil.rmtree(results_dir)  # a full run replaces every stored result
+    fresh.save(results_dir)
+    results = ResultSet.load(results_dir)
+    status = evaluate_all(cfg, claims, results, skipped)
+    status["overrides"] = list(overrides)
+    status_path = pdir / "claims.json"
+    if claim_ids is not None and status_path.is_file():
+        old = json.loads(status_path.read_text())
+        old_claims = old.get("claims", {})
+        old_claims.update(status["claims"])
+        status["claims"] = dict(sorted(old_claims.items()))
+    if write_lock:
+        write_status(status, status_path)
+        write_run_info(pdir, cfg, report, time.time() - t0, store)
+    return RunResult(status, status_path, round(time.time() - t0, 2), report.ran, report.cached)
+
+
+def write_run_info(pdir: Path, cfg: ExperimentConfig, report, wall_s: float,
+                   store: ArtifactStore) -> None:
+    """Provenance that varies run to run (timings, machine) kept apart from the verdicts."""
+    info = {
+        "profile": cfg.profile,
+        **provenance(),
+        "machine": machine(),
+        "config": as_dict(cfg),
+        "jobs": {"total": report.total, "ran": report.ran, "cached": report.cached},
+        "stage_seconds": {k: round(v, 2) for k, v in sorted(report.stage_seconds.items())},
+        "wall_s": round(wall_s, 2),
+        "artifact_root": str(store.root),
+    }
+    pdir.mkdir(parents=True, exist_ok=True)
+    (pdir / "run.json").write_text(json.dumps(info, indent=1, sort_keys=True, default=str))
+
+
+def verify(cfg: ExperimentConfig, *, from_results: bool, reports_root: Path = Path("reports"),
+           store: ArtifactStore | None = None, overrides: tuple[str, ...] = (),
+           progress: Callable[[str], None] | None = None) -> tuple[list[str], dict[str, Any]]:
+    """Recompute verdicts (from committed results, or by rerunning) and diff them with the lock."""
+    pdir = reports_root / cfg.profile
+    lock_path = pdir / "claims.json"
+    if not lock_path.is_file():
+        from repro.errors import ReproError
+
+        raise ReproError(f"no locked verdicts at {lock_path}; run `repro run --profile "
+                         f"{cfg.profile}` and commit the result")
+    lock = json.loads(lock_path.read_text())
+    claims = discover()
+    if from_results:
+        _, skipped = plan_claims(cfg, claims)
+        status = evaluate_all(cfg, claims, ResultSet.load(pdir / "results"), skipped)
+    else:
+        store = store or ArtifactStore()
+        pairs, skipped = plan_claims(cfg, claims)
+        run([j for j, _ in pairs], store, make_executor(cfg, store), progress=progress)
+        status = evaluate_all(cfg, claims, export_results(cfg, pairs, store), skipped)
+    return compare_with_lock(status, lock), status

@@ -1,0 +1,1 @@
+"""Stage functions ``run(ctx: StageContext)``, one module per stage (stages.md)."""

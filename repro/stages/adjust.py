@@ -1,0 +1,118 @@
+"""The `adjust` stage: cross-lingual adjustment of an encoder on aligned parallel pairs.
+
+Config ``{"adjust": AdjustConfig, "langs": [...]}``; inputs ``encoder`` and ``align_<lang>``
+(``pairs.jsonl``). Samples ``adjust.max_pairs`` pairs per language (seeded per language, so
+adding a language never changes another's sample); ``per_language`` mode takes exactly one
+language (one model per language, as Efimov et al.), ``joint`` mode shuffles all languages'
+pairs together into one model (Cao et al.). Writes ``encoder/`` and ``loss_curve.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repro.adjust.objective import check_pair
+from repro.configtools import from_dict
+from repro.data.bundle import iter_jsonl
+from repro.errors import ConfigError, DataError
+from repro.pipeline import StageContext
+
+log = logging.getLogger(__name__)
+
+PAIRS_FILE = "pairs.jsonl"
+
+
+def lang_rng(seed: int, lang: str) -> np.random.Generator:
+    """A generator per (seed, language): stable whatever other languages are configured."""
+    return np.random.default_rng([int(seed), zlib.crc32(lang.encode("utf-8"))])
+
+
+def load_pairs(path: Path) -> list[dict[str, Any]]:
+    """Read and check aligned parallel records; errors name the file and line."""
+    out = []
+    for lineno, rec in enumerate(iter_jsonl(path), 1):
+        if not rec.get("alignment"):
+            raise DataError(path, rec.get("id", f"line {lineno}"),
+                            "pair has no alignment links (align stage output expected)")
+        check_pair(rec, source=path, index=lineno)
+        out.append(rec)
+    return out
+
+
+def sample_pairs(records: list[dict[str, Any]], k: int, rng: np.random.Generator
+                 ) -> list[dict[str, Any]]:
+    """``k`` records without replacement in random order (all of them when the pool is smaller)."""
+    take = min(k, len(records))
+    idx = rng.choice(len(records), size=take, replace=False)
+    return [records[int(i)] for i in idx]
+
+
+def write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _tail_mean(values: list[float], n: int = 10) -> float | None:
+    tail = values[-n:]
+    return round(float(np.mean(tail)), 6) if tail else None
+
+
+def run(ctx: StageContext) -> dict[str, Any]:
+    from repro.config import AdjustConfig
+    from repro.env import seed_everything
+    from repro.model.io import load_encoder, save_encoder
+
+    cfg = from_dict(AdjustConfig, ctx.config["adjust"])
+    langs = list(ctx.config["langs"])
+    if not langs:
+        raise ConfigError("adjust: no languages given")
+    if cfg.mode == "per_language" and len(langs) != 1:
+        raise ConfigError(f"adjust.mode=per_language trains one model per language, got {langs}; "
+                          "use adjust.mode=joint for one model of several languages")
+    seed_everything(cfg.seed)
+    pairs: list[dict[str, Any]] = []
+    counts: dict[str, dict[str, int]] = {}
+    for lang in langs:
+        path = ctx.input_path(f"align_{lang}") / PAIRS_FILE
+        pool = load_pairs(path)
+        if not pool:
+            raise DataError(path, None, "no aligned pairs")
+        chosen = sample_pairs(pool, cfg.max_pairs, lang_rng(cfg.seed, lang))
+        counts[lang] = {"pool": len(pool), "used": len(chosen)}
+        if len(chosen) < cfg.max_pairs:
+            log.warning("adjust %s: only %d pairs available (max_pairs=%d)", lang, len(chosen),
+                        cfg.max_pairs)
+        pairs += chosen
+    if len(langs) > 1:
+        order = np.random.default_rng(cfg.seed).permutation(len(pairs))
+        pairs = [pairs[int(i)] for i in order]
+
+    model, tokenizer = load_encoder(ctx.input_path("encoder"), device=ctx.device)
+    from repro.adjust.loop import adjust_encoder
+
+    model, curve = adjust_encoder(model, tokenizer, pairs, cfg, device=ctx.device,
+                                  work_dir=ctx.work_dir, progress=True)
+    save_encoder(model.cpu(), tokenizer, ctx.out_dir / "encoder")
+    curve["pairs_per_language"] = counts
+    curve["langs"] = langs
+    write_json(ctx.out_dir / "loss_curve.json", curve)
+    return {
+        "langs": langs,
+        "pairs_per_language": {k: v["used"] for k, v in counts.items()},
+        "steps": curve["n_steps"],
+        "wall_s": curve["wall_s"],
+        "pairs_per_s": curve["pairs_per_s"],
+        "resumed_from_step": curve["resumed_from"],
+        "first_align": _tail_mean(curve["align"][:10]),
+        "final_align": _tail_mean(curve["align"]),
+        "final_reg": _tail_mean(curve["reg"]),
+        "final_loss": _tail_mean(curve["loss"]),
+    }

@@ -1,0 +1,91 @@
+"""The ``finetune`` stage: English task fine-tuning, optionally with continual learning.
+
+Config ``{"task", "train": TaskTrainConfig, "seed", "bf16", "qa_doc_stride", "continual":
+ContinualConfig | null, "cl_langs": [...], "pooling", "align_cls_sep"}``; inputs ``encoder``
+(an artifact with ``encoder/``) and ``data``, plus ``anchor`` (the ORIGINAL encoder) and
+``align_<lang>`` per CL language when ``continual`` is set. Output ``model/`` (task model,
+tokenizer, ``task.json``) and ``train_log.json``. Checkpoints live in ``ctx.work_dir``, so a
+killed job resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from repro.configtools import from_dict
+from repro.data.bundle import BUNDLE_FILE, Bundle
+from repro.errors import ArtifactError, ConfigError, DataError
+
+if TYPE_CHECKING:
+    from repro.pipeline import StageContext
+
+log = logging.getLogger(__name__)
+
+PAIRS_FILE = "pairs.jsonl"
+
+
+def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
+    from repro.config import ContinualConfig
+    from repro.continual import build_continual_loss, load_pool
+    from repro.model.io import load_encoder, load_tokenizer
+
+    c = ctx.config
+    ccfg = from_dict(ContinualConfig, c["continual"])
+    langs = list(c.get("cl_langs") or [])
+    if not langs:
+        raise ConfigError("finetune: continual learning needs at least one language in cl_langs")
+    files = [ctx.input_path(f"align_{lang}") / PAIRS_FILE for lang in langs]
+    pool = load_pool(files, ccfg.pool_size, seed)
+    tokenizer = load_tokenizer(encoder_dir)
+    anchor_model = None
+    if ccfg.anchor_weight > 0:
+        anchor_model, anchor_tok = load_encoder(ctx.input_path("anchor"), device=ctx.device)
+        if anchor_tok.get_vocab() != tokenizer.get_vocab():
+            raise ArtifactError("finetune: the anchor encoder's vocabulary differs from the "
+                                "fine-tuned encoder's; the anchor must be its original model")
+    from transformers import AutoConfig
+
+    max_pos = int(AutoConfig.from_pretrained(str(encoder_dir)).max_position_embeddings)
+    loss = build_continual_loss(ccfg, pool, anchor_model, tokenizer, seed=seed,
+                                pooling=c.get("pooling", "avg"),
+                                include_cls_sep=bool(c.get("align_cls_sep", True)),
+                                device=ctx.device, bf16=bf16, max_length=min(max_pos, 512))
+    del anchor_model  # only its cached English vectors are needed from here on
+    return loss
+
+
+def run(ctx: StageContext) -> dict[str, Any]:
+    from repro.config import TaskTrainConfig
+    from repro.evaluate import write_json
+    from repro.finetune import finetune, save_task_model
+    from repro.model.io import find_model_dir
+    from repro.tasks import get_task
+    from repro.tasks.base import read_records
+
+    c = ctx.config
+    task = get_task(c["task"])
+    train_cfg = from_dict(TaskTrainConfig, c["train"])
+    seed = int(c["seed"])
+    bf16 = bool(c.get("bf16", False))
+    doc_stride = int(c.get("qa_doc_stride", 128))
+    bundle = Bundle.load(ctx.input_path("data"))
+    rel = bundle.train.get(task.NAME)
+    if not rel:
+        raise DataError(bundle.path(BUNDLE_FILE), f"train.{task.NAME}",
+                        f"the bundle has no English {task.NAME} training data")
+    records = read_records(task.RECORD_KIND, bundle.path(rel),
+                           limit=train_cfg.max_train_examples)
+    encoder_dir = find_model_dir(ctx.input_path("encoder"))
+    aux = _continual_loss(ctx, encoder_dir, seed, bf16) if c.get("continual") else None
+    result = finetune(task, encoder_dir, records, cfg=train_cfg, seed=seed,
+                      work_dir=ctx.work_dir, bf16=bf16, device=ctx.device,
+                      doc_stride=doc_stride, aux_loss=aux)
+    info = {"task": task.NAME, **result.log["feature_config"],
+            "continual": bool(aux is not None), "seed": seed}
+    save_task_model(result.model, result.tokenizer, ctx.out_dir / "model", info)
+    write_json(ctx.out_dir / "train_log.json", result.log)
+    s = result.summary
+    return {"steps": s["steps"], "final": s["final"], "train_loss": s["train_loss"],
+            "wall_s": s["wall_s"], "steps_per_s": s["steps_per_s"],
+            "examples": s["examples"], "continual": aux is not None}

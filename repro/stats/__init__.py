@@ -1,0 +1,20 @@
+"""Paired significance tests for two systems on one test set, over examples x seeds."""
+
+from __future__ import annotations
+
+from repro.stats.bootstrap import (
+    PairedResult,
+    PairedUnits,
+    bootstrap_distribution,
+    paired_bootstrap,
+    paired_units,
+)
+from repro.stats.corrections import bonferroni, holm
+from repro.stats.permutation import RandomisationResult, mcnemar_exact, paired_randomisation
+from repro.stats.power import MDEResult, minimum_detectable_effect
+
+__all__ = [
+    "MDEResult", "PairedResult", "PairedUnits", "RandomisationResult", "bonferroni",
+    "bootstrap_distribution", "holm", "mcnemar_exact", "minimum_detectable_effect",
+    "paired_bootstrap", "paired_randomisation", "paired_units",
+]

@@ -1,0 +1,277 @@
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from repro.cache import ArtifactStore
+from repro.config import ModelConfig, PretrainConfig
+from repro.configtools import to_dict
+from repro.data.bundle import Bundle, write_text_lines
+from repro.errors import DataError, ReproError
+from repro.model.io import load_encoder
+from repro.model.tiny import train_wordpiece
+from repro.pipeline import Job, execute_job
+from repro.stages import pretrain as pt
+
+# A toy grammar per script: determiner noun verb (number) noun, so MLM has something to learn.
+LEXICONS = {
+    "en": ("the a this", "cat dog house river book tree", "sees eats finds takes"),
+    "es": ("el la una", "niño señora año corazón pequeña ciudad", "comió está vió tomó"),
+    "ru": ("этот тот", "мир книга столица город дом река", "видит ест берёт живёт"),
+    "vi": ("một những", "người sách ngôn ngữ buổi sáng", "đọc thường thấy ăn"),
+    "hi": ("यह वह", "दुनिया किताबें राजधानी लोग घर नदी", "देखता खाता लेता रहते"),
+}
+TINY_MODEL = ModelConfig(vocab_size=400, hidden_size=32, num_hidden_layers=2,
+                         num_attention_heads=2, intermediate_size=64,
+                         max_position_embeddings=64)
+
+
+def _sentences(lang: str, n: int, seed: int) -> list[str]:
+    rng = random.Random(f"{lang}-{seed}")
+    det, noun, verb = (x.split() for x in LEXICONS[lang])
+    out = []
+    for _ in range(n):
+        words = [rng.choice(det), rng.choice(noun), rng.choice(verb)]
+        if rng.random() < 0.3:
+            words.append(str(rng.randint(2, 9)))
+        words.append(rng.choice(noun))
+        out.append(" ".join(words) + " .")
+    return out
+
+
+def write_mono_bundle(root: Path, n: int = 300) -> Bundle:
+    bundle = Bundle(root=root, source="synthetic", languages=list(LEXICONS))
+    for lang in LEXICONS:
+        write_text_lines(root / f"mono.{lang}.txt", _sentences(lang, n, 0))
+        bundle.mono[lang] = f"mono.{lang}.txt"
+    bundle.save()
+    return bundle
+
+
+def _data_job(store: ArtifactStore) -> Job:
+    job = Job("data", {"fixture": "tests/stages/test_pretrain.py tiny mono"})
+    if store.get("data", job.key) is None:
+        with store.writer("data", job.key, {"label": "fixture"}) as out:
+            write_mono_bundle(out)
+    return job
+
+
+def _pretrain_job(data: Job, steps: int = 30, **over) -> Job:
+    cfg = PretrainConfig(**{"steps": steps, "batch_size": 16, "learning_rate": 3e-3,
+                            "warmup_ratio": 0.1, "max_seq_length": 32, "bf16": False, **over})
+    return Job("pretrain", {"model": to_dict(TINY_MODEL), "pretrain": to_dict(cfg)},
+               {"data": data})
+
+
+def _state(path: Path) -> dict[str, torch.Tensor]:
+    model, _ = load_encoder(path)
+    return model.state_dict()
+
+
+# -- units -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def corpus_and_tok():
+    corpora = {lang: _sentences(lang, 200, 1) for lang in LEXICONS}
+    tok = train_wordpiece(pt.tokenizer_sample(corpora, 100, 0), 300)
+    return corpora, tok, pt.encode_corpus(tok, corpora, 16)
+
+
+def test_encode_corpus_matches_tokenizer(corpus_and_tok):
+    corpora, tok, corpus = corpus_and_tok
+    assert corpus.langs == sorted(corpora)
+    assert corpus.lang_size.tolist() == [200] * 5
+    i = int(corpus.lang_offset[corpus.langs.index("hi")]) + 7
+    expected = tok(corpora["hi"][7].split(), is_split_into_words=True)["input_ids"]
+    a, n = int(corpus.starts[i]), int(corpus.lengths[i])
+    assert corpus.tokens[a:a + n].tolist() == expected
+
+
+def test_encode_truncates(corpus_and_tok):
+    corpora, tok, _ = corpus_and_tok
+    short = pt.encode_corpus(tok, corpora, 5)
+    assert int(short.lengths.max()) == 5
+    assert short.tokens[short.starts + short.lengths - 1].eq(tok.sep_token_id).all()
+
+
+def test_batches_are_language_balanced_and_padded(corpus_and_tok):
+    _, tok, corpus = corpus_and_tok
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(5):
+        ids, valid = pt.sample_batch(corpus, 64, gen, tok.pad_token_id)
+        assert (ids[~valid] == tok.pad_token_id).all()
+        assert (ids[:, 0] == tok.cls_token_id).all()
+        last = valid.sum(1) - 1
+        assert (ids[torch.arange(64), last] == tok.sep_token_id).all()
+        assert ids.shape[1] == int(last.max()) + 1  # dynamic padding
+    # a skewed corpus (one language 10x larger) still gives each language ~1/5 of the rows
+    skewed = {lang: _sentences(lang, 500 if lang == "en" else 50, 2) for lang in LEXICONS}
+    corpus = pt.encode_corpus(tok, skewed, 16)
+    sent = pt.sample_sentences(corpus, 20_000, gen)
+    lang = torch.bucketize(sent, corpus.lang_offset, right=True) - 1
+    share = torch.bincount(lang, minlength=5) / len(sent)
+    assert share.min() > 0.18 and share.max() < 0.22, share
+    en = corpus.langs.index("en")
+    picked = sent[lang == en] - corpus.lang_offset[en]
+    assert len(picked.unique()) > 450  # uniform within a language
+
+
+def test_masking_rates_and_specials(corpus_and_tok):
+    _, tok, corpus = corpus_and_tok
+    special = pt.SpecialIds.of(tok)
+    gen = torch.Generator().manual_seed(1)
+    n_cand = n_chosen = n_mask = n_keep = 0
+    for _ in range(30):
+        ids, valid = pt.sample_batch(corpus, 64, gen, special.pad)
+        out, chosen, labels = pt.mask_tokens(ids, valid, special, 0.15, gen)
+        assert torch.equal(labels, ids[chosen])
+        assert not chosen[:, 0].any() and not chosen[~valid].any()
+        assert not chosen[ids == special.sep].any()
+        assert torch.equal(out[~chosen], ids[~chosen])
+        assert (out[chosen] > max(special.pad, special.cls, special.sep, special.mask,
+                                  special.unk)).logical_or(out[chosen] == special.mask).all()
+        cand = valid & (ids != special.cls) & (ids != special.sep)
+        n_cand += int(cand.sum())
+        n_chosen += int(chosen.sum())
+        n_mask += int((out[chosen] == special.mask).sum())
+        n_keep += int((out[chosen] == ids[chosen]).sum())
+    assert 0.13 < n_chosen / n_cand < 0.17
+    assert 0.76 < n_mask / n_chosen < 0.84
+    assert 0.07 < n_keep / n_chosen < 0.14  # 10% kept + random draws of the same token
+
+
+def test_tokenizer_sample_is_seeded_and_balanced():
+    corpora = {"en": [f"e{i}" for i in range(50)], "ru": [f"r{i}" for i in range(8)]}
+    a = pt.tokenizer_sample(corpora, 10, 3)
+    assert a == pt.tokenizer_sample(corpora, 10, 3)
+    assert a != pt.tokenizer_sample(corpora, 10, 4)
+    assert sum(s.startswith("e") for s in a) == 10 and sum(s.startswith("r") for s in a) == 8
+
+
+def test_read_mono_errors(tmp_path):
+    bundle = write_mono_bundle(tmp_path, n=5)
+    assert len(pt.read_mono(bundle)["vi"]) == 5
+    (tmp_path / "mono.ru.txt").write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(DataError, match="mono.ru.txt"):
+        pt.read_mono(bundle)
+    (tmp_path / "mono.ru.txt").write_bytes(b"ok line\n\xff\xfe bad\n")
+    with pytest.raises(DataError, match="line 2"):
+        pt.read_mono(bundle)
+    (tmp_path / "mono.ru.txt").write_text("мир\n", encoding="utf-8")
+    del bundle.mono["hi"]
+    with pytest.raises(DataError, match="mono.hi"):
+        pt.read_mono(bundle)
+    bundle.mono["hi"] = "missing.txt"
+    with pytest.raises(DataError, match="missing.txt"):
+        pt.read_mono(bundle)
+
+
+# -- the stage ---------------------------------------------------------------------------------
+def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
+    store = ArtifactStore(tmp_path / "store")
+    job = _pretrain_job(_data_job(store))
+    execute_job(job, str(store.root), device="cpu")
+    art = store.get("pretrain", job.key)
+    assert art is not None
+    assert {"encoder/model.safetensors", "encoder/tokenizer.json", "mlm_curve.json"} <= set(
+        art.manifest["files"])
+    summary = art.manifest["summary"]
+    assert summary["steps"] == 30 and summary["resumed_from"] == 0
+    curve = json.loads((art.path / "mlm_curve.json").read_text())["points"]
+    assert curve[-1]["step"] == 30
+    assert curve[-1]["loss"] < curve[0]["loss"] - 0.5
+    assert summary["final_loss"] == curve[-1]["loss"]
+    model, tok = load_encoder(art.path)
+    assert model.config.hidden_size == 32 and model.config.vocab_size == len(tok) <= 400
+    assert tok.decode(tok("किताबें ngôn")["input_ids"], skip_special_tokens=True) == \
+        "किताबें ngôn"
+    assert not (store.root / ".work" / f"pretrain-{job.key[:32]}").exists()
+    # second run: cache hit, the stage is not called again
+    monkeypatch.setattr(pt, "pretrain_mlm", _boom)
+    assert execute_job(job, str(store.root), device="cpu") == job.key
+    assert store.get("pretrain", job.key).manifest["summary"] == summary
+
+
+def _boom(*a, **k):
+    raise AssertionError("cached artifact was recomputed")
+
+
+class Killed(RuntimeError):
+    pass
+
+
+def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
+    monkeypatch.setattr(pt, "CHECKPOINT_EVERY", 5)
+    straight = ArtifactStore(tmp_path / "a")
+    job_a = _pretrain_job(_data_job(straight), steps=20)
+    execute_job(job_a, str(straight.root), device="cpu")
+
+    resumed = ArtifactStore(tmp_path / "b")
+    job_b = _pretrain_job(_data_job(resumed), steps=20)
+    assert job_b.key == job_a.key
+    real = pt.pretrain_mlm
+
+    def killed_at_12(*args, **kwargs):
+        kwargs["checkpoint_every"] = 5
+
+        def on_step(step: int) -> None:
+            if step == 12:
+                raise Killed
+
+        return real(*args, **kwargs, on_step=on_step)
+
+    monkeypatch.setattr(pt, "pretrain_mlm", killed_at_12)
+    with pytest.raises(Killed):
+        execute_job(job_b, str(resumed.root), device="cpu")
+    assert resumed.get("pretrain", job_b.key) is None
+    assert (resumed.root / ".work" / f"pretrain-{job_b.key[:32]}" / pt.CHECKPOINT_FILE).is_file()
+    monkeypatch.setattr(pt, "pretrain_mlm", lambda *a, **k: real(*a, **k, checkpoint_every=5))
+    execute_job(job_b, str(resumed.root), device="cpu")
+    art_a, art_b = straight.get("pretrain", job_a.key), resumed.get("pretrain", job_b.key)
+    assert art_b.manifest["summary"]["resumed_from"] == 10
+    sa, sb = _state(art_a.path), _state(art_b.path)
+    assert sa.keys() == sb.keys()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert (art_a.path / "mlm_curve.json").read_text() == (art_b.path / "mlm_curve.json"
+                                                            ).read_text()
+
+
+def test_checkpoint_for_other_budget_is_refused(tmp_path, corpus_and_tok):
+    from transformers import BertConfig, BertForMaskedLM
+
+    _, tok, corpus = corpus_and_tok
+    cfg = PretrainConfig(steps=4, batch_size=4, bf16=False)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=1,
+                                       num_attention_heads=2, intermediate_size=32))
+    pt.pretrain_mlm(model, corpus, pt.SpecialIds.of(tok), cfg, work_dir=tmp_path)
+    with pytest.raises(ReproError, match="checkpoint is for 4 steps"):
+        pt.pretrain_mlm(model, corpus, pt.SpecialIds.of(tok),
+                        PretrainConfig(steps=6, batch_size=4, bf16=False), work_dir=tmp_path)
+
+
+def test_hub_model_from_local_dir(tmp_path):
+    from repro.model.tiny import tiny_test_model
+
+    base, tok = tiny_test_model(seed=3)
+    src = tmp_path / "local-bert"
+    base.save_pretrained(src)
+    tok.save_pretrained(src)
+    store = ArtifactStore(tmp_path / "store")
+    job = Job("hub_model", {"model": {"source": "hub", "name": str(src)}})
+    execute_job(job, str(store.root), device="cpu")
+    art = store.get("hub_model", job.key)
+    got = _state(art.path)
+    want = base.state_dict()
+    assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in want)
+
+
+def test_hub_model_missing_offline_is_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    store = ArtifactStore(tmp_path / "store")
+    job = Job("hub_model", {"model": {"source": "hub",
+                                      "name": "repro-tests/definitely-not-cached-model"}})
+    with pytest.raises(ReproError, match="HF cache"):
+        execute_job(job, str(store.root), device="cpu")
