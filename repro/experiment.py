@@ -130,19 +130,36 @@ class Graph:
 
         return eval_sets_for(self.cfg, task)
 
+    def shares_model_across_languages(self, state: str) -> bool:
+        """True when one model serves every language (original encoder, or joint adjustment):
+        its evaluation, retrieval and distance jobs then cover all languages at once."""
+        m = FT_STATE_RE.match(state)
+        base, cl = (m.group(1), bool(m.group(2))) if m else (parse_state(state)[0],
+                                                             parse_state(state)[2])
+        if self.cfg.adjust.mode == "joint":
+            return True
+        return base == "original" and not cl
+
+    def job_langs(self, state: str, lang: str) -> list[str]:
+        return list(self.cfg.languages) if self.shares_model_across_languages(state) else [lang]
+
     def evaluate(self, task: str, state: str, lang: str, seed: int) -> Job:
         ft = self.finetune(task, state, lang, seed)
-        sets = self.eval_sets(task, lang)
+        langs = self.job_langs(state, lang)
+        sets = sorted({s for x in langs for s in self.eval_sets(task, x)})
         if not sets:
             raise ConfigError(f"no {task} evaluation sets for language {lang!r}")
+        where = "all" if len(langs) > 1 else lang
         return Job("evaluate", {"task": task, "evaluate": to_dict(self.cfg.evaluate),
                                 "sets": sets},
-                   inputs={"model": ft, "data": self.data()}, label=f"{task}/{state}/{lang}/s{seed}")
+                   inputs={"model": ft, "data": self.data()},
+                   label=f"{task}/{state}/{where}/s{seed}")
 
     def retrieve(self, state: str, lang: str) -> Job:
-        return Job("retrieve", {"retrieve": to_dict(self.cfg.retrieve), "langs": [lang]},
+        langs = self.job_langs(state, lang)
+        return Job("retrieve", {"retrieve": to_dict(self.cfg.retrieve), "langs": langs},
                    inputs={"encoder": self.state_encoder(state, lang), "data": self.data()},
-                   label=f"{state}/{lang}")
+                   label=f"{state}/{'all' if len(langs) > 1 else lang}")
 
     def distances(self, state: str, lang: str) -> Job:
         m = FT_STATE_RE.match(state)
@@ -151,10 +168,11 @@ class Graph:
             model = self.finetune(m.group(3), start, lang, self.cfg.finetune.seeds[0])
         else:
             model = self.state_encoder(state, lang)
-        return Job("distances", {"distances": to_dict(self.cfg.distances), "langs": [lang],
+        langs = self.job_langs(state, lang)
+        return Job("distances", {"distances": to_dict(self.cfg.distances), "langs": langs,
                                  "pooling": self.cfg.adjust.pooling},
-                   inputs={"model": model, f"align_{lang}": self.align(lang)},
-                   label=f"{state}/{lang}")
+                   inputs={"model": model, **{f"align_{x}": self.align(x) for x in langs}},
+                   label=f"{state}/{'all' if len(langs) > 1 else lang}")
 
 
 def _concerns(set_lang: str, lang: str) -> bool:

@@ -108,7 +108,7 @@ class ClaimContext:
         row.update(_result_fields(res))
         row["metric"] = quantity or _default_quantity(kind, task)
         row["n_examples"] = sum(len(p[4]) for p in parts)
-        row["mde"] = _mde(base_arr, metric, groups, self.alpha)
+        row["mde"] = _mde(base_arr, new_arr, metric, groups, self.alpha)
         return row
 
     def _arrays(self, kind: str, task: str, quantity: str | None, ids: list[str],
@@ -183,14 +183,16 @@ def _result_fields(res: Any) -> dict[str, Any]:
     return out
 
 
-def _mde(base: Any, metric: str, groups: Any, alpha: float) -> float | None:
+def _mde(base: Any, new: Any, metric: str, groups: Any, alpha: float) -> float | None:
+    """Minimum detectable effect (one-sided, power 0.8) for the seeds and examples used."""
     try:
         from repro.stats.power import minimum_detectable_effect
 
-        val = minimum_detectable_effect(base, metric=metric, alpha=alpha)
-        val = float(val if not isinstance(val, dict) else val.get("mde"))
+        res = minimum_detectable_effect(base, new, metric=metric, alpha=alpha, groups=groups,
+                                        n_resamples=1000)
+        val = float(getattr(res, "mde", float("nan")))
         return None if math.isnan(val) else round(val, 6)
-    except Exception:  # noqa: BLE001 - MDE is informative only
+    except Exception:  # noqa: BLE001 - the MDE is informative only, never decides a verdict
         return None
 
 

@@ -16,7 +16,7 @@ from repro.claims.results import EntryKey, ResultSet, entry_from_predictions
 from repro.config import ExperimentConfig, as_dict
 from repro.configtools import sha256_of
 from repro.env import provenance
-from repro.experiment import FT_STATE_RE, Graph, _concerns, parse_state
+from repro.experiment import Graph, _concerns, parse_state
 from repro.pipeline import Job
 
 log = logging.getLogger(__name__)
@@ -89,9 +89,7 @@ def plan_claims(cfg: ExperimentConfig, claims: Mapping[str, Claim]
 
 
 def _language_independent(cfg: ExperimentConfig, state: str) -> bool:
-    m = FT_STATE_RE.match(state)
-    base = m.group(1) if m else parse_state(state)[0]
-    return base == "original" and "+cl" not in state or cfg.adjust.mode == "joint"
+    return Graph(cfg).shares_model_across_languages(state)
 
 
 def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store) -> ResultSet:

@@ -35,6 +35,7 @@ import bisect
 import hashlib
 import json
 import logging
+import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -288,8 +289,8 @@ def parallel_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix:
         if not src or not tgt:
             n_empty += 1
             continue
-        out.append({"id": f"{id_prefix}{i}", "src_lang": "en", "tgt_lang": lang,
-                    "src": src, "tgt": tgt})
+        out.append({"id": f"{id_prefix}{row.get('_row', i)}", "src_lang": "en",
+                    "tgt_lang": lang, "src": src, "tgt": tgt})
     if stats is not None:
         stats["empty"] = stats.get("empty", 0) + n_empty
     return validate_all("parallel", out, where)
@@ -485,7 +486,10 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
             recs = load_wikimatrix_dir(Path(cfg.wikimatrix_dir), lang)
         else:
             key = f"wikimatrix.{lang}"
-            recs = parallel_records(rows(key), lang=lang, id_prefix=f"wikimatrix-{lang}-",
+            cand = candidate_rows(rows(key), 2 * (cfg.n_parallel + cfg.n_heldout)
+                                  if cfg.n_parallel else 0, rng_for(cfg.seed, "wikimatrix", lang))
+            stats["candidates"] = len(cand)
+            recs = parallel_records(cand, lang=lang, id_prefix=f"wikimatrix-{lang}-",
                                     where=specs[key].name, stats=stats)
         pool, held, c = prepare_parallel(recs, max_words=cfg.max_words, test_keys=keys,
                                          n_heldout=cfg.n_heldout, max_pool=cfg.n_parallel,
@@ -518,6 +522,36 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
         },
     }
     return write_bundle(parts, Path(out_dir))
+
+
+def candidate_rows(rows: Any, n: int, rng: random.Random) -> Any:
+    """A random subset of ``n`` rows (in corpus order) before the expensive conversion.
+
+    Full WikiMatrix en-es has millions of pairs; twice the needed pool is enough to survive the
+    length and overlap filters. Row ids stay the corpus row numbers, so they are stable.
+    """
+    total = len(rows)
+    if not n or total <= n:
+        return rows
+    keep = sorted(rng.sample(range(total), n))
+    if hasattr(rows, "select"):
+        sub = rows.select(keep)
+        return _Renumbered(sub, keep)
+    return _Renumbered([rows[i] for i in keep], keep)
+
+
+class _Renumbered:
+    """Rows of a subset that remember their corpus row number (field ``_row``)."""
+
+    def __init__(self, rows: Any, index: list[int]) -> None:
+        self._rows, self._index = rows, index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self):
+        for i, row in zip(self._index, self._rows, strict=True):
+            yield {**row, "_row": i}
 
 
 def size_check(counts: Mapping[str, Any], cfg: HubDataConfig) -> dict[str, Any]:

@@ -67,6 +67,12 @@ def _pretrain_job(data: Job, steps: int = 30, **over) -> Job:
                {"data": data})
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # tiny models on a shared 2-core box: 2 OpenMP threads under contention are ~20x slower
+    torch.set_num_threads(1)
+
+
 def _state(path: Path) -> dict[str, torch.Tensor]:
     model, _ = load_encoder(path)
     return model.state_dict()
@@ -173,7 +179,7 @@ def test_read_mono_errors(tmp_path):
 def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
     store = ArtifactStore(tmp_path / "store")
     job = _pretrain_job(_data_job(store))
-    execute_job(job, str(store.root), device="cpu")
+    execute_job(job, str(store.root), device="cpu", torch_threads=1)
     art = store.get("pretrain", job.key)
     assert art is not None
     assert {"encoder/model.safetensors", "encoder/tokenizer.json", "mlm_curve.json"} <= set(
@@ -191,7 +197,7 @@ def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
     assert not (store.root / ".work" / f"pretrain-{job.key[:32]}").exists()
     # second run: cache hit, the stage is not called again
     monkeypatch.setattr(pt, "pretrain_mlm", _boom)
-    assert execute_job(job, str(store.root), device="cpu") == job.key
+    assert execute_job(job, str(store.root), device="cpu", torch_threads=1) == job.key
     assert store.get("pretrain", job.key).manifest["summary"] == summary
 
 
@@ -207,7 +213,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(pt, "CHECKPOINT_EVERY", 5)
     straight = ArtifactStore(tmp_path / "a")
     job_a = _pretrain_job(_data_job(straight), steps=20)
-    execute_job(job_a, str(straight.root), device="cpu")
+    execute_job(job_a, str(straight.root), device="cpu", torch_threads=1)
 
     resumed = ArtifactStore(tmp_path / "b")
     job_b = _pretrain_job(_data_job(resumed), steps=20)
@@ -225,11 +231,11 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pt, "pretrain_mlm", killed_at_12)
     with pytest.raises(Killed):
-        execute_job(job_b, str(resumed.root), device="cpu")
+        execute_job(job_b, str(resumed.root), device="cpu", torch_threads=1)
     assert resumed.get("pretrain", job_b.key) is None
     assert (resumed.root / ".work" / f"pretrain-{job_b.key[:32]}" / pt.CHECKPOINT_FILE).is_file()
     monkeypatch.setattr(pt, "pretrain_mlm", lambda *a, **k: real(*a, **k, checkpoint_every=5))
-    execute_job(job_b, str(resumed.root), device="cpu")
+    execute_job(job_b, str(resumed.root), device="cpu", torch_threads=1)
     art_a, art_b = straight.get("pretrain", job_a.key), resumed.get("pretrain", job_b.key)
     assert art_b.manifest["summary"]["resumed_from"] == 10
     sa, sb = _state(art_a.path), _state(art_b.path)
@@ -261,7 +267,7 @@ def test_hub_model_from_local_dir(tmp_path):
     tok.save_pretrained(src)
     store = ArtifactStore(tmp_path / "store")
     job = Job("hub_model", {"model": {"source": "hub", "name": str(src)}})
-    execute_job(job, str(store.root), device="cpu")
+    execute_job(job, str(store.root), device="cpu", torch_threads=1)
     art = store.get("hub_model", job.key)
     got = _state(art.path)
     want = base.state_dict()
@@ -274,4 +280,4 @@ def test_hub_model_missing_offline_is_clear(tmp_path, monkeypatch):
     job = Job("hub_model", {"model": {"source": "hub",
                                       "name": "repro-tests/definitely-not-cached-model"}})
     with pytest.raises(ReproError, match="HF cache"):
-        execute_job(job, str(store.root), device="cpu")
+        execute_job(job, str(store.root), device="cpu", torch_threads=1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +50,10 @@ class World:
     eval: dict[tuple[str, str], list[dict]]  # (task, lang or "q-c") -> test records
     xsr: dict[str, list[dict]]  # target lang -> en<->xx test pairs
     stats: dict[str, Any] = field(default_factory=dict)
+    # (split, context language) -> the sentences of each QA paragraph, in paragraph-id order
+    # (contexts carry no sentence boundaries; this keeps them for leak checks and inspection)
+    paragraphs: dict[tuple[str, str], list[list[str]]] = field(default_factory=dict, repr=False,
+                                                               compare=False)
     lexicons: dict[str, Lexicon] = field(default_factory=dict, repr=False, compare=False)
     names: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, repr=False,
                                                     compare=False)
@@ -239,6 +242,9 @@ class _Builder:
             pos += len(_text(s)) + 1
         return " ".join(_text(s) for s in sents), starts, sents
 
+    def paragraph_sentences(self, lang: str, paragraphs) -> list[list[str]]:
+        return [[_text(self.render(lang, f)) for f in frames] for frames, _ in paragraphs]
+
     def qa_records(self, prefix: str, paragraphs, q_lang: str, c_lang: str,
                    start_q: int = 0) -> list[dict]:
         out = []
@@ -328,10 +334,14 @@ def generate_world(cfg: WorldConfig) -> World:
         for q, c in ((x, x), ("en", x), (x, "en")):
             ev[("qa", f"{q}-{c}")] = b.qa_records("qa-test", qa_test, q, c)
 
+    paragraphs = {("train", "en"): b.paragraph_sentences("en", qa_train),
+                  ("dev", "en"): b.paragraph_sentences("en", qa_dev)}
+    for lang in langs:
+        paragraphs[("test", lang)] = b.paragraph_sentences(lang, qa_test)
     stats = _stats(b, mono)
     log.info("synthetic world: seed=%d, %s", cfg.seed, stats["counts"])
     return World(config=cfg, mono=mono, parallel=parallel, heldout=held, train=train, dev=dev,
-                 eval=ev, xsr=xsr_recs, stats=stats,
+                 eval=ev, xsr=xsr_recs, stats=stats, paragraphs=paragraphs,
                  lexicons={x: b.lexicons[x] for x in targets},
                  names={x: b.names[x] for x in langs})
 
@@ -356,5 +366,3 @@ def _stats(b: _Builder, mono: dict[str, list[str]]) -> dict[str, Any]:
         "mono_vocab": vocab,
     }
 
-
-Check = Callable[[Frame], bool]

@@ -1,0 +1,104 @@
+"""Claim checks on planted per-example results: gains, nulls, reversals, missing runs, lock drift."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+
+from repro.claims import Verdict, discover
+from repro.claims.context import ClaimContext
+from repro.claims.results import Entry, EntryKey, ResultSet
+from repro.claims.runner import compare_with_lock, evaluate_all, evaluate_claim
+from repro.config import resolve
+
+CLAIMS = discover(Path(__file__).resolve().parents[2] / "claims")
+LANGS = ("es", "ru", "vi", "hi")
+
+
+def planted_nli(effects: dict[str, float], *, n=800, seeds=(1, 2, 3), base_acc=0.55, seed=0,
+                collapsed=()) -> ResultSet:
+    """Adjusted = original with a planted accuracy change per language (paired items)."""
+    rng = np.random.default_rng(seed)
+    rs = ResultSet()
+    ids = [f"nli-test-{i:05d}" for i in range(n)]
+    for lang in LANGS:
+        for s in seeds:
+            u = rng.random(n)
+            base = (u < base_acc).astype(int)
+            new = (u < base_acc + effects.get(lang, 0.0)).astype(int)
+            for state, corr in (("original", base), ("adjusted", new)):
+                meta = {"collapsed": (lang, s, state) in collapsed}
+                rs.add(Entry(EntryKey("eval", "nli", "synthetic", lang, state, s), ids,
+                             {"correct": corr}, meta=meta))
+    return rs
+
+
+def ctx_for(rs: ResultSet) -> ClaimContext:
+    return ClaimContext(resolve("smoke", overrides=("claims.n_resamples=2000",)), rs)
+
+
+def test_planted_gain_everywhere_is_supported():
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(planted_nli({x: 0.08 for x in LANGS})))
+    assert out.verdict is Verdict.SUPPORTED, out.rationale
+    rows = out.evidence["rows"]
+    assert all(r["sig_gain"] for r in rows)
+    assert all(r["ci_low"] <= r["delta"] <= r["ci_high"] for r in rows)
+    assert out.margin is not None and out.margin > 0
+
+
+def test_gain_missing_in_one_language_is_not_supported():
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(planted_nli({"es": .08, "ru": .08, "vi": .08})))
+    assert out.verdict is Verdict.INCONCLUSIVE, out.rationale
+
+
+def test_planted_reversal_refutes():
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(planted_nli({"es": -0.1})))
+    assert out.verdict is Verdict.REFUTED, out.rationale
+
+
+def test_exchangeable_null_is_rarely_supported():
+    supported = 0
+    for rep in range(20):
+        out = evaluate_claim(CLAIMS["C12"], ctx_for(planted_nli({}, n=300, seed=rep)))
+        supported += out.verdict is Verdict.SUPPORTED
+    assert supported <= 2  # needs two significant gains under Holm: far below α per run
+
+
+def test_missing_results_are_not_run():
+    out = evaluate_claim(CLAIMS["C02"], ctx_for(planted_nli({})))
+    assert out.verdict is Verdict.NOT_RUN and "results missing" in out.rationale
+
+
+def test_collapsed_seeds_are_excluded_not_averaged():
+    rs = planted_nli({x: 0.08 for x in LANGS}, collapsed={("es", 2, "adjusted")})
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(rs))
+    es = next(r for r in out.evidence["rows"] if r["lang"] == "es")
+    assert es["excluded_seeds"] == [2] and es["seeds"] == [1, 3]
+
+
+def test_status_lock_detects_verdict_edit_and_number_drift():
+    cfg = resolve("smoke", overrides=("claims.n_resamples=1000",))
+    rs = planted_nli({x: 0.08 for x in LANGS})
+    claims = {"C01": CLAIMS["C01"], "C12": CLAIMS["C12"]}
+    status = evaluate_all(cfg, claims, rs)
+    assert compare_with_lock(status, status) == []
+    edited = copy.deepcopy(status)
+    edited["claims"]["C01"]["verdict"] = "REFUTED"
+    assert any("C01: verdict REFUTED" in p for p in compare_with_lock(status, edited))
+    drifted = copy.deepcopy(status)
+    drifted["claims"]["C12"]["evidence"]["rows"][0]["delta"] += 0.5
+    assert any("C12" in p and "tolerance" in p for p in compare_with_lock(status, drifted))
+    errored = copy.deepcopy(status)
+    errored["claims"]["C01"]["verdict"] = "ERROR"
+    assert compare_with_lock(errored, errored)
+
+
+def test_results_round_trip(tmp_path):
+    rs = planted_nli({"es": 0.05}, n=50)
+    rs.save(tmp_path)
+    again = ResultSet.load(tmp_path)
+    assert len(again) == len(rs)
+    key = EntryKey("eval", "nli", "synthetic", "es", "adjusted", 1)
+    assert np.array_equal(again.get(key).stats["correct"], rs.get(key).stats["correct"])

@@ -1,0 +1,52 @@
+"""The CLI called through main(), as the transformers examples test their scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from repro.cli import main
+
+
+def test_help_runs():
+    out = subprocess.run([sys.executable, "-m", "repro", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "run" in out.stdout and "claims" in out.stdout
+
+
+def test_config_show(capsys):
+    assert main(["config", "show", "--profile", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "[adjust]" in out and "# adjust" in out and 'source = "synthetic"' in out
+
+
+def test_config_typo_exits_nonzero_naming_the_key(capsys):
+    assert main(["config", "show", "--set", "adjust.learning_rat=1"]) == 1
+    assert "learning_rate" in capsys.readouterr().err
+
+
+def test_plan_json(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path))
+    assert main(["plan", "--profile", "paper", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["estimate"]["total_hours"] > 0
+    assert any(j["stage"] == "finetune" for j in plan["jobs"])
+    assert not any(j["cached"] for j in plan["jobs"])
+
+
+def test_claims_list(capsys):
+    assert main(["claims", "list"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"C{i:02d}" in out for i in range(1, 13))
+
+
+def test_unknown_claim_id(capsys):
+    assert main(["run", "--claims", "C99", "--no-report"]) == 1
+    assert "C99" in capsys.readouterr().err
+
+
+def test_cache_ls_empty(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path))
+    assert main(["cache", "ls"]) == 0
+    assert "0 artifact(s)" in capsys.readouterr().out

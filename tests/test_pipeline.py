@@ -1,0 +1,94 @@
+"""Job graph and runner: dedupe by key, waves, cache hits, failure handling, executors."""
+
+from __future__ import annotations
+
+import pytest
+
+from repro import pipeline
+from repro.cache import ArtifactStore
+from repro.errors import ReproError
+from repro.pipeline import Job, LocalExecutor, run, toposort, waves
+
+CALLS: list[str] = []
+
+
+def fake_stage(ctx):
+    CALLS.append(ctx.config["name"])
+    upstream = sorted(ctx.inputs)
+    (ctx.out_dir / "out.txt").write_text(f"{ctx.config['name']}<-{upstream}")
+    if ctx.config.get("fail"):
+        raise RuntimeError("stage failed")
+    return {"n": len(upstream)}
+
+
+@pytest.fixture
+def fake_stages(monkeypatch):
+    CALLS.clear()
+    monkeypatch.setitem(pipeline.STAGES, "data", ("tests.test_pipeline:fake_stage", 1))
+    monkeypatch.setitem(pipeline.STAGES, "align", ("tests.test_pipeline:fake_stage", 1))
+    monkeypatch.setattr(pipeline, "stage_function", lambda stage: fake_stage)
+
+
+def graph():
+    d = Job("data", {"name": "d"})
+    a1 = Job("align", {"name": "a1"}, {"data": d})
+    a2 = Job("align", {"name": "a2"}, {"data": d})
+    top = Job("align", {"name": "top"}, {"x": a1, "y": a2})
+    return d, a1, a2, top
+
+
+def test_toposort_dedupes_and_orders():
+    d, a1, a2, top = graph()
+    same = Job("align", {"name": "a1"}, {"data": Job("data", {"name": "d"})})
+    order = toposort([top, same])
+    assert [j.config["name"] for j in order] == ["d", "a1", "a2", "top"]
+    assert [len(w) for w in waves(order)] == [1, 2, 1]
+
+
+def test_run_then_cache_hit(tmp_path, fake_stages):
+    store = ArtifactStore(tmp_path)
+    *_, top = graph()
+    rep = run([top], store, LocalExecutor())
+    assert rep.ran == 4 and rep.cached == 0 and CALLS == ["d", "a1", "a2", "top"]
+    art = store.get("align", top.key)
+    assert art.manifest["summary"] == {"n": 2}
+    assert art.manifest["inputs"]["x"]["key"] == top.inputs["x"].key
+    assert "git_revision" in art.manifest and "torch" in art.manifest["versions"]
+    CALLS.clear()
+    rep = run([top], store, LocalExecutor())
+    assert rep.ran == 0 and rep.cached == 4 and CALLS == []
+
+
+def test_failed_stage_leaves_no_artifact_and_resumes(tmp_path, fake_stages):
+    store = ArtifactStore(tmp_path)
+    d = Job("data", {"name": "d"})
+    bad = Job("align", {"name": "bad", "fail": True}, {"data": d})
+    with pytest.raises(RuntimeError):
+        run([bad], store, LocalExecutor())
+    assert store.get("data", d.key) is not None  # finished upstream work is kept
+    assert store.get("align", bad.key) is None
+    CALLS.clear()
+    good = Job("align", {"name": "good"}, {"data": d})
+    run([good], store, LocalExecutor())
+    assert CALLS == ["good"]
+
+
+def test_unknown_stage():
+    with pytest.raises(ReproError, match="unknown stage"):
+        Job("train", {})
+
+
+def test_process_pool_executor(tmp_path):
+    # real stage functions in spawned workers: two independent `data`-like jobs in parallel
+    store = ArtifactStore(tmp_path)
+    jobs = [Job("data", {"source": "synthetic", "world": {"seed": s, "n_mono": 50,
+                                                           "n_parallel": 20, "n_heldout": 5,
+                                                           "n_nli_train": 30, "n_nli_dev": 6,
+                                                           "n_nli_test": 9, "n_ner_train": 10,
+                                                           "n_ner_dev": 3, "n_ner_test": 5,
+                                                           "n_qa_train": 10, "n_qa_dev": 3,
+                                                           "n_qa_test": 5, "n_xsr": 5}})
+            for s in (1, 2)]
+    rep = run(jobs, store, LocalExecutor(jobs=2))
+    assert rep.ran == 2
+    assert all(store.get("data", j.key) for j in jobs)
