@@ -126,9 +126,16 @@ VALIDATORS = {
 }
 
 
-def validate_all(kind: str, records: Iterable[Mapping[str, Any]], path=None) -> list[dict]:
-    """Validate every record and reject duplicate ids; returns the records as a list."""
+def validate_all(kind: str, records: Iterable[Mapping[str, Any]], path=None, *,
+                 require_answers: bool = True) -> list[dict]:
+    """Validate every record and reject duplicate ids; returns the records as a list.
+
+    ``require_answers=False`` accepts QA records without gold answers (unlabelled text only).
+    """
     validator = VALIDATORS[kind]
+    if kind == "qa" and not require_answers:
+        def validator(rec, path=None, idx=None):  # noqa: E306
+            validate_qa(rec, path, idx, require_answers=False)
     out: list[dict] = []
     seen: set[str] = set()
     for idx, rec in enumerate(records):

@@ -75,7 +75,7 @@ def reference_losses(model: Any, tokenizer: PreTrainedTokenizerBase,
             if target[i] is not None and xx_v[j] is not None:
                 xs.append(xx_v[j])
                 es.append(target[i])
-        for v, a in zip(en_v, an_v):
+        for v, a in zip(en_v, an_v, strict=True):
             if v is not None:
                 cur.append(v)
                 base.append(a)

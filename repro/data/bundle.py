@@ -49,6 +49,7 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> int:
                 fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
                 fh.write("\n")
                 n += 1
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -94,6 +95,7 @@ def write_text_lines(path: Path, lines: Iterable[str]) -> int:
                 fh.write(line.replace("\n", " "))
                 fh.write("\n")
                 n += 1
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

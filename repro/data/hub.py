@@ -35,6 +35,7 @@ import bisect
 import hashlib
 import json
 import logging
+import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -201,8 +202,7 @@ def _fix_offset(ctx: str, text: str, start: int) -> int | None:
     if not hits:
         return None
     k = bisect.bisect_left(hits, start)
-    near = [h for h in hits[max(k - 1, 0):k + 1]]
-    return min(near, key=lambda h: (abs(h - start), h))
+    return min(hits[max(k - 1, 0):k + 1], key=lambda h: (abs(h - start), h))
 
 
 def qa_records(rows: Iterable[Mapping[str, Any]], *, q_lang: str, c_lang: str, dataset: str,
@@ -222,13 +222,22 @@ def qa_records(rows: Iterable[Mapping[str, Any]], *, q_lang: str, c_lang: str, d
         rid = f"{id_prefix}{row['id']}"
         ctx = row["context"]
         ans = row["answers"]
-        texts, starts = list(ans.get("text") or []), list(ans.get("answer_start") or [])
+        if isinstance(ans, Mapping):  # datasets' Sequence({...}): a dict of lists
+            texts, starts = list(ans.get("text") or []), list(ans.get("answer_start") or [])
+        elif isinstance(ans, list):  # SQuAD JSON style: a list of {text, answer_start}
+            texts = [a.get("text") for a in ans]
+            starts = [a.get("answer_start") for a in ans]
+        else:
+            raise DataError(where, rid, f"malformed answers {ans!r}")
         if len(texts) != len(starts):
             raise DataError(where, rid, f"{len(texts)} answer texts but {len(starts)} starts")
         answers = []
         for text, start in zip(texts, starts, strict=True):
             if not text:
                 continue
+            if (not isinstance(text, str) or isinstance(start, bool)
+                    or not isinstance(start, numbers.Integral)):
+                raise DataError(where, rid, f"malformed answer {text!r} at {start!r}")
             start = int(start)
             if ctx[start:start + len(text)] != text:
                 fixed = _fix_offset(ctx, text, start) if fix_offsets else None
@@ -478,6 +487,7 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
         for r in recs:
             keys.update((L.overlap_key(r["src"]), L.overlap_key(r["tgt"])))
     keys.discard("")
+    test_keys = L.OverlapKeys(keys)
 
     par_counts: dict[str, Any] = {}
     for lang in langs:
@@ -491,7 +501,7 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
             stats["candidates"] = len(cand)
             recs = parallel_records(cand, lang=lang, id_prefix=f"wikimatrix-{lang}-",
                                     where=specs[key].name, stats=stats)
-        pool, held, c = prepare_parallel(recs, max_words=cfg.max_words, test_keys=keys,
+        pool, held, c = prepare_parallel(recs, max_words=cfg.max_words, test_keys=test_keys,
                                          n_heldout=cfg.n_heldout, max_pool=cfg.n_parallel,
                                          rng=rng_for(cfg.seed, "parallel", lang))
         c.update(stats)

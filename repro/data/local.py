@@ -140,8 +140,9 @@ def tokenize_words(text: str, lang: str) -> list[str]:
     """Split ``text`` into words, with punctuation split off as separate tokens (Moses-like).
 
     Kept together: numbers with inner separators (``3.5``, ``1,000``), dotted abbreviations
-    (``U.S.``), words joined by inner hyphens/apostrophes (``well-known``, ``don't``), ellipses. Combining marks (Devanagari vowel
-    signs, virama; decomposed Vietnamese diacritics) and ZWJ/ZWNJ stay attached to their word.
+    (``U.S.``), words joined by inner hyphens/apostrophes (``well-known``, ``don't``), ellipses.
+    Combining marks (Devanagari vowel signs, virama; decomposed Vietnamese diacritics) and
+    ZWJ/ZWNJ stay attached to their word.
     ``lang`` is validated; the rules are currently the same for every language.
     """
     check_lang(lang)
@@ -156,27 +157,40 @@ def tokenized(text: str, lang: str) -> str:
 # Overlap normalisation
 # --------------------------------------------------------------------------------------------
 
-_WS = re.compile(r"\s+")
-
-
 def overlap_key(text: str) -> str:
     """Key for test-overlap checks: NFC, case-folded, all whitespace removed.
 
     Removing whitespace (not just collapsing it) makes a tokenised sentence and its raw form
     compare equal, since tokenisation only inserts spaces. The function is idempotent.
     """
-    return _WS.sub("", unicodedata.normalize("NFC", text).casefold())
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = text.casefold()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return "".join(text.split())
+
+
+class OverlapKeys(frozenset):
+    """A set of :func:`overlap_key` keys (marks a set as already normalised)."""
+
+    __slots__ = ()
+
+
+def overlap_keys(sentences: Iterable[str]) -> OverlapKeys:
+    """Overlap keys of raw sentences (empty keys dropped)."""
+    return OverlapKeys(k for k in map(overlap_key, sentences) if k)
 
 
 def filter_overlap(parallel_records: Iterable[Mapping[str, Any]],
                    test_sentences: Iterable[str]) -> tuple[list[dict], int]:
     """Drop pairs whose English or foreign side occurs in any test set.
 
-    ``test_sentences`` may be raw text or keys from :func:`overlap_key`. Returns the kept records
-    (order preserved) and the number dropped.
+    ``test_sentences`` is raw text (normalised here) or an :class:`OverlapKeys` set. Returns the
+    kept records (order preserved) and the number dropped.
     """
-    keys = {overlap_key(s) for s in test_sentences}
-    keys.discard("")
+    keys = (test_sentences if isinstance(test_sentences, OverlapKeys)
+            else overlap_keys(test_sentences))
     kept: list[dict] = []
     dropped = 0
     for rec in parallel_records:
@@ -368,17 +382,12 @@ def parse_conll(lines: list[str], path: Path, *, lang: str, id_prefix: str) -> l
     out: list[dict] = []
     toks: list[str] = []
     tags: list[str] = []
-
-    def flush() -> None:
-        if toks:
-            out.append({"id": f"{id_prefix}{len(out)}", "lang": lang,
-                        "tokens": list(toks), "tags": list(tags)})
-            toks.clear()
-            tags.clear()
-
     for i, line in enumerate(lines, 1):
         if not line.strip():
-            flush()
+            if toks:
+                out.append({"id": f"{id_prefix}{len(out)}", "lang": lang, "tokens": toks,
+                            "tags": tags})
+                toks, tags = [], []
             continue
         fields = line.split("\t")
         if len(fields) != 2:
@@ -391,7 +400,8 @@ def parse_conll(lines: list[str], path: Path, *, lang: str, id_prefix: str) -> l
             raise DataError(path, f"line {i}", f"unknown NER tag {tag!r}; expected {NER_TAGS}")
         toks.append(tok)
         tags.append(tag)
-    flush()
+    if toks:
+        out.append({"id": f"{id_prefix}{len(out)}", "lang": lang, "tokens": toks, "tags": tags})
     if not out:
         raise DataError(path, None, "empty file (no sentences)")
     return out
@@ -646,7 +656,8 @@ def parallel_sources(lang: str, groups: Iterable[str] | None = None) -> list[Par
     wanted = tuple(PARALLEL_GROUPS if groups is None else groups)
     for g in wanted:
         if g not in PARALLEL_GROUPS:
-            raise DataError(None, None, f"unknown parallel source {g!r}; expected {PARALLEL_GROUPS}")
+            raise DataError(None, None,
+                            f"unknown parallel source {g!r}; expected {PARALLEL_GROUPS}")
     x3 = ISO3[lang]
     out: list[ParallelSource] = []
     for stem in _WMT[lang]:
@@ -749,7 +760,7 @@ def load_parallel(data_dir: Path, lang: str, *, sources: Iterable[str] | None = 
 
 
 def collect_test_sentences(data_dir: Path, languages: Iterable[str] = LANGUAGES,
-                           *, cache: dict[str, list[dict]] | None = None) -> set[str]:
+                           *, cache: dict[str, list[dict]] | None = None) -> OverlapKeys:
     """Overlap keys of every test sentence: Tatoeba (both sides), XNLI test premises and
     hypotheses, XQuAD and MLQA-dev questions and context sentences, WikiANN test sentences."""
     data_dir = Path(data_dir)
@@ -782,4 +793,4 @@ def collect_test_sentences(data_dir: Path, languages: Iterable[str] = LANGUAGES,
         for r in get(f"wikiann.test.{lang}", load_wikiann, lang, "test"):
             keys.add(overlap_key("".join(r["tokens"])))
     keys.discard("")
-    return keys
+    return OverlapKeys(keys)

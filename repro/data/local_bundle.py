@@ -139,7 +139,7 @@ def sample_by_paragraph(records: Sequence[dict], n: int, rng: random.Random) -> 
     return chosen
 
 
-def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: set[str],
+def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: Iterable[str],
                      n_heldout: int, max_pool: int, rng: random.Random
                      ) -> tuple[list[dict], list[dict], dict[str, int]]:
     """Length filter, exact-duplicate removal, test-overlap filter, held-out split.
@@ -147,27 +147,30 @@ def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: set[
     No sentence of the held-out set occurs in the pool (pairs sharing a side with a held-out pair
     are dropped from the pool). Returns (pool, heldout, counts).
     """
+    keys = test_keys if isinstance(test_keys, L.OverlapKeys) else L.overlap_keys(test_keys)
     recs = list(records)
     counts = {"read": len(recs)}
     short = [r for r in recs
              if len(r["src"].split()) <= max_words and len(r["tgt"].split()) <= max_words]
     counts["too_long"] = len(recs) - len(short)
     seen: set[tuple[str, str]] = set()
-    uniq = []
+    kept: list[tuple[dict, tuple[str, str]]] = []
+    n_overlap = 0
     for r in short:
         key = (L.overlap_key(r["src"]), L.overlap_key(r["tgt"]))
-        if key not in seen:
-            seen.add(key)
-            uniq.append(r)
-    counts["duplicates"] = len(short) - len(uniq)
-    kept, n_overlap = L.filter_overlap(uniq, test_keys)
+        if key in seen:
+            continue
+        seen.add(key)
+        if key[0] in keys or key[1] in keys:
+            n_overlap += 1
+        else:
+            kept.append((r, key))
+    counts["duplicates"] = len(short) - len(seen)
     counts["test_overlap"] = n_overlap
     rng.shuffle(kept)
-    heldout = kept[:n_heldout]
-    held_keys = {L.overlap_key(r[side]) for r in heldout for side in ("src", "tgt")}
-    rest = [r for r in kept[n_heldout:]
-            if L.overlap_key(r["src"]) not in held_keys
-            and L.overlap_key(r["tgt"]) not in held_keys]
+    heldout = [r for r, _ in kept[:n_heldout]]
+    held_keys = {k for _, key in kept[:n_heldout] for k in key}
+    rest = [r for r, key in kept[n_heldout:] if key[0] not in held_keys and key[1] not in held_keys]
     counts["heldout_overlap"] = max(len(kept) - n_heldout, 0) - len(rest)
     pool = rest[:max_pool] if max_pool else rest
     counts["heldout"] = len(heldout)
@@ -176,9 +179,10 @@ def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: set[
     return pool, heldout, counts
 
 
-def mono_lines(candidates: Iterable[str], *, test_keys: set[str], n: int, rng: random.Random
+def mono_lines(candidates: Iterable[str], *, test_keys: Iterable[str], n: int, rng: random.Random
                ) -> tuple[list[str], dict[str, int]]:
     """Whitespace-normalised, de-duplicated lines without test sentences; ``n`` drawn at random."""
+    keys = test_keys if isinstance(test_keys, L.OverlapKeys) else L.overlap_keys(test_keys)
     seen: set[str] = set()
     lines: list[str] = []
     n_in = n_test = 0
@@ -188,7 +192,7 @@ def mono_lines(candidates: Iterable[str], *, test_keys: set[str], n: int, rng: r
         if not line or line in seen:
             continue
         seen.add(line)
-        if L.overlap_key(line) in test_keys:
+        if L.overlap_key(line) in keys:
             n_test += 1
             continue
         lines.append(line)

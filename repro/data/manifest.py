@@ -1,7 +1,7 @@
-"""Check a data directory against its ``MANIFEST.tsv``; fetch hub data (network) and check it offline.
+"""Check a data dir against its ``MANIFEST.tsv``; fetch hub data (network); check it offline.
 
-``verify_data_dir`` and ``verify_fetched`` never touch the network. ``fetch`` is the only function in
-the package that downloads, and it refuses to run with the offline variables set.
+``verify_data_dir`` and ``verify_fetched`` never touch the network. ``fetch`` is the only function
+in the package that downloads, and it refuses to run with the offline variables set.
 """
 
 from __future__ import annotations
@@ -108,8 +108,9 @@ class VerifyReport:
                 f"{'OK' if self.ok else f'{len(self.problems)} problem(s)'}")
         lines = [head, *(f"  - {p}" for p in self.problems)]
         if self.unlisted:
+            more = " ..." if len(self.unlisted) > 5 else ""
             lines.append(f"  ({len(self.unlisted)} file(s) present but not listed: "
-                         f"{', '.join(self.unlisted[:5])}{' ...' if len(self.unlisted) > 5 else ''})")
+                         f"{', '.join(self.unlisted[:5])}{more})")
         return "\n".join(lines)
 
 

@@ -60,9 +60,13 @@ def write_json(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def _tail_mean(values: list[float], n: int = 10) -> float | None:
-    tail = values[-n:]
-    return round(float(np.mean(tail)), 6) if tail else None
+def _window(n_steps: int) -> int:
+    """Steps averaged for the first/final losses (up to 10, at most a quarter of the run)."""
+    return max(1, min(10, n_steps // 4))
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(float(np.mean(values)), 6) if values else None
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
@@ -104,6 +108,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     curve["pairs_per_language"] = counts
     curve["langs"] = langs
     write_json(ctx.out_dir / "loss_curve.json", curve)
+    k = _window(len(curve["align"]))
     return {
         "langs": langs,
         "pairs_per_language": {k: v["used"] for k, v in counts.items()},
@@ -111,8 +116,8 @@ def run(ctx: StageContext) -> dict[str, Any]:
         "wall_s": curve["wall_s"],
         "pairs_per_s": curve["pairs_per_s"],
         "resumed_from_step": curve["resumed_from"],
-        "first_align": _tail_mean(curve["align"][:10]),
-        "final_align": _tail_mean(curve["align"]),
-        "final_reg": _tail_mean(curve["reg"]),
-        "final_loss": _tail_mean(curve["loss"]),
+        "first_align": _mean(curve["align"][:k]),
+        "final_align": _mean(curve["align"][-k:]),
+        "final_reg": _mean(curve["reg"][-k:]),
+        "final_loss": _mean(curve["loss"][-k:]),
     }

@@ -54,18 +54,19 @@ def word_distances(model: Any, tokenizer: Any, records: list[dict[str, Any]], la
         raise DataError(source, None, "no usable alignment links in the held-out pairs")
     valid = [np.flatnonzero(m) for _, m in xx_vecs]
     partners = draw_unrelated(link_pair, valid, lang_rng(seed, lang))
-    en = np.stack([en_vecs[p][0][i] for p, (i, _) in zip(link_pair, links)])
-    rel = np.stack([xx_vecs[p][0][j] for p, (_, j) in zip(link_pair, links)])
+    en = np.stack([en_vecs[p][0][i] for p, (i, _) in zip(link_pair, links, strict=True)])
+    rel = np.stack([xx_vecs[p][0][j] for p, (_, j) in zip(link_pair, links, strict=True)])
     unr = np.stack([xx_vecs[q][0][j] for q, j in partners])
     rel_cos, unr_cos = cosine_distance(en, rel), cosine_distance(en, unr)
     rel_euc, unr_euc = euclidean_distance(en, rel), euclidean_distance(en, unr)
     rows = []
-    for k, (p, (i, j)) in enumerate(zip(link_pair, links)):
+    for k, (p, (i, j)) in enumerate(zip(link_pair, links, strict=True)):
         q, jq = partners[k]
         rows.append({
             "id": f"{records[p].get('id', p)}:{i}-{j}", "lang": lang,
             "en_word": parsed[p][0][i], "xx_word": parsed[p][1][j],
             "unrelated_xx_word": parsed[q][1][jq],
+            "unrelated_id": f"{records[q].get('id', q)}:{jq}",
             "related_cos": float(rel_cos[k]), "unrelated_cos": float(unr_cos[k]),
             "related_euc": float(rel_euc[k]), "unrelated_euc": float(unr_euc[k]),
         })

@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 250
 CHECKPOINT_FILE = "checkpoint.pt"
 TOKENIZER_SAMPLE_PER_LANG = 20_000  # sentences per language for WordPiece training (feasibility)
-ENCODE_CHUNK = 8192
 
 
 # -- corpus ------------------------------------------------------------------------------------
@@ -103,30 +102,39 @@ class EncodedCorpus:
 
 def encode_corpus(tokenizer: Any, corpora: Mapping[str, Sequence[str]],
                   max_length: int) -> EncodedCorpus:
+    """Same ids as ``tokenizer(words, is_split_into_words=True, truncation=True)``, ~10x faster.
+
+    WordPiece encodes each pre-split word independently, so every distinct word is encoded once
+    (the synthetic corpus has a few thousand types for 200k sentences) and sentences are joined.
+    """
     import numpy as np
     import torch
 
+    backend = tokenizer.backend_tokenizer
+    cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     langs = sorted(corpora)
-    lengths: list[np.ndarray] = []
-    pieces: list[np.ndarray] = []
+    types = sorted({w for lang in langs for line in corpora[lang] for w in line.split()})
+    pieces_of = dict(zip(types, (e.ids for e in backend.encode_batch(
+        types, add_special_tokens=False)), strict=True))
+    budget = max_length - 2
+    flat: list[int] = []
+    lengths: list[int] = []
     sizes = []
     for lang in langs:
-        lines = corpora[lang]
-        sizes.append(len(lines))
-        for i in range(0, len(lines), ENCODE_CHUNK):
-            words = [s.split() for s in lines[i:i + ENCODE_CHUNK]]
-            enc = tokenizer(words, is_split_into_words=True, truncation=True,
-                            max_length=max_length, return_attention_mask=False,
-                            return_token_type_ids=False)["input_ids"]
-            lengths.append(np.fromiter((len(x) for x in enc), dtype=np.int64, count=len(enc)))
-            pieces.append(np.fromiter((t for x in enc for t in x), dtype=np.int64,
-                                      count=int(lengths[-1].sum())))
-    length = torch.from_numpy(np.concatenate(lengths))
-    starts = torch.cumsum(length, 0) - length
+        sizes.append(len(corpora[lang]))
+        for line in corpora[lang]:
+            ids = [cls_id]
+            for w in line.split():
+                ids.extend(pieces_of[w])
+            del ids[budget + 1:]
+            ids.append(sep_id)
+            flat.extend(ids)
+            lengths.append(len(ids))
+    length = torch.from_numpy(np.asarray(lengths, dtype=np.int64))
     size = torch.tensor(sizes, dtype=torch.long)
-    return EncodedCorpus(tokens=torch.from_numpy(np.concatenate(pieces)), starts=starts,
-                         lengths=length, lang_offset=torch.cumsum(size, 0) - size,
-                         lang_size=size, langs=langs)
+    return EncodedCorpus(tokens=torch.from_numpy(np.asarray(flat, dtype=np.int64)),
+                         starts=torch.cumsum(length, 0) - length, lengths=length,
+                         lang_offset=torch.cumsum(size, 0) - size, lang_size=size, langs=langs)
 
 
 # -- batches -----------------------------------------------------------------------------------

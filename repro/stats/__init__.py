@@ -5,7 +5,8 @@ from __future__ import annotations
 from repro.stats.bootstrap import (
     PairedResult,
     PairedUnits,
-    bootstrap_distribution,
+    bootstrap_deltas,
+    bootstrap_scores,
     paired_bootstrap,
     paired_units,
 )
@@ -15,6 +16,6 @@ from repro.stats.power import MDEResult, minimum_detectable_effect
 
 __all__ = [
     "MDEResult", "PairedResult", "PairedUnits", "RandomisationResult", "bonferroni",
-    "bootstrap_distribution", "holm", "mcnemar_exact", "minimum_detectable_effect",
+    "bootstrap_deltas", "bootstrap_scores", "holm", "mcnemar_exact", "minimum_detectable_effect",
     "paired_bootstrap", "paired_randomisation", "paired_units",
 ]

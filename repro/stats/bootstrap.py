@@ -1,31 +1,50 @@
 """Paired bootstrap over test units (examples or clusters) x fine-tuning seeds.
 
 The claim checker compares two systems (``base``, ``new``) evaluated on the same test examples
-with the same fine-tuning seeds. Each resample draws units with replacement (examples, or
-whole clusters such as QA paragraphs; the same draw for both systems) *and* seed indices with
-replacement (the same indices for both systems, because seed ``s`` fixes data order and head
-initialisation for both). A system's resampled score is its per-seed score on the drawn units,
-averaged over the drawn seeds (Sellam et al. 2022, "multi-bootstrap"). With one seed this is
-the plain paired bootstrap of Koehn (2004).
+with the same fine-tuning seeds (row ``s`` of both systems shares data order and head
+initialisation). The target is ``delta = E[new] - E[base]`` over test sets *and* fine-tuning
+runs, estimated by the seed average of per-seed corpus scores.
 
-Every resample recomputes the *corpus* statistic from summed per-unit sufficient statistics:
-``"mean"`` sums values and unit sizes; ``"f1"`` sums ``tp`` and ``n_pred + n_gold`` and takes
-``2 tp / (n_pred + n_gold)`` (entity F1; averaging per-sentence F1 would test another quantity).
+Units. Each resample draws units with replacement - examples, or whole clusters such as QA
+paragraphs - with the same draw for both systems and all seeds, and recomputes every per-seed
+*corpus* statistic from summed per-unit sufficient statistics: ``"mean"`` sums values and unit
+sizes; ``"f1"`` sums ``tp`` and ``n_pred + n_gold`` and takes ``2 tp / (n_pred + n_gold)``
+(entity F1; averaging per-sentence F1 would test another quantity).
 
-p-values use the shift (centred) method of Berg-Kirkpatrick et al. (2012): the bootstrap
-deviations ``d_b = delta*_b - delta`` approximate the sampling distribution of the estimate
-around the truth, so under H0 (true delta = 0) the estimate is distributed like ``d``::
+Seeds (``seed_method``). In a crossed design ``D_si = mu + a_s + b_i + e_si`` (run effect,
+unit effect, run x unit noise), ``Var(delta_hat) = (s_a^2 + s_e^2 / n) / k + s_b^2 / n``.
 
-    p_greater   = (1 + #{d_b >= delta})   / (B + 1)      H1: new > base
-    p_less      = (1 + #{d_b <= delta})   / (B + 1)      H1: new < base
+* ``"components"`` (default): ``d_b = c * x_b + (S / sqrt(k)) * T_b``. ``x_b`` are the
+  unit-bootstrap deviations of the seed average (runs fixed); ``S`` is the sample SD of the k
+  per-seed deltas, which estimates ``s_a^2 + s_e^2 / n`` with k - 1 degrees of freedom, so
+  ``T_b ~ t(k - 1)`` carries the uncertainty of having few seeds; ``c`` shrinks ``x_b`` to the
+  part ``s_b^2 / n`` not already in ``S`` (estimated from the same resamples as
+  ``(k V_avg - mean_s V_s) / (k - 1)``, floored at 0). If seed variance dominates this is the
+  paired t-test on per-seed deltas; if unit variance dominates it is the unit bootstrap.
+* ``"multibootstrap"``: Sellam et al. (2022): each resample also draws k seed indices with
+  replacement (the same for both systems) and averages over the drawn seeds. It counts the
+  ``s_e^2`` noise twice (once through units, once through seeds) and shrinks the seed part by
+  (k - 1) / k; in our simulations (tests/stats) it is over-conservative (type-I ~0.01 at
+  nominal 0.05) when per-example noise dominates and liberal (~0.12) when run effects dominate
+  with k = 3. Kept for comparison only.
+* With one seed, or ``resample_seeds=False``, only units are resampled (runs held fixed):
+  the plain paired bootstrap of Koehn (2004); run-to-run variance is then ignored.
+
+p-values: shift (centred) method of Berg-Kirkpatrick et al. (2012). The deviations ``d_b``
+approximate the sampling distribution of the estimate around the truth, so under H0 (true
+delta = 0) the estimate is distributed like ``d``::
+
+    p_greater   = (1 + #{d_b >= delta})     / (B + 1)      H1: new > base
+    p_less      = (1 + #{d_b <= delta})     / (B + 1)      H1: new < base
     p_two_sided = (1 + #{|d_b| >= |delta|}) / (B + 1)
 
-Ties within a 1e-12 relative tolerance count as "at least as extreme" (conservative). This
-avoids the peer bugs noted in method.md D: the resamples are paired (deepsig's
-``bootstrap_test`` is not), the tail is the right one (testSignificanceNLP's ``rand_permutation``
-counts the reversed tail), inputs are never mutated, and no global RNG is used. The reported
-interval is the percentile interval of ``delta*``; it can disagree with the p-value when the
-bootstrap distribution is skewed (decisions use the p-value).
+Ties within a 1e-12 relative tolerance count as "at least as extreme" (conservative). The
+interval is the percentile interval of ``delta + d_b``; it can disagree with the p-value when
+the distribution is skewed (decisions use the p-value). This avoids the peer bugs in
+method.md D: resamples are paired (deepsig's ``bootstrap_test`` is not), the tail is the
+right one (testSignificanceNLP's ``rand_permutation`` counts the reversed tail), the statistic
+is recomputed from counts (not a mean of per-item scores), inputs are never mutated, and no
+global RNG is used.
 
 Reproducibility: results are a deterministic function of the *multiset* of unit profiles and
 ``seed``: units are put in a canonical (sorted) order before resampling, so reordering the
@@ -34,12 +53,8 @@ canonical orientation, so swapping ``base`` and ``new`` exactly negates ``delta`
 interval and exchanges ``p_greater`` and ``p_less``.
 
 Speed: identical unit profiles are collapsed (for 0/1 metrics with one seed there are at most
-four: the McNemar table), and units are drawn as multinomial counts, so a resample costs one
+four: the McNemar table) and units are drawn as multinomial counts, so a resample costs one
 small matrix product instead of a gather over all examples.
-
-Known limitation: with few seeds (k <= 5) resampling seeds underestimates the seed component of
-the variance by a factor (k - 1) / k, so when seed-to-seed variation dominates, the test is
-somewhat liberal; see ``tests/stats`` for the calibration we check.
 """
 
 from __future__ import annotations
@@ -55,7 +70,8 @@ from repro.errors import ConfigError, DataError
 METRICS = ("mean", "f1")
 F1_KEYS = ("tp", "n_pred", "n_gold")
 TIE_RTOL = 1e-12
-_CHUNK_CELLS = 1 << 21  # resample rows x units per chunk (~16 MB of int64 indices)
+_CHUNK_CELLS = 1 << 19  # resample rows x units per chunk (~4 MB of int64 indices)
+_GATHER_MAX_COLUMNS = 4
 
 
 @dataclass(frozen=True)
@@ -250,41 +266,85 @@ def use_multinomial(m: int, n_units: int) -> bool:
     return m <= 8 or 16 * m <= n_units
 
 
-def draw_unit_weights(rng: np.random.Generator, counts: np.ndarray, rows: int) -> np.ndarray:
-    """``rows`` bootstrap draws of how often each distinct profile is picked: (rows, m)."""
-    m = counts.size
+def _statistic_columns(units: PairedUnits, uniq: np.ndarray, target: str):
+    """The columns a resample must sum for ``target`` ("delta": new - base per seed; "base":
+    base per seed), and the map from those sums (r, F') to the per-seed statistic (r, k).
+
+    For means only the differences (and cluster sizes, when they vary) are summed, which keeps
+    the per-resample work small; F1 is non-linear and needs both systems' counts.
+    """
+    k = units.n_seeds
+    if units.metric == "mean":
+        values = uniq[:, k:2 * k] - uniq[:, :k] if target == "delta" else uniq[:, :k]
+        size = uniq[:, 2 * k]
+        if np.all(size == 1.0):  # no clusters: every resample has exactly n units
+            n = float(units.n_units)
+            return values, lambda sums: sums / n
+        return (np.concatenate([values, size[:, None]], axis=1),
+                lambda sums: sums[:, :k] / sums[:, k:k + 1])
+    if target == "delta":
+        def f1_delta(sums: np.ndarray) -> np.ndarray:
+            base, new = units.scores(sums)
+            return new - base
+        return uniq, f1_delta
+    cols = uniq[:, :2 * k]
+    return cols, lambda sums: _f1(sums[:, :k], sums[:, k:])
+
+
+def _resample_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndarray,
+                   rows: int) -> np.ndarray:
+    """Column sums of ``values`` (one row per distinct profile, multiplicities ``counts``)
+    over ``rows`` bootstrap resamples of the units: (rows, F')."""
+    m, width = values.shape
     n = int(counts.sum())
     if use_multinomial(m, n):
-        return rng.multinomial(n, counts / n, size=rows).astype(np.float64)
+        return rng.multinomial(n, counts / n, size=rows).astype(np.float64) @ values
     idx = rng.integers(0, n, size=(rows, n))
-    if m != n:
-        idx = np.repeat(np.arange(m), counts)[idx]
-    idx += (np.arange(rows, dtype=np.int64) * m)[:, None]
-    return np.bincount(idx.ravel(), minlength=rows * m).reshape(rows, m).astype(np.float64)
+    expanded = values if m == n else np.repeat(values, counts, axis=0)
+    if width <= _GATHER_MAX_COLUMNS:  # a gather from a small table beats counts + BLAS
+        return np.stack([np.take(expanded[:, f], idx).sum(axis=1) for f in range(width)],
+                        axis=1)
+    idx += (np.arange(rows, dtype=np.int64) * n)[:, None]
+    picked = np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
+    return picked.astype(np.float64) @ expanded
 
 
-def _bootstrap_scores(units: PairedUnits, n_resamples: int, rng: np.random.Generator,
-                      resample_seeds: bool) -> tuple[np.ndarray, np.ndarray]:
+def _unit_draws(units: PairedUnits, n_resamples: int, rng: np.random.Generator,
+                target: str = "delta") -> np.ndarray:
+    """Per-seed ``target`` statistic on ``n_resamples`` unit resamples: (B, k)."""
     uniq, counts = canonical_units(units.features)
-    k = units.n_seeds
+    values, to_stat = _statistic_columns(units, uniq, target)
     n = int(counts.sum())
-    width = counts.size if use_multinomial(counts.size, n) else n
-    rows = _chunk_rows(n_resamples, width)
-    base_star = np.empty(n_resamples)
-    new_star = np.empty(n_resamples)
-    seed_p = np.full(k, 1.0 / k)
+    rows = _chunk_rows(n_resamples, counts.size if use_multinomial(counts.size, n) else n)
+    out = np.empty((n_resamples, units.n_seeds))
     for start in range(0, n_resamples, rows):
         r = min(rows, n_resamples - start)
-        sums = draw_unit_weights(rng, counts, r) @ uniq
-        b, nw = units.scores(sums)
-        if resample_seeds and k > 1:
-            v = rng.multinomial(k, seed_p, size=r) / k
-            base_star[start:start + r] = (v * b).sum(axis=1)
-            new_star[start:start + r] = (v * nw).sum(axis=1)
-        else:
-            base_star[start:start + r] = b.mean(axis=1)
-            new_star[start:start + r] = nw.mean(axis=1)
-    return base_star, new_star
+        out[start:start + r] = to_stat(_resample_sums(rng, values, counts, r))
+    return out
+
+
+def seed_deviations(point: np.ndarray, draws: np.ndarray, rng: np.random.Generator,
+                    seed_method: str) -> np.ndarray:
+    """Bootstrap deviations ``d_b`` of a seed-averaged statistic around its estimate.
+
+    ``point``: (k,) per-seed values on the full test set; ``draws``: (B, k) per-seed values on
+    the same B unit resamples. See the module docstring for the three methods.
+    """
+    k = point.size
+    estimate = float(point.mean())
+    if seed_method == "multibootstrap" and k > 1:
+        picks = rng.multinomial(k, np.full(k, 1.0 / k), size=draws.shape[0]) / k
+        return (picks * draws).sum(axis=1) - estimate
+    example_dev = draws.mean(axis=1) - estimate
+    if seed_method == "none" or k == 1:
+        return example_dev
+    many = draws.shape[0] > 1
+    v_avg = float(np.var(example_dev, ddof=1)) if many else 0.0
+    v_single = float(np.var(draws, axis=0, ddof=1).mean()) if many else 0.0
+    v_between_units = max(0.0, (k * v_avg - v_single) / (k - 1))
+    shrink = np.sqrt(v_between_units / v_avg) if v_avg > 0 else 0.0
+    seed_sd = float(np.std(point, ddof=1)) / np.sqrt(k)
+    return shrink * example_dev + seed_sd * rng.standard_t(k - 1, size=draws.shape[0])
 
 
 def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
@@ -293,23 +353,66 @@ def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
     return units.scores(counts.astype(np.float64) @ uniq)
 
 
-def _check_params(n_resamples: int, confidence: float | None = None) -> None:
+SEED_METHODS = ("components", "multibootstrap")
+
+
+def _check_params(n_resamples: int, confidence: float | None = None,
+                  seed_method: str = "components") -> None:
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
             or n_resamples < 1:
         raise ConfigError(f"n_resamples must be a positive integer, got {n_resamples!r}")
     if confidence is not None and not 0.0 < confidence < 1.0:
         raise ConfigError(f"confidence must be in (0, 1), got {confidence!r}")
+    if seed_method not in SEED_METHODS:
+        raise ConfigError(f"unknown seed_method {seed_method!r}; expected one of {SEED_METHODS}")
 
 
-def bootstrap_distribution(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
-                           n_resamples: int = 10_000, seed: int = 0,
-                           resample_seeds: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Resampled scores ``(base*, new*)`` (each of length ``n_resamples``), for plots and power."""
-    _check_params(n_resamples)
-    units = paired_units(base, new, metric=metric, groups=groups)
+def oriented_point_scores(units: PairedUnits) -> tuple[PairedUnits, bool, np.ndarray,
+                                                        np.ndarray]:
+    """Canonical orientation, whether it is swapped, and per-seed ``(base, new)`` scores in the
+    *input* orientation computed there (so swapping the inputs swaps them bit-exactly)."""
     canon, flipped = canonical_orientation(units)
-    b, n = _bootstrap_scores(canon, n_resamples, np.random.default_rng(seed), resample_seeds)
-    return (n, b) if flipped else (b, n)
+    per_b, per_n = point_scores(canon)
+    return canon, flipped, *((per_n, per_b) if flipped else (per_b, per_n))
+
+
+def _delta_deviations(units: PairedUnits, n_resamples: int, seed: int, resample_seeds: bool,
+                      seed_method: str) -> tuple[np.ndarray, float, bool, np.ndarray,
+                                                 np.ndarray]:
+    """Deviations ``d`` of delta in the canonical orientation, the estimate there, whether that
+    orientation is swapped, and the per-seed scores in the input orientation."""
+    canon, flipped, per_b, per_n = oriented_point_scores(units)
+    rng = np.random.default_rng(seed)
+    draws = _unit_draws(canon, n_resamples, rng, "delta")
+    per_bc, per_nc = (per_n, per_b) if flipped else (per_b, per_n)
+    method = seed_method if resample_seeds else "none"
+    dev = seed_deviations(per_nc - per_bc, draws, rng, method)
+    return dev, float(per_nc.mean() - per_bc.mean()), flipped, per_b, per_n
+
+
+def bootstrap_deltas(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
+                     n_resamples: int = 10_000, seed: int = 0, resample_seeds: bool = True,
+                     seed_method: str = "components") -> np.ndarray:
+    """The bootstrap distribution of ``delta = new - base`` (``delta_hat + d_b``) that
+    :func:`paired_bootstrap` uses, in the input orientation (for plots and power analysis)."""
+    _check_params(n_resamples, seed_method=seed_method)
+    units = paired_units(base, new, metric=metric, groups=groups)
+    dev, delta_c, flipped, _, _ = _delta_deviations(units, n_resamples, seed, resample_seeds,
+                                                    seed_method)
+    return -(delta_c + dev) if flipped else delta_c + dev
+
+
+def bootstrap_scores(scores: Any, *, metric: str = "mean", groups: Any = None,
+                     n_resamples: int = 10_000, seed: int = 0, resample_seeds: bool = True,
+                     seed_method: str = "components") -> np.ndarray:
+    """Bootstrap distribution of one system's seed-averaged score (same scheme as deltas)."""
+    _check_params(n_resamples, seed_method=seed_method)
+    units = paired_units(scores, scores, metric=metric, groups=groups)
+    rng = np.random.default_rng(seed)
+    b_star = _unit_draws(units, n_resamples, rng, "base")
+    per_b, _ = point_scores(units)
+    method = seed_method if resample_seeds else "none"
+    return float(per_b.mean()) + seed_deviations(per_b, b_star, rng, method)
 
 
 def tail_pvalues(null_draws: np.ndarray, observed: float, scale: float = 1.0
@@ -326,8 +429,9 @@ def tail_pvalues(null_draws: np.ndarray, observed: float, scale: float = 1.0
 
 def paired_bootstrap(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
                      n_resamples: int = 10_000, confidence: float = 0.95, seed: int = 0,
-                     resample_seeds: bool = True) -> PairedResult:
-    """Paired (examples-or-clusters x seeds) bootstrap comparison of ``new`` against ``base``.
+                     resample_seeds: bool = True, seed_method: str = "components"
+                     ) -> PairedResult:
+    """Paired bootstrap comparison of ``new`` against ``base`` over units x seeds.
 
     ``base``/``new``: for ``metric="mean"`` float arrays (n_examples,) or (n_seeds, n_examples)
     of per-example values (0/1 correctness, EM, F1, retrieval hit); for ``metric="f1"`` a
@@ -335,22 +439,21 @@ def paired_bootstrap(base: Any, new: Any, *, metric: str = "mean", groups: Any =
     Row ``s`` of both systems must come from the same fine-tuning seed and column ``i`` from
     the same example (join on id first). ``groups`` (n_examples,) holds cluster ids (QA
     paragraphs) to resample clusters instead of examples. Point estimates are per-seed corpus
-    scores averaged over seeds; ``delta = new - base``. See the module docstring for the
-    p-value method (shift / centred, +1 smoothing) and the percentile interval.
+    scores averaged over seeds; ``delta = new - base``.
+
+    ``resample_seeds=False`` keeps the runs fixed (test-set variance only). Otherwise
+    ``seed_method`` says how run-to-run variance enters (module docstring): "components"
+    (default; calibrated) or "multibootstrap" (Sellam et al.'s seeds x examples resampling).
+    p-values: shift (centred) method with +1 smoothing; interval: percentile.
     """
-    _check_params(n_resamples, confidence)
+    _check_params(n_resamples, confidence, seed_method)
     units = paired_units(base, new, metric=metric, groups=groups)
-    per_b, per_n = point_scores(units)
+    dev, delta_c, flipped, per_b, per_n = _delta_deviations(units, n_resamples, seed,
+                                                            resample_seeds, seed_method)
     base_hat, new_hat = float(per_b.mean()), float(per_n.mean())
-    canon, flipped = canonical_orientation(units)
-    b_star, n_star = _bootstrap_scores(canon, n_resamples, np.random.default_rng(seed),
-                                       resample_seeds)
-    delta_star = n_star - b_star
-    delta_c = (base_hat - new_hat) if flipped else (new_hat - base_hat)
     alpha = 1.0 - confidence
-    lo_c, hi_c = np.quantile(delta_star, [alpha / 2.0, 1.0 - alpha / 2.0])
-    scale = max(abs(base_hat), abs(new_hat))
-    p_g, p_l, p_two = tail_pvalues(delta_star - delta_c, delta_c, scale)
+    lo_c, hi_c = np.quantile(delta_c + dev, [alpha / 2.0, 1.0 - alpha / 2.0])
+    p_g, p_l, p_two = tail_pvalues(dev, delta_c, max(abs(base_hat), abs(new_hat)))
     if flipped:
         lo_c, hi_c = -hi_c, -lo_c
         p_g, p_l = p_l, p_g

@@ -31,10 +31,9 @@ from repro.errors import DataError
 from repro.stats.bootstrap import (
     _check_params,
     _chunk_rows,
-    canonical_orientation,
     canonical_units,
+    oriented_point_scores,
     paired_units,
-    point_scores,
     tail_pvalues,
     use_multinomial,
 )
@@ -80,9 +79,8 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
     :func:`repro.stats.bootstrap.paired_bootstrap`; ``groups`` swaps whole clusters)."""
     _check_params(n_resamples)
     units = paired_units(base, new, metric=metric, groups=groups)
-    per_b, per_n = point_scores(units)
+    canon, flipped, per_b, per_n = oriented_point_scores(units)
     base_hat, new_hat = float(per_b.mean()), float(per_n.mean())
-    canon, flipped = canonical_orientation(units)
     k = canon.n_seeds
     diffs = canon.differences()
     if metric == "mean":
@@ -108,8 +106,7 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
             swapped[:, 2 * k:] -= moved
             b, nw = canon.scores(swapped)
             delta_r[start:start + r] = (nw - b).mean(axis=1)
-    b_c, n_c = point_scores(canon)
-    delta_c = float(n_c.mean() - b_c.mean())
+    delta_c = (base_hat - new_hat) if flipped else (new_hat - base_hat)
     p_g, p_l, p_two = tail_pvalues(delta_r, delta_c, max(abs(base_hat), abs(new_hat)))
     if flipped:
         p_g, p_l = p_l, p_g

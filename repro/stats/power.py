@@ -1,24 +1,26 @@
-"""Minimum detectable effect (MDE) of the paired bootstrap test for the seeds and examples used.
+"""Minimum detectable effect (MDE) of the one-sided paired bootstrap test for the design used.
 
-Why: a non-significant gain only means something next to the smallest gain the design could
-detect. We use the normal approximation for a one-sided level-``alpha`` test::
+Why: a non-significant gain only means something next to the smallest gain the design (these
+test units, these seeds) could detect. Treating the bootstrap deviations ``d`` of
+:func:`repro.stats.bootstrap.paired_bootstrap` as the sampling distribution of the estimate
+around any true effect (a location family, as the shift test itself assumes), the test at
+level ``a = alpha / n_comparisons`` rejects when ``delta_hat > q_{1-a}(d)``, and it does so with
+probability ``power`` once the true effect reaches::
 
-    MDE = (z_{1 - alpha / n_comparisons} + z_{power}) * SE(delta)
+    MDE = q_{1-a}(d) - q_{1-power}(d)     (= (z_{1-a} + z_{power}) * SE for normal d)
 
-where ``SE`` is the standard deviation of the bootstrap distribution of ``delta`` under the
-same resampling scheme as :func:`repro.stats.bootstrap.paired_bootstrap` (units or clusters x
-seeds). ``n_comparisons > 1`` uses the Bonferroni level, which is the level Holm applies to
-the first (smallest) p-value of the family, so it is the MDE for "at least one" detection.
+Quantiles rather than a normal SE, because with few seeds ``d`` has t-distributed tails.
+``n_comparisons > 1`` uses the Bonferroni level, the level Holm applies to the smallest
+p-value of the family, so it is the MDE for one detection within the family.
 
-* With ``new`` given (``method="paired"``), SE is that of the paired delta; it includes the
-  correlation between the systems.
-* With only ``base`` (``method="unpaired_bound"``, planning before the new system exists),
-  SE = sqrt(2) * SE(base score): the SE of a difference between two independent systems as
-  variable as ``base``. Systems scored on the same examples are positively correlated, so the
-  real paired MDE is smaller; this is an upper bound.
+* With ``new`` (``method="paired"``): ``d`` of the paired delta, including the correlation
+  between the systems.
+* With only ``base`` (``method="unpaired_bound"``, planning before the new system exists):
+  ``d = sqrt(2) * (base* - base_hat)``, the difference of two independent systems as variable
+  as ``base``. Systems scored on the same examples are positively correlated, so the real
+  paired MDE is smaller: this is an upper bound.
 
-The approximation assumes the estimate is roughly normal and the SE does not change with the
-effect; with very few units or seeds treat it as indicative only.
+``se`` is half the central 68.27% range of ``d`` (the SD when ``d`` is normal).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 from scipy.stats import norm
 
 from repro.errors import ConfigError
-from repro.stats.bootstrap import bootstrap_distribution, paired_units
+from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores, paired_units
 
 
 @dataclass(frozen=True)
@@ -53,29 +55,34 @@ class MDEResult:
 
 def minimum_detectable_effect(base: Any, new: Any = None, *, metric: str = "mean",
                               alpha: float = 0.05, power: float = 0.8, groups: Any = None,
-                              n_comparisons: int = 1, n_resamples: int = 2_000, seed: int = 0,
-                              resample_seeds: bool = True) -> MDEResult:
+                              n_comparisons: int = 1, n_resamples: int = 4_000, seed: int = 0,
+                              resample_seeds: bool = True, seed_method: str = "components"
+                              ) -> MDEResult:
     """Smallest true ``new - base`` that the one-sided test detects with probability ``power``
     (inputs as for :func:`repro.stats.bootstrap.paired_bootstrap`; see module docstring)."""
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"alpha must be in (0, 1), got {alpha!r}")
     if not 0.0 < power < 1.0:
         raise ConfigError(f"power must be in (0, 1), got {power!r}")
-    if int(n_comparisons) != n_comparisons or n_comparisons < 1:
+    if isinstance(n_comparisons, bool) or int(n_comparisons) != n_comparisons \
+            or n_comparisons < 1:
         raise ConfigError(f"n_comparisons must be a positive integer, got {n_comparisons!r}")
-    paired = new is not None
-    other = new if paired else base
-    units = paired_units(base, other, metric=metric, groups=groups)
-    b_star, n_star = bootstrap_distribution(base, other, metric=metric, groups=groups,
-                                            n_resamples=n_resamples, seed=seed,
-                                            resample_seeds=resample_seeds)
-    if paired:
-        se = float(np.std(n_star - b_star, ddof=1)) if n_resamples > 1 else 0.0
+    kwargs = dict(metric=metric, groups=groups, n_resamples=n_resamples, seed=seed,
+                  resample_seeds=resample_seeds, seed_method=seed_method)
+    if new is not None:
+        units = paired_units(base, new, metric=metric, groups=groups)
+        draws = bootstrap_deltas(base, new, **kwargs)
+        dev = draws  # quantile differences below do not depend on the centre
+        method = "paired"
     else:
-        se = float(np.sqrt(2.0) * np.std(b_star, ddof=1)) if n_resamples > 1 else 0.0
-    z = float(norm.ppf(1.0 - alpha / n_comparisons) + norm.ppf(power))
-    return MDEResult(mde=z * se, se=se, alpha=float(alpha), power=float(power),
-                     n_comparisons=int(n_comparisons),
-                     method="paired" if paired else "unpaired_bound", metric=metric,
-                     n_units=units.n_units, n_seeds=units.n_seeds,
+        units = paired_units(base, base, metric=metric, groups=groups)
+        draws = bootstrap_scores(base, **kwargs)
+        dev = np.sqrt(2.0) * draws
+        method = "unpaired_bound"
+    a = alpha / n_comparisons
+    q_reject, q_power = np.quantile(dev, [1.0 - a, 1.0 - power])
+    lo, hi = np.quantile(dev, [norm.cdf(-1.0), norm.cdf(1.0)])
+    return MDEResult(mde=float(q_reject - q_power), se=float((hi - lo) / 2.0), alpha=float(alpha),
+                     power=float(power), n_comparisons=int(n_comparisons), method=method,
+                     metric=metric, n_units=units.n_units, n_seeds=units.n_seeds,
                      n_resamples=int(n_resamples), seed=int(seed))

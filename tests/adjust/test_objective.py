@@ -23,26 +23,29 @@ def perturbed(model, scale=0.05, seed=0):
 
 
 # -- batch bookkeeping ---------------------------------------------------------------------------
+def _links(b):
+    return sorted(zip(b.link_pair.tolist(), b.link_en.tolist(), b.link_xx.tolist(), strict=True))
+
+
 def test_align_batch_links_with_cls_sep(toy):
     _, tok, _, _ = toy
     pairs = [{"id": "a", "src": "w0 w1 w2", "tgt": "v0 v1", "alignment": [[0, 1], [2, 0]]},
              {"id": "b", "src": "w0", "tgt": "v0 v1 v2 v3", "alignment": [[0, 3]]}]
     b = make_align_batch(tok, pairs)
-    got = sorted(zip(b.link_pair.tolist(), b.link_en.tolist(), b.link_xx.tolist()))
+    got = _links(b)
     want = sorted([(0, 1, 2), (0, 3, 1), (0, 0, 0), (0, 4, 3),
                    (1, 1, 4), (1, 0, 0), (1, 2, 5)])
     assert got == want
     assert b.ids == ["a", "b"]
     b2 = make_align_batch(tok, pairs, include_cls_sep=False)
-    assert sorted(zip(b2.link_pair.tolist(), b2.link_en.tolist(), b2.link_xx.tolist())) == \
-        sorted([(0, 0, 1), (0, 2, 0), (1, 0, 3)])
+    assert _links(b2) == sorted([(0, 0, 1), (0, 2, 0), (1, 0, 3)])
 
 
 def test_links_to_empty_words_are_dropped(toy):
     _, tok, _, _ = toy
     pairs = [{"id": "a", "src": "w0 \u200b", "tgt": "v0 v1", "alignment": [[0, 0], [1, 1]]}]
     b = make_align_batch(tok, pairs, include_cls_sep=False)
-    assert list(zip(b.link_en.tolist(), b.link_xx.tolist())) == [(0, 0)]
+    assert list(zip(b.link_en.tolist(), b.link_xx.tolist(), strict=True)) == [(0, 0)]
 
 
 @pytest.mark.parametrize("bad, problem", [
@@ -158,7 +161,7 @@ def test_batched_loss_equals_reference(toy, pooling, target, cls_sep):
                             anchor_model=anchor)
     ref = reference_losses(model, tok, chunk, anchor_model=anchor, pooling=pooling,
                            english_target=target, include_cls_sep=cls_sep)
-    for a, b in zip(ours, ref):
+    for a, b in zip(ours, ref, strict=True):
         assert b.item() > 1e-4  # the test would be vacuous at zero
         assert a.item() == pytest.approx(b.item(), abs=1e-5, rel=1e-5)
 
@@ -180,7 +183,7 @@ def test_anchor_cache_matches_on_the_fly_anchor(toy, half):
     on_the_fly = alignment_losses(model, batch, anchor_model=anchor, english_target="frozen")
     cached = alignment_losses(model, batch, anchor_en=vec, english_target="frozen")
     tol = 2e-3 if half else 1e-6
-    for a, b in zip(cached, on_the_fly):
+    for a, b in zip(cached, on_the_fly, strict=True):
         assert a.item() == pytest.approx(b.item(), rel=tol, abs=tol)
     with pytest.raises(IndexError):
         cache.english_vectors([len(pool)])

@@ -5,6 +5,7 @@ numbers that stay identical across languages."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -39,7 +40,7 @@ def make_toy_corpus(n_pairs: int = 1500, *, seed: int = 0, vocab_size: int = 300
             seen.add(t)
             trans.append(t)
         lexicon[w] = trans
-    weights = [1.0 / (r + 1) for r in range(vocab_size)]
+    cum_weights = list(itertools.accumulate(1.0 / (r + 1) for r in range(vocab_size)))
     records = []
     for k in range(n_pairs):
         n = rng.randint(min_len, max_len)
@@ -48,7 +49,7 @@ def make_toy_corpus(n_pairs: int = 1500, *, seed: int = 0, vocab_size: int = 300
             if rng.random() < number_rate:
                 src.append(str(rng.randint(0, 99)))
             else:
-                src.append(rng.choices(en_words, weights)[0])
+                src.append(rng.choices(en_words, cum_weights=cum_weights)[0])
         units = [(i, lexicon.get(w, [w])) for i, w in enumerate(src)]
         pos = 0
         while pos + 1 < len(units):

@@ -200,7 +200,8 @@ def test_parallel_empty_line(tmp_path):
 
 def test_parallel_crlf_and_ids(tmp_path):
     write(tmp_path, "parallel/ntrex128/newstest2019-src.eng.txt", "Hello, world.\r\nBye!\r\n")
-    write(tmp_path, "parallel/ntrex128/newstest2019-ref.vie.txt", "Xin chào, thế giới.\r\nTạm biệt!\r\n")
+    write(tmp_path, "parallel/ntrex128/newstest2019-ref.vie.txt",
+          "Xin chào, thế giới.\r\nTạm biệt!\r\n")
     recs = L.load_parallel(tmp_path, "vi", sources=["ntrex128"])
     assert [r["id"] for r in recs] == ["ntrex128-vi-1", "ntrex128-vi-2"]
     assert recs[0]["src"] == "Hello , world ." and recs[1]["tgt"] == "Tạm biệt !"

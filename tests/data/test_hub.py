@@ -185,6 +185,15 @@ def test_qa_offsets_outside_context_raise_or_are_fixed():
         H.qa_records([absent], q_lang="en", c_lang="en", dataset="d", fix_offsets=True)
 
 
+def test_qa_answers_as_list_of_dicts_and_malformed():
+    row = {"id": "q", "context": "Lima is big.", "question": "?",
+           "answers": [{"text": "Lima", "answer_start": 0}]}
+    recs = H.qa_records([row], q_lang="es", c_lang="es", dataset="d")
+    assert recs[0]["answers"] == [{"text": "Lima", "answer_start": 0}]
+    with pytest.raises(DataError, match="malformed"):
+        H.qa_records([dict(row, answers="Lima")], q_lang="es", c_lang="es", dataset="d")
+
+
 def test_qa_all_empty_answers_rejected_unless_unlabelled_use():
     rows = [{"id": f"q{i}", "context": "c", "question": "?",
              "answers": {"text": [""], "answer_start": [0]}} for i in range(2)]
@@ -221,7 +230,8 @@ def test_wikimatrix_local_moses_and_pipe_files(tmp_path):
     (tmp_path / "WikiMatrix.en-hi.en").write_text("Hello.\nWorld!\n")
     (tmp_path / "WikiMatrix.en-hi.hi").write_text("नमस्ते।\nदुनिया!\n")
     recs = H.load_wikimatrix_dir(tmp_path, "hi")
-    assert [(r["src"], r["tgt"]) for r in recs] == [("Hello .", "नमस्ते ।"), ("World !", "दुनिया !")]
+    assert [(r["src"], r["tgt"]) for r in recs] == [("Hello .", "नमस्ते ।"),
+                                                    ("World !", "दुनिया !")]
     (tmp_path / "wiki_matrix.moses.ru-en.250k.token").write_text("Привет . ||| Hello .\n")
     assert H.load_wikimatrix_dir(tmp_path, "ru")[0]["tgt"] == "Привет ."
     (tmp_path / "wiki_matrix.moses.es-en.250k.token").write_text("Hola . Hello .\n")

@@ -81,6 +81,13 @@ def test_overlap_key_ignores_tokenisation_case_and_normal_form():
     assert L.overlap_key(raw) != L.overlap_key("Tiếng Việt, xin chao!")
 
 
+@given(_TEXT)
+def test_overlap_key_is_idempotent_and_tokenisation_blind(text):
+    key = L.overlap_key(text)
+    assert L.overlap_key(key) == key
+    assert L.overlap_key(L.tokenized(text, "vi")) == key
+
+
 def test_filter_overlap_drops_either_side_and_counts():
     recs = [
         {"id": "a", "src": "I see .", "tgt": "yo veo"},
@@ -124,7 +131,7 @@ def loaded(data_dir) -> dict:
         recs = L.load_tatoeba(data_dir, lang)
         for ext in ("eng", L.ISO3[lang]):
             out[f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.{ext}"] = recs
-        out[f"parallel:{lang}"] = L.load_parallel(data_dir, lang)
+        out[f"parallel:{lang}"] = L.load_parallel(data_dir, lang, tokenize=False)
     return out
 
 
@@ -149,17 +156,19 @@ def test_parallel_file_line_counts_equal_manifest(data_dir, manifest):
     assert checked >= 40
 
 
-def test_parallel_records_are_tokenised_and_counted(loaded):
+def test_parallel_records_are_counted_and_tokenised(data_dir, loaded):
     # README totals without tatoeba-challenge; vi has one non-Vietnamese line dropped by label.
     expected = {"es": 21682, "ru": 29931, "hi": 7616 + 5000, "vi": 5830 + 2499}
     for lang, n in expected.items():
-        recs = loaded[f"parallel:{lang}"]
-        assert len(recs) == n
-        for r in recs[::97]:
-            assert r["src"].split() == L.tokenize_words(r["src"], "en")
-            assert r["tgt"].split() == L.tokenize_words(r["tgt"], lang)
-    ntrex = [r for r in loaded["parallel:ru"] if r["source"] == "ntrex128"]
-    assert not any("\r" in r["src"] + r["tgt"] for r in ntrex)
+        assert len(loaded[f"parallel:{lang}"]) == n
+    for lang in ("ru", "hi"):
+        raw = [r for r in loaded[f"parallel:{lang}"] if r["source"] == "ntrex128"]
+        recs = L.load_parallel(data_dir, lang, sources=["ntrex128"])
+        assert [r["id"] for r in recs] == [r["id"] for r in raw]
+        assert not any("\r" in r["src"] + r["tgt"] for r in recs)  # CRLF file
+        for r, w in zip(recs, raw, strict=True):
+            assert r["src"].split() == L.tokenize_words(w["src"], "en")
+            assert r["tgt"].split() == L.tokenize_words(w["tgt"], lang)
 
 
 def test_xnli_test_labels_joined_and_shared_across_languages(loaded):

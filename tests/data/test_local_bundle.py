@@ -206,7 +206,8 @@ def test_parallel_is_filtered_tokenised_and_heldout_disjoint(fake):
         for r in pool + held:
             assert len(r["src"].split()) <= 12 and len(r["tgt"].split()) <= 12
             assert r["src"].split() == L.tokenize_words(r["src"], "en")
-            assert L.overlap_key(r["src"]) not in xsr_keys | {L.overlap_key("Premise two is there.")}
+            assert L.overlap_key(r["src"]) not in xsr_keys | {
+                L.overlap_key("Premise two is there.")}
             assert L.overlap_key(r["tgt"]) not in xsr_keys
         held_keys = {L.overlap_key(r[s]) for r in held for s in ("src", "tgt")}
         assert not any(L.overlap_key(r[s]) in held_keys for r in pool for s in ("src", "tgt"))
@@ -252,7 +253,8 @@ def test_mono_lines_caps_deduplicates_and_drops_test_text():
 def test_notes_record_input_checksums_and_counts(fake):
     root, b = fake
     inputs = b.notes["inputs"]
-    assert "xnli/myxnli/my.genre.test.tsv" in inputs and "parallel/en-vi/dev-2012-en-vi.tgz" in inputs
+    assert "xnli/myxnli/my.genre.test.tsv" in inputs
+    assert "parallel/en-vi/dev-2012-en-vi.tgz" in inputs
     for rel in ("xnli/test-vi.tsv", "squad/dev-v1.1.json.zip"):
         assert inputs[rel] == hashlib.sha256((root / rel).read_bytes()).hexdigest()
     assert b.notes["counts"]["eval"]["qa.xquad.en-vi"] == 4

@@ -1,4 +1,4 @@
-"""Data-dir verification against MANIFEST.tsv; fetch refusal offline; verification of fetched data."""
+"""Data-dir checks against MANIFEST.tsv; fetch refused offline; checks of fetched data."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def test_batched_word_vectors_independent_of_batching(tiny):
     model, tok = tiny
     out_small = batched_word_vectors(model, tok, SENTS, batch_size=1)
     out_big = batched_word_vectors(model, tok, SENTS, batch_size=8)
-    for (a, ma), (b, mb), words in zip(out_small, out_big, SENTS):
+    for (a, ma), (b, mb), words in zip(out_small, out_big, SENTS, strict=True):
         assert a.shape == (len(words), model.config.hidden_size)
         assert (ma == mb).all()
         torch.testing.assert_close(torch.from_numpy(a), torch.from_numpy(b), rtol=1e-4,

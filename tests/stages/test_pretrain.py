@@ -96,11 +96,19 @@ def test_encode_corpus_matches_tokenizer(corpus_and_tok):
     assert corpus.tokens[a:a + n].tolist() == expected
 
 
-def test_encode_truncates(corpus_and_tok):
+def test_encode_truncates_like_the_tokenizer(corpus_and_tok):
     corpora, tok, _ = corpus_and_tok
+    corpora = {**corpora, "vi": corpora["vi"] + ["Nguyễn??? ngôn,ngữ xyzzy " * 5]}
     short = pt.encode_corpus(tok, corpora, 5)
     assert int(short.lengths.max()) == 5
     assert short.tokens[short.starts + short.lengths - 1].eq(tok.sep_token_id).all()
+    for lang in ("vi", "hi"):
+        a0 = int(short.lang_offset[short.langs.index(lang)])
+        for i, line in enumerate(corpora[lang]):
+            want = tok(line.split(), is_split_into_words=True, truncation=True,
+                       max_length=5)["input_ids"]
+            a, n = int(short.starts[a0 + i]), int(short.lengths[a0 + i])
+            assert short.tokens[a:a + n].tolist() == want, line
 
 
 def test_batches_are_language_balanced_and_padded(corpus_and_tok):

@@ -124,3 +124,48 @@ def eval_config(**kw):
     from repro.config import EvalConfig
 
     return EvalConfig(**{"batch_size": 8, **kw})
+
+
+# -- artifact-store fixtures for the stage tests -----------------------------------------------
+def write_task_bundle(root: Path):
+    """A tiny bundle: English train/dev data for the three tasks and es / en-es eval sets."""
+    from repro.data.bundle import Bundle, EvalSet, write_jsonl
+
+    root = Path(root)
+    bundle = Bundle(root=root, source="synthetic", languages=["en", "es"])
+    train = {"nli": nli_records(24), "ner": ner_records(24), "qa": qa_records(24)}
+    for task, recs in train.items():
+        write_jsonl(root / f"{task}.train.jsonl", recs)
+        bundle.train[task] = f"{task}.train.jsonl"
+    write_jsonl(root / "nli.dev.jsonl", nli_records(9, seed=7))
+    bundle.dev["nli"] = "nli.dev.jsonl"
+    evals = [("nli", "es", nli_records(12, "es", seed=2)), ("nli", "en", nli_records(9, seed=3)),
+             ("ner", "es", ner_records(8, "es", seed=2)),
+             ("qa", "en-es", qa_records(8, "en", "es", seed=2))]
+    for task, lang, recs in evals:
+        path = f"{task}.synthetic.{lang}.jsonl"
+        write_jsonl(root / path, recs)
+        bundle.eval.append(EvalSet(task=task, dataset="synthetic", lang=lang, path=path))
+    bundle.save()
+    return bundle
+
+
+def stored_job(store, stage: str, config: dict, fill) -> object:
+    """A Job whose artifact is written by hand (``fill(out_dir)``) unless already stored."""
+    from repro.pipeline import Job
+
+    job = Job(stage, config)
+    if store.get(stage, job.key) is None:
+        with store.writer(stage, job.key, {"label": "test fixture"}) as out:
+            fill(Path(out))
+    return job
+
+
+def finetune_config(task: str = "nli", *, seed: int = 1, continual=None, cl_langs=(),
+                    **train) -> dict:
+    from repro.configtools import to_dict
+
+    return {"task": task, "train": to_dict(train_config(max_seq_length=40, **train)),
+            "seed": seed, "bf16": False, "qa_doc_stride": 12,
+            "continual": to_dict(continual) if continual is not None else None,
+            "cl_langs": list(cl_langs), "pooling": "avg", "align_cls_sep": True}
