@@ -3,8 +3,10 @@
 Optimiser and schedule follow the authors (paper.md §4): Adam(betas, eps), no weight decay, no
 clipping; lr rises linearly over the first ``warmup_ratio`` of the *pairs* and then stays
 constant; one pass; dropout on in the trained model; the anchor is a frozen copy of the starting
-encoder. Unlike the authors' loop (one sentence at a time, Python pooling), a batch of
-``batch_size`` pairs is one forward pass, which is where the speed-up comes from
+encoder. The authors sum the per-element MSEs of 8 sub-batches of 4 pairs; we take one mean over
+the batch, about 1/8 of their loss (exactly, when every sub-batch has as many links), a scale
+that Adam normalises away. Unlike the authors' loop (one sentence at a time, Python pooling), a
+batch of ``batch_size`` pairs is one forward pass, which is where the speed-up comes from
 (``repro.benchmarks.adjust_bench``).
 
 Multi-process: when launched with ``accelerate launch``/``torchrun`` (``WORLD_SIZE`` > 1) the
@@ -103,9 +105,11 @@ class _Runtime:
     @classmethod
     def create(cls, device: str) -> _Runtime:
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-            from accelerate import Accelerator
+            from accelerate import Accelerator, DistributedDataParallelKwargs
 
-            acc = Accelerator(cpu=device == "cpu")
+            # the pooler takes no part in the loss; DDP must not wait for its gradients
+            ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
+            acc = Accelerator(cpu=device == "cpu", kwargs_handlers=[ddp])
             return cls(acc.device, acc)
         return cls(torch.device(device))
 

@@ -145,7 +145,8 @@ def score_aligner(records_with_gold: list[dict], cfg: AlignConfig) -> dict:
     kept, _ = filter_length(records, cfg.max_words)
     gold = [r["alignment"] for r in kept]
     sym, fwd, rev = _predict(kept, cfg) if kept else ([], None, None)
-    result: dict[str, Any] = {"method": cfg.method, "symmetrize": cfg.symmetrize,
+    result: dict[str, Any] = {"method": cfg.method,
+                              "symmetrize": cfg.symmetrize if cfg.method != "gold" else None,
                               "n_pairs": len(kept), **aer(sym, gold)}
     if fwd is not None and rev is not None:
         result["forward_aer"] = aer(fwd, gold)["aer"]

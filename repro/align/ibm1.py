@@ -1,13 +1,13 @@
 """IBM Model 1 (optionally with fast_align's diagonal prior), trained by EM in NumPy.
 
 Our own aligner for environments without a compiler and for tests: deterministic (no sampling, no
-RNG; ties go to the lowest source position), and vectorised over all sentences at once. Every
+RNG; ties go to the lowest-position candidate word, NULL last), and vectorised over all sentences at once. Every
 (sentence, observed word, generating word) triple is one entry of flat arrays; the lexical table is
 a vector over the distinct co-occurring word pairs, so one EM iteration is a gather, a segmented
 sum (``np.add.reduceat`` over each observed word's candidates) and a ``np.bincount`` scatter.
 
 An entry costs 4 bytes (8 with the diagonal prior) kept across iterations, for
-``sum(len_obs * (len_gen + 1))`` entries per direction (~13M for 25k pairs of ~23 words);
+``sum(len_obs * (len_gen + 1))`` entries per direction (~16M for 25k news pairs of ~22 words);
 temporaries are bounded by processing sentences in blocks of ``block_entries`` entries.
 """
 
@@ -45,7 +45,7 @@ class IBM1Params:
 
 
 def _encode(sents: Sequence[Sequence[str]], lowercase: bool) -> tuple[np.ndarray, np.ndarray, int]:
-    """Flat int32 word ids and per-sentence lengths; ids are in first-seen order (deterministic)."""
+    """Flat word ids and per-sentence lengths; ids are in first-seen order (deterministic)."""
     vocab: dict[str, int] = {}
     flat: list[int] = []
     lens = np.empty(len(sents), dtype=np.int64)

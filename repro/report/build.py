@@ -25,9 +25,6 @@ from repro.report.figures import FigureOut, render_figures
 from repro.report.tables import (
     GAIN,
     LOSS,
-    Cell,
-    Table,
-    evidence_rows,
     evidence_table,
     fmt_num,
     lang_order,
@@ -40,20 +37,32 @@ from repro.report.tables import (
 log = logging.getLogger(__name__)
 
 VERDICTS = ("SUPPORTED", "REFUTED", "INCONCLUSIVE", "NOT_RUN", "ERROR")
-CITATION = ("Efimov, Boytsov, Arslanova, Braslavski. The Impact of Cross-Lingual Adjustment of "
-            "Contextual Word Representations on Zero-Shot Transfer. ECIR 2023 (arXiv 2204.06457).")
-NO_PAPER_VALUES = ("The paper's values have not been transcribed (notes/paper.md §9); "
-                   "none are invented here.")
+CITATION = (
+    "Efimov, Boytsov, Arslanova, Braslavski. The Impact of Cross-Lingual Adjustment of "
+    "Contextual Word Representations on Zero-Shot Transfer. ECIR 2023 (arXiv 2204.06457)."
+)
+NO_PAPER_VALUES = (
+    "The paper's values have not been transcribed (notes/paper.md §9); none are invented here."
+)
 
 BANNERS = {
-    "smoke": ("warn", "Smoke profile: a mechanism check on synthetic data with a tiny BERT "
-                      "pretrained here — not the paper's numbers. The languages are synthetic "
-                      "stand-ins named by the codes of the languages they stand for."),
-    "mini": ("warn", "Mini profile: real data (the files under REPRO_DATA_DIR, with documented "
-                     "substitutes) and a tiny BERT pretrained here on that text — real formats "
-                     "and languages at CPU scale, not the paper's model or numbers."),
-    "paper": ("info", "Paper profile: the reproduction — bert-base-multilingual-cased, the "
-                      "paper's datasets from the hub and the paper's hyper-parameters."),
+    "smoke": (
+        "warn",
+        "Smoke profile: a mechanism check on synthetic data with a tiny BERT "
+        "pretrained here — not the paper's numbers. The languages are synthetic "
+        "stand-ins named by the codes of the languages they stand for.",
+    ),
+    "mini": (
+        "warn",
+        "Mini profile: real data (the files under REPRO_DATA_DIR, with documented "
+        "substitutes) and a tiny BERT pretrained here on that text — real formats "
+        "and languages at CPU scale, not the paper's model or numbers.",
+    ),
+    "paper": (
+        "info",
+        "Paper profile: the reproduction — bert-base-multilingual-cased, the "
+        "paper's datasets from the hub and the paper's hyper-parameters.",
+    ),
 }
 
 # XTREME mBERT zero-shot levels (NOT from this paper; notes/paper.md §9), approximate.
@@ -93,8 +102,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return raw
 
 
-def _resolved_config(profile: str, status: Mapping[str, Any] | None,
-                     run: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, str]:
+def _resolved_config(
+    profile: str, status: Mapping[str, Any] | None, run: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, str]:
     """run.json's config; else the profile preset + the lock's overrides, checked by sha256."""
     if run and isinstance(run.get("config"), dict):
         return run["config"], "run.json"
@@ -109,12 +119,18 @@ def _resolved_config(profile: str, status: Mapping[str, Any] | None,
         return None, "unavailable"
     want = (status or {}).get("config_sha256")
     if want and sha256_of(cfg) == want:
-        return cfg, "resolved from the profile preset and the recorded overrides (its sha256 " \
-                    "matches claims.json)"
-    return cfg, ("resolved from the profile preset and the recorded overrides; claims.json "
-                 "records no config hash to check it against" if not want else
-                 "resolved from the profile preset; its sha256 does NOT match claims.json, so "
-                 "the run may have used other settings")
+        return (
+            cfg,
+            "resolved from the profile preset and the recorded overrides (its sha256 "
+            "matches claims.json)",
+        )
+    return cfg, (
+        "resolved from the profile preset and the recorded overrides; claims.json "
+        "records no config hash to check it against"
+        if not want
+        else "resolved from the profile preset; its sha256 does NOT match claims.json, so "
+        "the run may have used other settings"
+    )
 
 
 def load_inputs(profile: str, reports_root: Path) -> Inputs:
@@ -124,8 +140,9 @@ def load_inputs(profile: str, reports_root: Path) -> Inputs:
     rdir = pdir / "results"
     results = ResultSet.load(rdir)
     config, origin = _resolved_config(profile, status, run)
-    return Inputs(profile, pdir, status, run, results, rdir.is_dir() and len(results) > 0,
-                  config, origin)
+    return Inputs(
+        profile, pdir, status, run, results, rdir.is_dir() and len(results) > 0, config, origin
+    )
 
 
 # --------------------------------------------------------------------------- claims
@@ -165,8 +182,11 @@ def _rows_summary(rows: Sequence[Mapping[str, Any]]) -> str:
         pct = row_is_pct(rows[0])
         lo, hi = min(deltas), max(deltas)
         unit = " pts" if pct else ""
-        rng = (fmt_num(lo, pct=pct, signed=True) if lo == hi else
-               f"{fmt_num(lo, pct=pct, signed=True)} … {fmt_num(hi, pct=pct, signed=True)}")
+        rng = (
+            fmt_num(lo, pct=pct, signed=True)
+            if lo == hi
+            else f"{fmt_num(lo, pct=pct, signed=True)} … {fmt_num(hi, pct=pct, signed=True)}"
+        )
         parts.append(f"Δ {rng}{unit}")
     return ", ".join(parts)
 
@@ -204,9 +224,10 @@ def _scalar_evidence(ev: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _paper_values(pv: Any) -> list[tuple[str, str]]:
     if not isinstance(pv, Mapping) or not pv:
         return []
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, sort_keys=True,
-                                                            ensure_ascii=False))
-            for k, v in sorted(pv.items())]
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v, sort_keys=True, ensure_ascii=False))
+        for k, v in sorted(pv.items())
+    ]
 
 
 def claim_card(cid: str, rec: Mapping[str, Any]) -> dict[str, Any]:
@@ -215,33 +236,59 @@ def claim_card(cid: str, rec: Mapping[str, Any]) -> dict[str, Any]:
     anchor = cid.lower()
     sections = []
     if ev.get("rows"):
-        sections.append({"title": "Comparisons", "verdict": None, "rationale": None,
-                         "table": evidence_table(ev["rows"], id=f"{anchor}-rows",
-                                                 title="Comparisons"),
-                         "scalars": []})
+        sections.append(
+            {
+                "title": "Comparisons",
+                "verdict": None,
+                "rationale": None,
+                "table": evidence_table(ev["rows"], id=f"{anchor}-rows", title="Comparisons"),
+                "scalars": [],
+            }
+        )
     for name, part in (ev.get("parts") or {}).items():
         if not isinstance(part, Mapping):
             continue
         rows = part.get("rows") or []
         pm, _ = _margin(part)
-        sections.append({
-            "title": f"Part: {name.replace('_', ' ')}", "verdict": part.get("verdict"),
-            "rationale": part.get("rationale"), "margin": pm,
-            "table": evidence_table(rows, id=f"{anchor}-{name}", title=name) if rows else None,
-            "scalars": _scalar_evidence({k: v for k, v in part.items()
-                                         if k not in ("verdict", "rationale", "margin")})})
+        sections.append(
+            {
+                "title": f"Part: {name.replace('_', ' ')}",
+                "verdict": part.get("verdict"),
+                "rationale": part.get("rationale"),
+                "margin": pm,
+                "table": evidence_table(rows, id=f"{anchor}-{name}", title=name) if rows else None,
+                "scalars": _scalar_evidence(
+                    {k: v for k, v in part.items() if k not in ("verdict", "rationale", "margin")}
+                ),
+            }
+        )
     if ev.get("per_language"):
-        sections.append({"title": "Per language (reported, not used for the verdict)",
-                         "verdict": None, "rationale": None,
-                         "table": evidence_table(ev["per_language"], id=f"{anchor}-per-language",
-                                                 title="per language"), "scalars": []})
+        sections.append(
+            {
+                "title": "Per language (reported, not used for the verdict)",
+                "verdict": None,
+                "rationale": None,
+                "table": evidence_table(
+                    ev["per_language"], id=f"{anchor}-per-language", title="per language"
+                ),
+                "scalars": [],
+            }
+        )
     return {
-        "id": cid, "anchor": anchor, "verdict": rec.get("verdict", "ERROR"),
-        "title": rec.get("title") or cid, "statement": rec.get("statement") or "",
-        "source": rec.get("source") or "", "rule": rec.get("rule") or "",
-        "rationale": rec.get("rationale") or "", "margin": margin, "fragile": fragile,
-        "summary": evidence_summary(rec), "sections": sections,
-        "scalars": _scalar_evidence(ev), "traceback": ev.get("traceback"),
+        "id": cid,
+        "anchor": anchor,
+        "verdict": rec.get("verdict", "ERROR"),
+        "title": rec.get("title") or cid,
+        "statement": rec.get("statement") or "",
+        "source": rec.get("source") or "",
+        "rule": rec.get("rule") or "",
+        "rationale": rec.get("rationale") or "",
+        "margin": margin,
+        "fragile": fragile,
+        "summary": evidence_summary(rec),
+        "sections": sections,
+        "scalars": _scalar_evidence(ev),
+        "traceback": ev.get("traceback"),
         "paper_values": _paper_values(rec.get("paper_values")),
         "command": rec.get("command") or "",
     }
@@ -274,10 +321,12 @@ PAPER_FT = {"nli": (2.0, 128), "ner": (3.0, 128), "qa": (2.0, 384)}  # epochs, m
 
 
 def _ft_differs(c: Mapping[str, Any]) -> bool:
-    return any(_g(c, f"finetune.{t}.num_train_epochs") not in (None, ep)
-               or _g(c, f"finetune.{t}.max_seq_length") not in (None, ml)
-               or (_g(c, f"finetune.{t}.max_train_examples") or 0) > 0
-               for t, (ep, ml) in PAPER_FT.items())
+    return any(
+        _g(c, f"finetune.{t}.num_train_epochs") not in (None, ep)
+        or _g(c, f"finetune.{t}.max_seq_length") not in (None, ml)
+        or (_g(c, f"finetune.{t}.max_train_examples") or 0) > 0
+        for t, (ep, ml) in PAPER_FT.items()
+    )
 
 
 def _ft_here(c: Mapping[str, Any]) -> str:
@@ -286,113 +335,200 @@ def _ft_here(c: Mapping[str, Any]) -> str:
         ep = _g(c, f"finetune.{t}.num_train_epochs")
         ml = _g(c, f"finetune.{t}.max_seq_length")
         n = _g(c, f"finetune.{t}.max_train_examples") or 0
-        bits.append(f"{t.upper()} {ep:g} epochs, max length {ml}"
-                    + (f", first {n} examples" if n else ""))
+        bits.append(
+            f"{t.upper()} {ep:g} epochs, max length {ml}" + (f", first {n} examples" if n else "")
+        )
     return "; ".join(bits)
 
 
 def _bf16(c: Mapping[str, Any]) -> list[str]:
-    return [s for s in ("pretrain", "adjust", "finetune") if _g(c, f"{s}.bf16")
-            and not (s == "pretrain" and _g(c, "model.source") == "hub")]
+    return [
+        s
+        for s in ("pretrain", "adjust", "finetune")
+        if _g(c, f"{s}.bf16") and not (s == "pretrain" and _g(c, "model.source") == "hub")
+    ]
 
 
 DEVIATION_RULES: tuple[Rule, ...] = (
-    Rule("Task and test data", "XNLI, WikiANN, SQuAD → XQuAD/MLQA/TyDiQA, Tatoeba",
-         lambda c: _g(c, "data.source") == "synthetic",
-         lambda c: f"a synthetic multilingual world (world.seed={_g(c, 'world.seed')})",
-         "an offline CPU mechanism check whose cross-lingual structure is known"),
-    Rule("Task and test data", "XNLI, WikiANN, SQuAD → XQuAD/MLQA/TyDiQA, Tatoeba",
-         lambda c: _g(c, "data.source") == "local",
-         lambda c: "local files: MNLI 20k subset; SQuAD v1.1 dev minus the XQuAD paragraphs "
-                   "(+ TyDiQA-GoldP en train) for QA training; XNLI test labels joined from "
-                   "myXNLI; MLQA dev instead of test",
-         "only these files are available offline (shared/data/README.md)"),
-    Rule("Parallel data", "WikiMatrix en–xx, ≤ 64 words",
-         lambda c: _g(c, "data.source") in ("synthetic", "local"),
-         lambda c: ("parallel sentences generated by the synthetic world"
-                    if _g(c, "data.source") == "synthetic" else
-                    "human-translated test sets (WMT, TICO-19, IWSLT'15, FLORES-200, NTREX-128, "
-                    "Tatoeba-Challenge), overlaps with test data dropped"),
-         "WikiMatrix is not available offline"),
-    Rule("Word alignments", "fast_align / eflomal, intersected, 1-to-1 links",
-         lambda c: _g(c, "align.method") == "gold",
-         lambda c: "the synthetic world's gold alignments (the aligner is scored by AER)",
-         "isolates the adjustment from aligner errors on synthetic text"),
-    Rule("Word alignments", "fast_align / eflomal, intersected, 1-to-1 links",
-         lambda c: _g(c, "align.method") not in (None, "gold", "eflomal", "fast_align"),
-         lambda c: f"the package's own {_g(c, 'align.method')} aligner, both directions "
-                   "intersected",
-         "no external aligner binary needed; eflomal is an optional extra (GPLv3)"),
-    Rule("Adjustment", "one adjusted model per target language",
-         lambda c: _g(c, "adjust.mode") == "joint",
-         lambda c: "one model adjusted jointly on all languages (as Cao et al. 2020)",
-         "one adjustment instead of four fits the CPU budget"),
-    Rule("Adjustment data size", "unknown; 30K pairs per language assumed (paper.md §12.1)",
-         lambda c: _g(c, "adjust.max_pairs") not in (None, 30000),
-         lambda c: f"{_g(c, 'adjust.max_pairs')} pairs per language",
-         "scaled to the available parallel data and the time budget"),
-    Rule("Encoder", "bert-base-multilingual-cased (12 layers, 768 hidden)",
-         lambda c: _g(c, "model.source") == "pretrain",
-         lambda c: f"tiny BERT ({_g(c, 'model.num_hidden_layers')} layers, "
-                   f"{_g(c, 'model.hidden_size')} hidden, vocabulary "
-                   f"{_g(c, 'model.vocab_size')}) pretrained here with MLM for "
-                   f"{_g(c, 'pretrain.steps')} steps",
-         "mBERT is too large for CPU minutes; a self-pretrained model is multilingual but "
-         "weakly aligned, the condition under which adjustment helps"),
-    Rule("Encoder", "bert-base-multilingual-cased",
-         lambda c: _g(c, "model.source") == "hub"
-         and _g(c, "model.name") != "bert-base-multilingual-cased",
-         lambda c: str(_g(c, "model.name")), "set by configuration"),
-    Rule("Fine-tuning budget", "NLI 2 epochs / 128; NER 3 epochs / 128; QA 2 epochs / 384; "
-         "full training sets", _ft_differs, _ft_here,
-         "shorter inputs and budgets for the tiny model and the smaller data"),
-    Rule("Evaluation size", "full test sets",
-         lambda c: (_g(c, "evaluate.max_examples") or 0) > 0,
-         lambda c: f"first {_g(c, 'evaluate.max_examples')} examples per test set",
-         "time budget"),
-    Rule("Fine-tuning seeds", "unknown (several seeds implied; ≥ 3 assumed)",
-         lambda c: len(_g(c, "finetune.seeds") or ()) < 3,
-         lambda c: f"{len(_g(c, 'finetune.seeds') or ())} seed(s)", "time budget"),
-    Rule("Numeric precision", "fp32 (the authors' scripts)",
-         lambda c: bool(_bf16(c)),
-         lambda c: "bf16 autocast in " + ", ".join(_bf16(c)),
-         "1.5–2.6× faster on CPUs with AMX and on GPUs; claims are relative, both arms alike"),
-    Rule("XSR layer", "mBERT 8th layer (HF hidden_states[8]), mean pooling, cosine",
-         lambda c: _g(c, "retrieve.layer") not in (None, 8),
-         lambda c: ("last layer (hidden_states[-1])" if _g(c, "retrieve.layer") == -1 else
-                    f"hidden_states[{_g(c, 'retrieve.layer')}]")
-         + (" of the tiny model" if _g(c, "model.source") == "pretrain" else ""),
-         "the tiny model's last layer is the one the adjustment acts on"),
-    Rule("Cross-lingual QA", "MLQA G-XLT pairs with English (paper.md §12.7)",
-         lambda c: _g(c, "data.source") in ("synthetic", "local"),
-         lambda c: "question/context pairs built from fully parallel XQuAD-style data",
-         "the local MLQA files are same-language only (DESIGN.md §6)"),
-    Rule("Continual-learning pool", "30K alignment pairs, 16 per step",
-         lambda c: _g(c, "finetune.continual.pool_size") not in (None, 30000)
-         or _g(c, "finetune.continual.pairs_per_step") not in (None, 16),
-         lambda c: f"{_g(c, 'finetune.continual.pool_size')} pairs, "
-                   f"{_g(c, 'finetune.continual.pairs_per_step')} per step",
-         "capped by the available parallel data"),
-    Rule("Data-size sweep", "sizes read from a figure (QA peaks near 5K pairs)",
-         lambda c: not _g(c, "sweep.enabled", True),
-         lambda c: "disabled (C11 is NOT_RUN)", "not credible at this scale"),
-    Rule("Data-size sweep", "sizes read from a figure (QA peaks near 5K pairs)",
-         lambda c: bool(_g(c, "sweep.enabled")) and 5000 not in (_g(c, "sweep.sizes") or ()),
-         lambda c: "sizes " + ", ".join(str(s) for s in _g(c, "sweep.sizes") or ()),
-         "scaled to the corpus of this profile"),
-    Rule("Languages", "es, ru, vi, hi",
-         lambda c: sorted(_g(c, "languages") or ()) != ["es", "hi", "ru", "vi"],
-         lambda c: ", ".join(_g(c, "languages") or ()), "set by configuration"),
+    Rule(
+        "Task and test data",
+        "XNLI, WikiANN, SQuAD → XQuAD/MLQA/TyDiQA, Tatoeba",
+        lambda c: _g(c, "data.source") == "synthetic",
+        lambda c: f"a synthetic multilingual world (world.seed={_g(c, 'world.seed')})",
+        "an offline CPU mechanism check whose cross-lingual structure is known",
+    ),
+    Rule(
+        "Task and test data",
+        "XNLI, WikiANN, SQuAD → XQuAD/MLQA/TyDiQA, Tatoeba",
+        lambda c: _g(c, "data.source") == "local",
+        lambda c: (
+            "local files: MNLI 20k subset; SQuAD v1.1 dev minus the XQuAD paragraphs "
+            "(+ TyDiQA-GoldP en train) for QA training; XNLI test labels joined from "
+            "myXNLI; MLQA dev instead of test"
+        ),
+        "only these files are available offline (shared/data/README.md)",
+    ),
+    Rule(
+        "Parallel data",
+        "WikiMatrix en–xx, ≤ 64 words",
+        lambda c: _g(c, "data.source") in ("synthetic", "local"),
+        lambda c: (
+            "parallel sentences generated by the synthetic world"
+            if _g(c, "data.source") == "synthetic"
+            else "human-translated test sets (WMT, TICO-19, IWSLT'15, FLORES-200, NTREX-128, "
+            "Tatoeba-Challenge), overlaps with test data dropped"
+        ),
+        "WikiMatrix is not available offline",
+    ),
+    Rule(
+        "Word alignments",
+        "fast_align / eflomal, intersected, 1-to-1 links",
+        lambda c: _g(c, "align.method") == "gold",
+        lambda c: "the synthetic world's gold alignments (the aligner is scored by AER)",
+        "isolates the adjustment from aligner errors on synthetic text",
+    ),
+    Rule(
+        "Word alignments",
+        "fast_align / eflomal, intersected, 1-to-1 links",
+        lambda c: _g(c, "align.method") not in (None, "gold", "eflomal", "fast_align"),
+        lambda c: f"the package's own {_g(c, 'align.method')} aligner, both directions intersected",
+        "no external aligner binary needed; eflomal is an optional extra (GPLv3)",
+    ),
+    Rule(
+        "Adjustment",
+        "one adjusted model per target language",
+        lambda c: _g(c, "adjust.mode") == "joint",
+        lambda c: "one model adjusted jointly on all languages (as Cao et al. 2020)",
+        "one adjustment instead of four fits the CPU budget",
+    ),
+    Rule(
+        "Adjustment data size",
+        "unknown; 30K pairs per language assumed (paper.md §12.1)",
+        lambda c: _g(c, "adjust.max_pairs") not in (None, 30000),
+        lambda c: f"{_g(c, 'adjust.max_pairs')} pairs per language",
+        "scaled to the available parallel data and the time budget",
+    ),
+    Rule(
+        "Encoder",
+        "bert-base-multilingual-cased (12 layers, 768 hidden)",
+        lambda c: _g(c, "model.source") == "pretrain",
+        lambda c: (
+            f"tiny BERT ({_g(c, 'model.num_hidden_layers')} layers, "
+            f"{_g(c, 'model.hidden_size')} hidden, vocabulary "
+            f"{_g(c, 'model.vocab_size')}) pretrained here with MLM for "
+            f"{_g(c, 'pretrain.steps')} steps"
+        ),
+        "mBERT is too large for CPU minutes; a self-pretrained model is multilingual but "
+        "weakly aligned, the condition under which adjustment helps",
+    ),
+    Rule(
+        "Encoder",
+        "bert-base-multilingual-cased",
+        lambda c: (
+            _g(c, "model.source") == "hub" and _g(c, "model.name") != "bert-base-multilingual-cased"
+        ),
+        lambda c: str(_g(c, "model.name")),
+        "set by configuration",
+    ),
+    Rule(
+        "Fine-tuning budget",
+        "NLI 2 epochs / 128; NER 3 epochs / 128; QA 2 epochs / 384; full training sets",
+        _ft_differs,
+        _ft_here,
+        "shorter inputs and budgets for the tiny model and the smaller data",
+    ),
+    Rule(
+        "Evaluation size",
+        "full test sets",
+        lambda c: (_g(c, "evaluate.max_examples") or 0) > 0,
+        lambda c: f"first {_g(c, 'evaluate.max_examples')} examples per test set",
+        "time budget",
+    ),
+    Rule(
+        "Fine-tuning seeds",
+        "unknown (several seeds implied; ≥ 3 assumed)",
+        lambda c: len(_g(c, "finetune.seeds") or ()) < 3,
+        lambda c: f"{len(_g(c, 'finetune.seeds') or ())} seed(s)",
+        "time budget",
+    ),
+    Rule(
+        "Numeric precision",
+        "fp32 (the authors' scripts)",
+        lambda c: bool(_bf16(c)),
+        lambda c: "bf16 autocast in " + ", ".join(_bf16(c)),
+        "1.5–2.6× faster on CPUs with AMX and on GPUs; claims are relative, both arms alike",
+    ),
+    Rule(
+        "XSR layer",
+        "mBERT 8th layer (HF hidden_states[8]), mean pooling, cosine",
+        lambda c: _g(c, "retrieve.layer") not in (None, 8),
+        lambda c: (
+            (
+                "last layer (hidden_states[-1])"
+                if _g(c, "retrieve.layer") == -1
+                else f"hidden_states[{_g(c, 'retrieve.layer')}]"
+            )
+            + (" of the tiny model" if _g(c, "model.source") == "pretrain" else "")
+        ),
+        "the tiny model's last layer is the one the adjustment acts on",
+    ),
+    Rule(
+        "Cross-lingual QA",
+        "MLQA G-XLT pairs with English (paper.md §12.7)",
+        lambda c: _g(c, "data.source") in ("synthetic", "local"),
+        lambda c: "question/context pairs built from fully parallel XQuAD-style data",
+        "the local MLQA files are same-language only (DESIGN.md §6)",
+    ),
+    Rule(
+        "Continual-learning pool",
+        "30K alignment pairs, 16 per step",
+        lambda c: (
+            _g(c, "finetune.continual.pool_size") not in (None, 30000)
+            or _g(c, "finetune.continual.pairs_per_step") not in (None, 16)
+        ),
+        lambda c: (
+            f"{_g(c, 'finetune.continual.pool_size')} pairs, "
+            f"{_g(c, 'finetune.continual.pairs_per_step')} per step"
+        ),
+        "capped by the available parallel data",
+    ),
+    Rule(
+        "Data-size sweep",
+        "sizes read from a figure (QA peaks near 5K pairs)",
+        lambda c: not _g(c, "sweep.enabled", True),
+        lambda c: "disabled (C11 is NOT_RUN)",
+        "not credible at this scale",
+    ),
+    Rule(
+        "Data-size sweep",
+        "sizes read from a figure (QA peaks near 5K pairs)",
+        lambda c: bool(_g(c, "sweep.enabled")) and 5000 not in (_g(c, "sweep.sizes") or ()),
+        lambda c: "sizes " + ", ".join(str(s) for s in _g(c, "sweep.sizes") or ()),
+        "scaled to the corpus of this profile",
+    ),
+    Rule(
+        "Languages",
+        "es, ru, vi, hi",
+        lambda c: sorted(_g(c, "languages") or ()) != ["es", "hi", "ru", "vi"],
+        lambda c: ", ".join(_g(c, "languages") or ()),
+        "set by configuration",
+    ),
 )
 
 DECISIONS = (
-    ("Significance test", "not stated in the paper",
-     "paired bootstrap over seeds × examples (QA: paragraphs), one-sided for directional "
-     "claims, Holm across the languages/datasets of a claim (DESIGN.md §6)"),
+    (
+        "Significance test",
+        "not stated in the paper",
+        "paired bootstrap over seeds × examples (QA: paragraphs), one-sided for directional "
+        "claims, Holm across the languages/datasets of a claim (DESIGN.md §6)",
+    ),
     ("Checkpoint", "not stated", "the last step; no dev-set model selection (paper.md §12.6)"),
-    ("Distance analysis", "distance, layer and pair sampling not stated",
-     "cosine distance at the last layer; related = held-out 1-to-1 links, unrelated = "
-     "random cross-lingual words matched in number (paper.md §12.13)"),
+    (
+        "Distance analysis",
+        "distance, layer and pair sampling not stated",
+        "cosine distance at the last layer; related = held-out 1-to-1 links, unrelated = "
+        "random cross-lingual words matched in number (paper.md §12.13)",
+    ),
 )
 
 
@@ -406,28 +542,45 @@ def deviations(cfg: Mapping[str, Any] | None) -> list[dict[str, str]]:
         except (TypeError, ValueError):
             applies = False
         if applies:
-            out.append({"aspect": rule.aspect, "paper": rule.paper, "here": rule.here(cfg),
-                        "why": rule.why})
+            out.append(
+                {
+                    "aspect": rule.aspect,
+                    "paper": rule.paper,
+                    "here": rule.here(cfg),
+                    "why": rule.why,
+                }
+            )
     return out
 
 
 # --------------------------------------------------------------------------- data
 
 
-NON_COMMERCIAL = ("XNLI is CC BY-NC 4.0 and the TED talks of IWSLT'15 are CC BY-NC-ND 4.0: "
-                  "non-commercial use only. WMT news test sets are for research use.")
+NON_COMMERCIAL = (
+    "XNLI is CC BY-NC 4.0 and the TED talks of IWSLT'15 are CC BY-NC-ND 4.0: "
+    "non-commercial use only. WMT news test sets are for research use."
+)
 
 DATA_CATALOG: dict[str, tuple[tuple[str, str, str], ...]] = {
     "synthetic": (
-        ("synthetic world", "every task, parallel text with gold alignments, MLM text",
-         "generated here by repro.data.synthetic; no third-party data"),
+        (
+            "synthetic world",
+            "every task, parallel text with gold alignments, MLM text",
+            "generated here by repro.data.synthetic; no third-party data",
+        ),
     ),
     "local": (
-        ("MultiNLI (20k-row subset)", "NLI training", "MultiNLI licence (OANC-based; parts "
-         "CC BY-SA 3.0)"),
+        (
+            "MultiNLI (20k-row subset)",
+            "NLI training",
+            "MultiNLI licence (OANC-based; parts CC BY-SA 3.0)",
+        ),
         ("XNLI (XTREME test + myXNLI labels)", "NLI test", "CC BY-NC 4.0 — non-commercial"),
-        ("WikiANN / PAN-X (Rahimi splits)", "NER train/test", "no explicit licence; "
-         "Wikipedia-derived text (CC BY-SA)"),
+        (
+            "WikiANN / PAN-X (Rahimi splits)",
+            "NER train/test",
+            "no explicit licence; Wikipedia-derived text (CC BY-SA)",
+        ),
         ("SQuAD v1.1 dev", "QA training substitute", "CC BY-SA 4.0"),
         ("TyDiQA-GoldP en train", "extra QA training", "Apache 2.0"),
         ("XQuAD", "QA test, cross-lingual pairs", "CC BY-SA 4.0"),
@@ -455,20 +608,29 @@ DATA_CATALOG: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 def data_section(inp: Inputs) -> dict[str, Any]:
     source = _g(inp.config or {}, "data.source")
-    recorded = (inp.run or {}).get("data") if isinstance((inp.run or {}).get("data"),
-                                                          Mapping) else None
-    out: dict[str, Any] = {"source": source or "unknown",
-                           "catalog": list(DATA_CATALOG.get(source, ())),
-                           "non_commercial": source in ("local", "hub"),
-                           "checksums": [], "licences": [], "sources": [], "recorded": False}
+    recorded = (
+        (inp.run or {}).get("data") if isinstance((inp.run or {}).get("data"), Mapping) else None
+    )
+    out: dict[str, Any] = {
+        "source": source or "unknown",
+        "catalog": list(DATA_CATALOG.get(source, ())),
+        "non_commercial": source in ("local", "hub"),
+        "checksums": [],
+        "licences": [],
+        "sources": [],
+        "recorded": False,
+    }
     if recorded:
         out["recorded"] = True
-        out["checksums"] = sorted((str(k), str(v)) for k, v in
-                                  (recorded.get("inputs") or {}).items())
-        out["licences"] = sorted((str(k), str(v)) for k, v in
-                                 (recorded.get("licences") or {}).items())
-        out["sources"] = sorted((str(k), str(v)) for k, v in
-                                (recorded.get("sources") or {}).items())
+        out["checksums"] = sorted(
+            (str(k), str(v)) for k, v in (recorded.get("inputs") or {}).items()
+        )
+        out["licences"] = sorted(
+            (str(k), str(v)) for k, v in (recorded.get("licences") or {}).items()
+        )
+        out["sources"] = sorted(
+            (str(k), str(v)) for k, v in (recorded.get("sources") or {}).items()
+        )
     return out
 
 
@@ -480,23 +642,43 @@ def sanity_band(inp: Inputs) -> list[dict[str, Any]] | None:
     if inp.profile != "paper":
         return None
     out = []
-    for task, dataset, metric, label in (("nli", "xnli", "accuracy", "XNLI accuracy"),
-                                         ("qa", "xquad", "f1", "XQuAD F1")):
+    for task, dataset, metric, label in (
+        ("nli", "xnli", "accuracy", "XNLI accuracy"),
+        ("qa", "xquad", "f1", "XQuAD F1"),
+    ):
         for lang, (lo, hi) in SANITY_ANCHORS[task].items():
             lg = lang if task == "nli" else f"{lang}-{lang}"
-            s = summarize(inp.results.find(kind="eval", task=task, dataset=dataset, lang=lg,
-                                           state="original"))
+            s = summarize(
+                inp.results.find(kind="eval", task=task, dataset=dataset, lang=lg, state="original")
+            )
             anchor = f"{lo:g}–{hi:g}" if lo != hi else f"~{lo:g}"
             band = f"{lo - SANITY_TOLERANCE:g}–{hi + SANITY_TOLERANCE:g}"
             if s is None or not s.mean:
-                out.append({"what": label, "lang": lang, "anchor": anchor, "band": band,
-                            "ours": "no result", "status": "missing", "flag": False})
+                out.append(
+                    {
+                        "what": label,
+                        "lang": lang,
+                        "anchor": anchor,
+                        "band": band,
+                        "ours": "no result",
+                        "status": "missing",
+                        "flag": False,
+                    }
+                )
                 continue
             ours = 100.0 * s.mean[metric]
             inside = lo - SANITY_TOLERANCE <= ours <= hi + SANITY_TOLERANCE
-            out.append({"what": label, "lang": lang, "anchor": anchor, "band": band,
-                        "ours": f"{ours:.1f}", "status": "within" if inside else "OUTSIDE",
-                        "flag": not inside})
+            out.append(
+                {
+                    "what": label,
+                    "lang": lang,
+                    "anchor": anchor,
+                    "band": band,
+                    "ours": f"{ours:.1f}",
+                    "status": "within" if inside else "OUTSIDE",
+                    "flag": not inside,
+                }
+            )
     return out
 
 
@@ -506,9 +688,10 @@ def sanity_band(inp: Inputs) -> list[dict[str, Any]] | None:
 def _kv(d: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     if not isinstance(d, Mapping):
         return []
-    return [(str(k), v if isinstance(v, str) else json.dumps(v, sort_keys=True,
-                                                            ensure_ascii=False))
-            for k, v in sorted(d.items())]
+    return [
+        (str(k), v if isinstance(v, str) else json.dumps(v, sort_keys=True, ensure_ascii=False))
+        for k, v in sorted(d.items())
+    ]
 
 
 def provenance(inp: Inputs) -> dict[str, Any]:
@@ -522,14 +705,19 @@ def provenance(inp: Inputs) -> dict[str, Any]:
         "overrides": list(status.get("overrides") or []),
         "versions": _kv(status.get("versions") or run.get("versions")),
         "machine": _kv(run.get("machine")),
-        "stages": [(k, f"{float(v):.1f}") for k, v in sorted(stages.items())
-                   if isinstance(v, (int, float))],
-        "wall_s": (f"{float(run['wall_s']):.1f}" if isinstance(run.get("wall_s"), (int, float))
-                   else None),
+        "stages": [
+            (k, f"{float(v):.1f}") for k, v in sorted(stages.items()) if isinstance(v, (int, float))
+        ],
+        "wall_s": (
+            f"{float(run['wall_s']):.1f}" if isinstance(run.get("wall_s"), (int, float)) else None
+        ),
         "jobs": _kv(run.get("jobs")),
         "decision": _kv(status.get("decision")),
-        "config_json": (json.dumps(inp.config, indent=1, sort_keys=True, ensure_ascii=False)
-                        if inp.config is not None else None),
+        "config_json": (
+            json.dumps(inp.config, indent=1, sort_keys=True, ensure_ascii=False)
+            if inp.config is not None
+            else None
+        ),
         "config_origin": inp.config_origin,
         "description": _g(inp.config or {}, "description") or "",
     }
@@ -542,15 +730,21 @@ def _missing(inp: Inputs, claims: Mapping[str, Any]) -> list[str]:
     p = inp.profile
     out = []
     if inp.status is None:
-        out.append(f"claims.json is missing: no verdicts to show (run `repro run --profile {p}`"
-                   f" to produce reports/{p}/claims.json).")
+        out.append(
+            f"claims.json is missing: no verdicts to show (run `repro run --profile {p}`"
+            f" to produce reports/{p}/claims.json)."
+        )
     if inp.run is None:
-        out.append("run.json is missing: machine, timings and the exact resolved config of the "
-                   "run are not available.")
+        out.append(
+            "run.json is missing: machine, timings and the exact resolved config of the "
+            "run are not available."
+        )
     if not inp.results_present:
-        out.append(f"Per-example results are missing (reports/{p}/results/ is absent or empty): "
-                   "the paper-layout tables and the figures need them; no numbers are shown "
-                   "there.")
+        out.append(
+            f"Per-example results are missing (reports/{p}/results/ is absent or empty): "
+            "the paper-layout tables and the figures need them; no numbers are shown "
+            "there."
+        )
     not_run = sorted(c for c, r in claims.items() if r.get("verdict") == "NOT_RUN")
     if not_run:
         out.append(f"Not run: {', '.join(not_run)} (see each card for the reason).")
@@ -560,16 +754,17 @@ def _missing(inp: Inputs, claims: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _table_ctx(t: Table) -> Table:
-    return t
-
-
 def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
     claims = dict(sorted(((inp.status or {}).get("claims") or {}).items()))
     cards = [claim_card(cid, rec) for cid, rec in claims.items()]
     counts = [(v, sum(1 for c in cards if c["verdict"] == v)) for v in VERDICTS]
-    tone, banner = BANNERS.get(inp.profile, ("warn", f"Profile {inp.profile!r}: not one of the "
-                                                     "documented profiles (smoke, mini, paper)."))
+    tone, banner = BANNERS.get(
+        inp.profile,
+        (
+            "warn",
+            f"Profile {inp.profile!r}: not one of the documented profiles (smoke, mini, paper).",
+        ),
+    )
     tables = paper_tables(inp.results, claims) if inp.results_present else []
     sweep = sweep_table(inp.results) if inp.results_present else None
     langs = lang_order({e.key.lang for e in inp.results if "-" not in e.key.lang})
@@ -579,25 +774,37 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "profile": inp.profile,
         "title": f"xlingual-repro — reproduction report ({inp.profile} profile)",
         "citation": CITATION,
-        "banner": banner, "banner_tone": tone,
+        "banner": banner,
+        "banner_tone": tone,
         "missing": _missing(inp, claims),
-        "cards": cards, "counts": counts,
-        "tables": tables, "sweep": sweep, "figures": list(figures),
+        "cards": cards,
+        "counts": counts,
+        "tables": tables,
+        "sweep": sweep,
+        "figures": list(figures),
         "languages": langs,
-        "sanity": sanity_band(inp), "sanity_tolerance": f"{SANITY_TOLERANCE:g}",
-        "deviations": deviations(inp.config), "decisions": DECISIONS,
+        "sanity": sanity_band(inp),
+        "sanity_tolerance": f"{SANITY_TOLERANCE:g}",
+        "deviations": deviations(inp.config),
+        "decisions": DECISIONS,
         "config_available": inp.config is not None,
-        "data": data_section(inp), "non_commercial_note": NON_COMMERCIAL,
+        "data": data_section(inp),
+        "non_commercial_note": NON_COMMERCIAL,
         "prov": prov,
         "no_paper_values": NO_PAPER_VALUES,
         "commands": [
-            ("everything (jobs, verdicts, this report)",
-             f"repro run --profile {inp.profile} {overrides}".strip()),
-            ("re-check the verdicts from the stored results",
-             f"repro claims verify --profile {inp.profile} --from-results"),
+            (
+                "everything (jobs, verdicts, this report)",
+                f"repro run --profile {inp.profile} {overrides}".strip(),
+            ),
+            (
+                "re-check the verdicts from the stored results",
+                f"repro claims verify --profile {inp.profile} --from-results",
+            ),
             ("re-render this report", f"repro report --profile {inp.profile}"),
         ],
-        "gain": GAIN, "loss": LOSS,
+        "gain": GAIN,
+        "loss": LOSS,
     }
 
 
@@ -610,8 +817,14 @@ def _css() -> str:
 
 def _md_cell(value: Any) -> str:
     text = " ".join(str(value).split())
-    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-            .replace(">", "&gt;").replace("*", "\\*").replace("_", "\\_"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+    )
 
 
 def _environment():
@@ -620,13 +833,16 @@ def _environment():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=lambda name: bool(name) and ".html" in name,
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["md"] = _md_cell
     env.filters["mdcell"] = lambda c: _md_cell(
-        (c.text + (f" {c.marker}" if c.marker else "")) + (f" ({c.sub})" if c.sub else ""))
+        (c.text + (f" {c.marker}" if c.marker else "")) + (f" ({c.sub})" if c.sub else "")
+    )
     env.filters["svg"] = lambda s: __import__("markupsafe").Markup(s)
-    env.globals["Cell"] = Cell
     return env
 
 

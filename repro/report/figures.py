@@ -38,15 +38,25 @@ RC = {
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 WIDTH_IN = 7.2
 STATE_COLOURS = {  # Okabe–Ito, colour-blind safe
-    "original": "#0072B2", "adjusted": "#D55E00", "adjusted+cl": "#009E73",
+    "original": "#0072B2",
+    "adjusted": "#D55E00",
+    "adjusted+cl": "#009E73",
     "original+cl": "#CC79A7",
 }
 RELATED, UNRELATED = "#0072B2", "#E69F00"
 LANG_COLOURS = {"es": "#0072B2", "ru": "#D55E00", "vi": "#009E73", "hi": "#CC79A7"}
 TASK_LINESTYLES = {"": "-", "nli": "--", "ner": ":", "qa": "-."}
 FALLBACK_COLOURS = ("#56B4E9", "#F0E442", "#000000", "#999999", "#CC79A7", "#009E73")
-DIST_STATE_ORDER = ("original", "adjusted", "original+nli", "adjusted+nli", "original+ner",
-                    "adjusted+ner", "original+qa", "adjusted+qa")
+DIST_STATE_ORDER = (
+    "original",
+    "adjusted",
+    "original+nli",
+    "adjusted+nli",
+    "original+ner",
+    "adjusted+ner",
+    "original+qa",
+    "adjusted+qa",
+)
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,12 @@ def inline_svg(svg: str, prefix: str) -> str:
         body = body.replace(f'id="{ident}"', f'id="{new}"')
         body = body.replace(f"url(#{ident})", f"url(#{new})")
         body = body.replace(f'href="#{ident}"', f'href="#{new}"')
-    body = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
-                  r'<svg \1class="fig" role="img"', body, count=1)
+    body = re.sub(
+        r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
+        r'<svg \1class="fig" role="img"',
+        body,
+        count=1,
+    )
     return body.strip() + "\n"
 
 
@@ -113,8 +127,9 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
         return None
     states = _dist_states(results)
     langs = lang_order(e.key.lang for e in entries)
-    values = np.concatenate([np.concatenate([e.stats["related_cos"], e.stats["unrelated_cos"]])
-                             for e in entries])
+    values = np.concatenate(
+        [np.concatenate([e.stats["related_cos"], e.stats["unrelated_cos"]]) for e in entries]
+    )
     lo, hi = float(np.min(values)), float(np.max(values))
     bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 31)
     fig = _new_figure(0.35 + 1.25 * len(states))
@@ -127,10 +142,22 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
                 ax.set_axis_off()
                 continue
             e = found[0]
-            ax.hist(e.stats["related_cos"], bins=bins, histtype="step", color=RELATED,
-                    linewidth=1.2, label="related (aligned)")
-            ax.hist(e.stats["unrelated_cos"], bins=bins, histtype="step", color=UNRELATED,
-                    linewidth=1.2, label="unrelated")
+            ax.hist(
+                e.stats["related_cos"],
+                bins=bins,
+                histtype="step",
+                color=RELATED,
+                linewidth=1.2,
+                label="related (aligned)",
+            )
+            ax.hist(
+                e.stats["unrelated_cos"],
+                bins=bins,
+                histtype="step",
+                color=UNRELATED,
+                linewidth=1.2,
+                label="unrelated",
+            )
             ax.tick_params(labelsize=7)
             if i == 0:
                 ax.set_title(lang)
@@ -141,10 +168,14 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=2)
-    return _finish("distances", "Related vs unrelated word distances",
-                   "Cosine distances between last-layer vectors of aligned (related) and random "
-                   "(unrelated) word pairs on held-out parallel sentences, per model state "
-                   "(rows) and language (columns). Counts of links; shared bins.", fig)
+    return _finish(
+        "distances",
+        "Related vs unrelated word distances",
+        "Cosine distances between last-layer vectors of aligned (related) and random "
+        "(unrelated) word pairs on held-out parallel sentences, per model state "
+        "(rows) and language (columns). Counts of links; shared bins.",
+        fig,
+    )
 
 
 def gap_histograms(results: ResultSet) -> FigureOut | None:
@@ -154,8 +185,11 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
         return None
     states = _dist_states(results)
     langs = lang_order(e.key.lang for e in entries)
-    gaps = {(e.key.state, e.key.lang): np.asarray(e.stats["unrelated_cos"], float)
-            - np.asarray(e.stats["related_cos"], float) for e in entries}
+    gaps = {
+        (e.key.state, e.key.lang): np.asarray(e.stats["unrelated_cos"], float)
+        - np.asarray(e.stats["related_cos"], float)
+        for e in entries
+    }
     allv = np.concatenate(list(gaps.values()))
     lo, hi = float(allv.min()), float(allv.max())
     bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 31)
@@ -168,9 +202,15 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
         for i, state in enumerate(states):
             if (state, lang) in gaps:
                 base, _, task = state.partition("+")
-                ax.hist(gaps[(state, lang)], bins=bins, histtype="step", linewidth=1.1,
-                        color=_colour(base, i), label=state,
-                        linestyle=TASK_LINESTYLES.get(task, "-."))
+                ax.hist(
+                    gaps[(state, lang)],
+                    bins=bins,
+                    histtype="step",
+                    linewidth=1.1,
+                    color=_colour(base, i),
+                    label=state,
+                    linestyle=TASK_LINESTYLES.get(task, "-."),
+                )
         ax.axvline(0.0, color="#777777", linewidth=0.6)
         ax.set_title(lang)
         ax.tick_params(labelsize=7)
@@ -180,20 +220,25 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
-    return _finish("distance-gaps", "Paired differences (unrelated − related)",
-                   "Per-link difference between the unrelated and the related cosine distance: "
-                   "larger means better separated. Colour: the encoder before fine-tuning; "
-                   "line style: solid before fine-tuning, dashed after NLI, dotted after NER.",
-                   fig)
+    return _finish(
+        "distance-gaps",
+        "Paired differences (unrelated − related)",
+        "Per-link difference between the unrelated and the related cosine distance: "
+        "larger means better separated. Colour: the encoder before fine-tuning; "
+        "line style: solid before fine-tuning, dashed after NLI, dotted after NER.",
+        fig,
+    )
 
 
 # --------------------------------------------------------------------------- data size
 
 
-def _sweep_points(results: ResultSet, task: str, metric: str
-                  ) -> tuple[list[int], dict[str, list[float]]]:
-    states = state_order({e.key.state for e in results.find(kind="eval", task=task)
-                          if "@" in e.key.state})
+def _sweep_points(
+    results: ResultSet, task: str, metric: str
+) -> tuple[list[int], dict[str, list[float]]]:
+    states = state_order(
+        {e.key.state for e in results.find(kind="eval", task=task) if "@" in e.key.state}
+    )
     sizes: list[int] = []
     per_lang: dict[str, list[float]] = {}
     sets = sorted({(e.key.dataset, e.key.lang) for e in results.find(kind="eval", task=task)})
@@ -216,8 +261,9 @@ def _sweep_points(results: ResultSet, task: str, metric: str
         for lang in langs:
             vals = scores.get(lang)
             per_lang.setdefault(lang, []).append(float(np.mean(vals)) if vals else float("nan"))
-        per_lang.setdefault("all", []).append(float(np.mean([v for x in scores.values()
-                                                             for v in x])))
+        per_lang.setdefault("all", []).append(
+            float(np.mean([v for x in scores.values() for v in x]))
+        )
     return sizes, per_lang
 
 
@@ -232,27 +278,44 @@ def data_size_curves(results: ResultSet) -> FigureOut | None:
         return None
     fig = _new_figure(2.4)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (task, metric, sizes, per_lang) in zip(axes, panels):
+    for ax, (task, metric, sizes, per_lang) in zip(axes, panels, strict=True):
         order = lang_order(k for k in per_lang if k != "all") + ["all"]
-        for i, (lang, ys) in enumerate(sorted(per_lang.items(),
-                                              key=lambda kv: order.index(kv[0]))):
+        for i, (lang, ys) in enumerate(sorted(per_lang.items(), key=lambda kv: order.index(kv[0]))):
             ys_pct = [100.0 * y for y in ys]
             if lang == "all":
-                ax.plot(sizes, ys_pct, color="#000000", linewidth=2.0, marker="o",
-                        markersize=3.5, label="mean")
+                ax.plot(
+                    sizes,
+                    ys_pct,
+                    color="#000000",
+                    linewidth=2.0,
+                    marker="o",
+                    markersize=3.5,
+                    label="mean",
+                )
             else:
-                ax.plot(sizes, ys_pct, linewidth=1.0, marker="o", markersize=2.5, label=lang,
-                        color=LANG_COLOURS.get(lang, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)]))
+                ax.plot(
+                    sizes,
+                    ys_pct,
+                    linewidth=1.0,
+                    marker="o",
+                    markersize=2.5,
+                    label=lang,
+                    color=LANG_COLOURS.get(lang, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)]),
+                )
         ax.set_xscale("log")
         ax.set_xticks(sizes, [str(s) for s in sizes])
         ax.minorticks_off()
         ax.set_title(f"{TASK_NAMES[task]} {'accuracy' if metric == 'accuracy' else 'F1'} (%)")
         ax.set_xlabel("parallel pairs per language")
     axes[0].legend(loc="best")
-    return _finish("data-size", "Parallel-data size",
-                   "Score against the number of parallel pairs used for adjustment (first "
-                   "fine-tuning seed), per target language and averaged over all evaluation "
-                   "sets; QA pools every question-context pair of a language.", fig)
+    return _finish(
+        "data-size",
+        "Parallel-data size",
+        "Score against the number of parallel pairs used for adjustment (first "
+        "fine-tuning seed), per target language and averaged over all evaluation "
+        "sets; QA pools every question-context pair of a language.",
+        fig,
+    )
 
 
 # --------------------------------------------------------------------------- per-seed strips
@@ -262,16 +325,21 @@ def _strip_groups(results: ResultSet) -> list[tuple[str, str, str, list[tuple[st
     """(title, task, metric, [(dataset, lang)]) for each strip panel."""
     groups = []
     for task, metric, title, ok in (
-            ("nli", "accuracy", "NLI accuracy (%)", lambda lg: True),
-            ("ner", "f1", "NER F1 (%)", lambda lg: True),
-            ("qa", "f1", "monolingual QA F1 (%)", lambda lg: len(set(lg.split("-"))) == 1),
-            ("qa", "f1", "cross-lingual QA F1 (%)", lambda lg: len(set(lg.split("-"))) == 2)):
-        sets = {(e.key.dataset, e.key.lang) for e in results.find(kind="eval", task=task)
-                if ok(e.key.lang) and e.key.lang != "en-en" and "@" not in e.key.state}
+        ("nli", "accuracy", "NLI accuracy (%)", lambda lg: True),
+        ("ner", "f1", "NER F1 (%)", lambda lg: True),
+        ("qa", "f1", "monolingual QA F1 (%)", lambda lg: len(set(lg.split("-"))) == 1),
+        ("qa", "f1", "cross-lingual QA F1 (%)", lambda lg: len(set(lg.split("-"))) == 2),
+    ):
+        sets = {
+            (e.key.dataset, e.key.lang)
+            for e in results.find(kind="eval", task=task)
+            if ok(e.key.lang) and e.key.lang != "en-en" and "@" not in e.key.state
+        }
         if sets:
             order = lang_order(lg for _, lg in sets)
-            groups.append((title, task, metric,
-                           sorted(sets, key=lambda s: (order.index(s[1]), s[0]))))
+            groups.append(
+                (title, task, metric, sorted(sets, key=lambda s: (order.index(s[1]), s[0])))
+            )
     return groups
 
 
@@ -280,20 +348,20 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
     groups = _strip_groups(results)
     if not groups:
         return None
-    states = [s for s in state_order({e.key.state for e in results.find(kind="eval")})
-              if "@" not in s]
+    states = [
+        s for s in state_order({e.key.state for e in results.find(kind="eval")}) if "@" not in s
+    ]
     fig = _new_figure(0.5 + 1.8 * len(groups))
     axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
     width = 0.7
     step = width / max(len(states), 1)
-    for ax, (title, task, metric, sets) in zip(axes, groups):
+    for ax, (title, task, metric, sets) in zip(axes, groups, strict=True):
         multi = len({d for d, _ in sets}) > 1
         for i, state in enumerate(states):
             offset = -width / 2 + step * (i + 0.5)
             xs_ok, ys_ok, xs_bad, ys_bad = [], [], [], []
             for k, (d, lg) in enumerate(sets):
-                s = summarize(results.find(kind="eval", task=task, dataset=d, lang=lg,
-                                           state=state))
+                s = summarize(results.find(kind="eval", task=task, dataset=d, lang=lg, state=state))
                 if s is None:
                     continue
                 n = len(s.per_seed)
@@ -302,14 +370,33 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
                     (xs_bad if collapsed else xs_ok).append(x)
                     (ys_bad if collapsed else ys_ok).append(100.0 * sc[metric])
                 if s.mean:
-                    ax.hlines(100.0 * s.mean[metric], k + offset - step * 0.4,
-                              k + offset + step * 0.4, color=_colour(state, i), linewidth=1.4)
+                    ax.hlines(
+                        100.0 * s.mean[metric],
+                        k + offset - step * 0.4,
+                        k + offset + step * 0.4,
+                        color=_colour(state, i),
+                        linewidth=1.4,
+                    )
             if xs_ok or xs_bad:
-                ax.scatter(xs_ok, ys_ok, s=11, color=_colour(state, i), label=state_label(state),
-                           zorder=3, linewidths=0)
+                ax.scatter(
+                    xs_ok,
+                    ys_ok,
+                    s=11,
+                    color=_colour(state, i),
+                    label=state_label(state),
+                    zorder=3,
+                    linewidths=0,
+                )
                 if xs_bad:
-                    ax.scatter(xs_bad, ys_bad, s=14, marker="x", color=_colour(state, i),
-                               zorder=3, linewidths=0.9)
+                    ax.scatter(
+                        xs_bad,
+                        ys_bad,
+                        s=14,
+                        marker="x",
+                        color=_colour(state, i),
+                        zorder=3,
+                        linewidths=0.9,
+                    )
         ax.set_xticks(range(len(sets)), [f"{d} {lg}" if multi else lg for d, lg in sets])
         ax.set_xlim(-0.6, len(sets) - 0.4)
         ax.set_title(title, loc="left")
@@ -317,16 +404,19 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
         ax.grid(axis="x", visible=False)
     handles, labels = [], []
     for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
-    return _finish("seeds", "Per-seed scores",
-                   "One dot per fine-tuning seed; the bar is the mean over usable seeds; "
-                   "× marks a collapsed run (excluded from the mean and from the claims' tests).",
-                   fig)
+    return _finish(
+        "seeds",
+        "Per-seed scores",
+        "One dot per fine-tuning seed; the bar is the mean over usable seeds; "
+        "× marks a collapsed run (excluded from the mean and from the claims' tests).",
+        fig,
+    )
 
 
 # --------------------------------------------------------------------------- all

@@ -135,8 +135,11 @@ def entry_scores(entry: Entry) -> dict[str, float]:
     if entry.key.kind == "xsr":
         a = np.asarray(s["hit_xx2en"], dtype=float)
         b = np.asarray(s["hit_en2xx"], dtype=float)
-        return {"top1": float((a.mean() + b.mean()) / 2.0), "xx2en": float(a.mean()),
-                "en2xx": float(b.mean())}
+        return {
+            "top1": float((a.mean() + b.mean()) / 2.0),
+            "xx2en": float(a.mean()),
+            "en2xx": float(b.mean()),
+        }
     task = entry.key.task
     if task == "nli":
         return {"accuracy": float(np.mean(s["correct"]))}
@@ -162,8 +165,10 @@ class SeedSummary:
 def summarize(entries: Sequence[Entry]) -> SeedSummary | None:
     if not entries:
         return None
-    per = [(e.key.seed, entry_scores(e), is_collapsed(e))
-           for e in sorted(entries, key=lambda e: e.key.seed)]
+    per = [
+        (e.key.seed, entry_scores(e), is_collapsed(e))
+        for e in sorted(entries, key=lambda e: e.key.seed)
+    ]
     used = [sc for _, sc, c in per if not c]
     keys = list(per[0][1])
     mean = {k: float(np.mean([sc[k] for sc in used])) for k in keys} if used else {}
@@ -204,14 +209,21 @@ class SigIndex:
         idx = cls()
         for cid in sorted(claims):
             for r in evidence_rows(claims[cid].get("evidence") or {}):
-                key = (r.get("kind"), r.get("task"), r.get("dataset"), r.get("lang"),
-                       r.get("base_state"), r.get("new_state"))
+                key = (
+                    r.get("kind"),
+                    r.get("task"),
+                    r.get("dataset"),
+                    r.get("lang"),
+                    r.get("base_state"),
+                    r.get("new_state"),
+                )
                 if None not in key and key not in idx.rows and "sig_gain" in r:
                     idx.rows[key] = (cid, r)
         return idx
 
-    def marker(self, kind: str, task: str, dataset: str, lang: str, base: str, new: str
-               ) -> tuple[str, str | None]:
+    def marker(
+        self, kind: str, task: str, dataset: str, lang: str, base: str, new: str
+    ) -> tuple[str, str | None]:
         hit = self.rows.get((kind, task, dataset, lang, base, new))
         if hit is None:
             return "", None
@@ -220,17 +232,24 @@ class SigIndex:
 
     def pooled(self, task: str, base: str, new: str) -> list[tuple[str, dict[str, Any]]]:
         """Rows that pool several result sets (lang or dataset joined with '+')."""
-        return [(cid, r) for (k, t, d, lg, b, n), (cid, r) in sorted(self.rows.items(),
-                                                                      key=lambda kv: str(kv[0]))
-                if t == task and b == base and n == new and ("+" in lg or "+" in d)]
+        return [
+            (cid, r)
+            for (k, t, d, lg, b, n), (cid, r) in sorted(
+                self.rows.items(), key=lambda kv: str(kv[0])
+            )
+            if t == task and b == base and n == new and ("+" in lg or "+" in d)
+        ]
 
 
 # --------------------------------------------------------------------------- paper layouts
 
 
 def _columns(results: ResultSet, kind: str, task: str, langs_ok) -> list[tuple[str, str]]:
-    cols = {(e.key.dataset, e.key.lang) for e in results.find(kind=kind, task=task)
-            if langs_ok(e.key.lang)}
+    cols = {
+        (e.key.dataset, e.key.lang)
+        for e in results.find(kind=kind, task=task)
+        if langs_ok(e.key.lang)
+    }
     langs = lang_order(lg for _, lg in cols)
     return sorted(cols, key=lambda c: (langs.index(c[1]), c[0]))
 
@@ -239,9 +258,20 @@ def _header_name(dataset: str, lang: str, multi: bool) -> str:
     return f"{dataset} {lang}" if multi else lang
 
 
-def layout_table(results: ResultSet, sig: SigIndex, *, id: str, title: str, kind: str,
-                 task: str, states: Sequence[str], reference: str, metrics: Sequence[str],
-                 langs_ok=lambda lg: True, caption: str = "") -> Table | None:
+def layout_table(
+    results: ResultSet,
+    sig: SigIndex,
+    *,
+    id: str,
+    title: str,
+    kind: str,
+    task: str,
+    states: Sequence[str],
+    reference: str,
+    metrics: Sequence[str],
+    langs_ok=lambda lg: True,
+    caption: str = "",
+) -> Table | None:
     """One row per model state, one column per (dataset, language); markers vs ``reference``."""
     cols = _columns(results, kind, task, langs_ok)
     present = [s for s in states if results.find(kind=kind, task=task, state=s)]
@@ -255,25 +285,29 @@ def layout_table(results: ResultSet, sig: SigIndex, *, id: str, title: str, kind
     for state in present:
         line = [Cell(state_label(state), num=False)]
         for d, lg in cols:
-            summary = summarize(results.find(kind=kind, task=task, dataset=d, lang=lg,
-                                             state=state))
+            summary = summarize(results.find(kind=kind, task=task, dataset=d, lang=lg, state=state))
             if summary is None or not summary.mean:
                 line.append(Cell("—" if summary is None else "collapsed"))
                 continue
             any_collapsed |= any(c for _, _, c in summary.per_seed)
             text = " / ".join(fmt_num(summary.mean[m], pct=True) for m in metrics)
-            mark, cid = ("", None) if state == reference else sig.marker(kind, task, d, lg,
-                                                                         reference, state)
+            mark, cid = (
+                ("", None)
+                if state == reference
+                else sig.marker(kind, task, d, lg, reference, state)
+            )
             if cid:
                 used_claims.add(cid)
             line.append(Cell(text, _spread(summary, metrics[0]), mark))
         rows.append(line)
     notes = []
     if used_claims:
-        notes.append(f"{GAIN}/{LOSS}: significant gain/loss against {state_label(reference)} "
-                     f"in the claims' paired bootstrap tests (Holm-corrected, one-sided; "
-                     f"{', '.join(sorted(used_claims))}). No marker: not significant or not "
-                     "tested per cell.")
+        notes.append(
+            f"{GAIN}/{LOSS}: significant gain/loss against {state_label(reference)} "
+            f"in the claims' paired bootstrap tests (Holm-corrected, one-sided; "
+            f"{', '.join(sorted(used_claims))}). No marker: not significant or not "
+            "tested per cell."
+        )
     else:
         notes.append("No claim tests these cells one by one, so no significance markers.")
     if any_collapsed:
@@ -286,27 +320,61 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
     sig = SigIndex.from_claims(claims)
     spread = "Mean over fine-tuning seeds; small print: sd and per-seed values."
     specs = [
-        dict(id="table-nli", title="NLI — accuracy (%)", kind="eval", task="nli",
-             states=("original", "adjusted"), reference="original", metrics=("accuracy",),
-             caption=f"Paper Table A layout. {spread}"),
-        dict(id="table-ner", title="NER — entity F1 (%) from counts summed over sentences",
-             kind="eval", task="ner", states=("original", "adjusted"), reference="original",
-             metrics=("f1",), caption=f"Paper Table B layout. {spread}"),
-        dict(id="table-qa-mono", title="Monolingual QA — F1 / EM (%)", kind="eval", task="qa",
-             states=("original", "adjusted"), reference="original", metrics=("f1", "em"),
-             langs_ok=lambda lg: len(set(lg.split("-"))) == 1 and lg != "en-en",
-             caption=f"Paper Table C layout; columns are dataset and q-c language pair. "
-                     f"{spread} (per-seed values: F1)"),
-        dict(id="table-qa-cross", title="Cross-lingual QA — F1 / EM (%) per question-context pair",
-             kind="eval", task="qa", states=("original", "adjusted"), reference="original",
-             metrics=("f1", "em"), langs_ok=lambda lg: len(set(lg.split("-"))) == 2,
-             caption=f"Paper Table D layout; q-c = question language, context language. "
-                     f"{spread} (per-seed values: F1)"),
-        dict(id="table-xsr", title="Sentence retrieval (XSR) — top-1 accuracy (%)", kind="xsr",
-             task="xsr", states=("original", "adjusted"), reference="original",
-             metrics=("top1", "xx2en", "en2xx"),
-             caption="Paper Table E layout. Cells: mean of both directions / xx→en / en→xx "
-                     "(no fine-tuning, so no seeds)."),
+        dict(
+            id="table-nli",
+            title="NLI — accuracy (%)",
+            kind="eval",
+            task="nli",
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=("accuracy",),
+            caption=f"Paper Table A layout. {spread}",
+        ),
+        dict(
+            id="table-ner",
+            title="NER — entity F1 (%) from counts summed over sentences",
+            kind="eval",
+            task="ner",
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=("f1",),
+            caption=f"Paper Table B layout. {spread}",
+        ),
+        dict(
+            id="table-qa-mono",
+            title="Monolingual QA — F1 / EM (%)",
+            kind="eval",
+            task="qa",
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=("f1", "em"),
+            langs_ok=lambda lg: len(set(lg.split("-"))) == 1 and lg != "en-en",
+            caption=f"Paper Table C layout; columns are dataset and q-c language pair. "
+            f"{spread} (per-seed values: F1)",
+        ),
+        dict(
+            id="table-qa-cross",
+            title="Cross-lingual QA — F1 / EM (%) per question-context pair",
+            kind="eval",
+            task="qa",
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=("f1", "em"),
+            langs_ok=lambda lg: len(set(lg.split("-"))) == 2,
+            caption=f"Paper Table D layout; q-c = question language, context language. "
+            f"{spread} (per-seed values: F1)",
+        ),
+        dict(
+            id="table-xsr",
+            title="Sentence retrieval (XSR) — top-1 accuracy (%)",
+            kind="xsr",
+            task="xsr",
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=("top1", "xx2en", "en2xx"),
+            caption="Paper Table E layout. Cells: mean of both directions / xx→en / en→xx "
+            "(no fine-tuning, so no seeds).",
+        ),
     ]
     tables = []
     for spec in specs:
@@ -320,22 +388,30 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
             if pooled:
                 marks = ", ".join(f"{r.get('label')} {_row_marker(r) or '–'}" for _, r in pooled)
                 cids = ", ".join(sorted({c for c, _ in pooled}))
-                t.notes.append(f"{cids} tests each language pooled over both directions and "
-                               f"datasets: {marks}.")
+                t.notes.append(
+                    f"{cids} tests each language pooled over both directions and datasets: {marks}."
+                )
         tables.append(t)
     for task in ("nli", "ner", "qa"):
-        if not results.find(kind="eval", task=task, state="adjusted+cl") and \
-                not results.find(kind="eval", task=task, state="original+cl"):
+        if not results.find(kind="eval", task=task, state="adjusted+cl") and not results.find(
+            kind="eval", task=task, state="original+cl"
+        ):
             continue
         metrics = {"nli": ("accuracy",), "ner": ("f1",), "qa": ("f1", "em")}[task]
-        t = layout_table(results, sig, id=f"table-cl-{task}",
-                         title=f"Continual learning — {TASK_NAMES[task]} "
-                               f"({' / '.join(m.upper() if m != 'accuracy' else m for m in metrics)}"
-                               f", %)",
-                         kind="eval", task=task,
-                         states=("adjusted", "adjusted+cl", "original+cl"),
-                         reference="adjusted", metrics=metrics,
-                         caption=f"Adjusted vs adjusted + continual learning. {spread}")
+        t = layout_table(
+            results,
+            sig,
+            id=f"table-cl-{task}",
+            title=f"Continual learning — {TASK_NAMES[task]} "
+            f"({' / '.join(m.upper() if m != 'accuracy' else m for m in metrics)}"
+            f", %)",
+            kind="eval",
+            task=task,
+            states=("adjusted", "adjusted+cl", "original+cl"),
+            reference="adjusted",
+            metrics=metrics,
+            caption=f"Adjusted vs adjusted + continual learning. {spread}",
+        )
         if t is not None:
             tables.append(t)
     return tables
@@ -356,29 +432,53 @@ def sweep_table(results: ResultSet) -> Table | None:
         line = [Cell(f"{TASK_NAMES[task]} {metric if metric != 'f1' else 'F1'}", num=False)]
         found = False
         for st in states:
-            per_set = [summarize(results.find(kind="eval", task=task, dataset=d, lang=lg,
-                                              state=st))
-                       for d, lg in sorted({(e.key.dataset, e.key.lang)
-                                            for e in results.find(kind="eval", task=task,
-                                                                  state=st)})]
+            per_set = [
+                summarize(results.find(kind="eval", task=task, dataset=d, lang=lg, state=st))
+                for d, lg in sorted(
+                    {
+                        (e.key.dataset, e.key.lang)
+                        for e in results.find(kind="eval", task=task, state=st)
+                    }
+                )
+            ]
             vals = [s.mean[metric] for s in per_set if s is not None and s.mean]
             found |= bool(vals)
-            line.append(Cell(fmt_num(float(np.mean(vals)), pct=True) if vals else "—",
-                             f"{len(vals)} sets" if vals else ""))
+            line.append(
+                Cell(
+                    fmt_num(float(np.mean(vals)), pct=True) if vals else "—",
+                    f"{len(vals)} sets" if vals else "",
+                )
+            )
         if found:
             rows.append(line)
     if not rows:
         return None
-    return Table("table-sweep", "Parallel-data size sweep — mean over evaluation sets (%)",
-                 header, rows, "Adjusted models trained on N parallel pairs per language "
-                 "(first fine-tuning seed). Each cell averages the per-set scores.", [])
+    return Table(
+        "table-sweep",
+        "Parallel-data size sweep — mean over evaluation sets (%)",
+        header,
+        rows,
+        "Adjusted models trained on N parallel pairs per language "
+        "(first fine-tuning seed). Each cell averages the per-set scores.",
+        [],
+    )
 
 
 # --------------------------------------------------------------------------- claim evidence
 
 
-EVIDENCE_HEADER = ["comparison", "base", "new", "Δ", "95% CI", "p gain / loss (Holm)", "sig.",
-                   "MDE", "n", "excluded seeds"]
+EVIDENCE_HEADER = [
+    "comparison",
+    "base",
+    "new",
+    "Δ",
+    "95% CI",
+    "p gain / loss (Holm)",
+    "sig.",
+    "MDE",
+    "n",
+    "excluded seeds",
+]
 
 
 def _seed_list(values: Any, pct: bool) -> str:
@@ -398,10 +498,14 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
         states = f"{r.get('base_state', '?')} → {r.get('new_state', '?')}"
         ci = r.get("ci") or [r.get("ci_low"), r.get("ci_high")]
         ci_text = "—"
-        if isinstance(ci, Sequence) and len(ci) == 2 and all(
-                isinstance(x, (int, float)) for x in ci):
-            ci_text = (f"[{fmt_num(ci[0], pct=pct, signed=True)}, "
-                       f"{fmt_num(ci[1], pct=pct, signed=True)}]")
+        if (
+            isinstance(ci, Sequence)
+            and len(ci) == 2
+            and all(isinstance(x, (int, float)) for x in ci)
+        ):
+            ci_text = (
+                f"[{fmt_num(ci[0], pct=pct, signed=True)}, {fmt_num(ci[1], pct=pct, signed=True)}]"
+            )
         p_text = "—"
         if r.get("p_gain_adj") is not None or r.get("p_loss_adj") is not None:
             p_text = f"{fmt_p(r.get('p_gain_adj'))} / {fmt_p(r.get('p_loss_adj'))}"
@@ -412,30 +516,36 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
             sig_text = f"{sig_text}; {str(finding).replace('_', ' ')}"
             extra_notes.add("finding")
         n_seeds, n_ex = r.get("n_seeds"), r.get("n_examples")
-        n_text = (f"{n_seeds}×{n_ex}" if n_seeds and n_ex else str(n_ex or "—"))
+        n_text = f"{n_seeds}×{n_ex}" if n_seeds and n_ex else str(n_ex or "—")
         excluded = r.get("excluded_seeds") or []
-        out.append([
-            Cell(label, states, num=False),
-            Cell(fmt_num(r.get("base"), pct=pct), _seed_list(r.get("per_seed_base"), pct)),
-            Cell(fmt_num(r.get("new"), pct=pct), _seed_list(r.get("per_seed_new"), pct)),
-            Cell(fmt_num(r.get("delta"), pct=pct, signed=True)),
-            Cell(ci_text),
-            Cell(p_text),
-            Cell(sig_text, marker=mark, num=False, css="nowrap"),
-            Cell(fmt_num(r.get("mde"), pct=pct)),
-            Cell(n_text),
-            Cell(", ".join(str(s) for s in excluded) or "—", num=False),
-        ])
+        out.append(
+            [
+                Cell(label, states, num=False),
+                Cell(fmt_num(r.get("base"), pct=pct), _seed_list(r.get("per_seed_base"), pct)),
+                Cell(fmt_num(r.get("new"), pct=pct), _seed_list(r.get("per_seed_new"), pct)),
+                Cell(fmt_num(r.get("delta"), pct=pct, signed=True)),
+                Cell(ci_text),
+                Cell(p_text),
+                Cell(sig_text, marker=mark, num=False, css="nowrap"),
+                Cell(fmt_num(r.get("mde"), pct=pct)),
+                Cell(n_text),
+                Cell(", ".join(str(s) for s in excluded) or "—", num=False),
+            ]
+        )
     units = {row_is_pct(r) for r in rows}
     notes = []
     if True in units:
-        notes.append("Task scores in points (%); Δ, CI and MDE in points. Small print under "
-                     "base and new: the per-seed scores.")
+        notes.append(
+            "Task scores in points (%); Δ, CI and MDE in points. Small print under "
+            "base and new: the per-seed scores."
+        )
     if False in units:
         metrics = sorted({str(r.get("metric", "?")) for r in rows if not row_is_pct(r)})
         notes.append(f"Distance quantities ({', '.join(metrics)}) in their own units.")
     if "finding" in extra_notes:
         notes.append("The claim's own finding per row follows the significance marker.")
-    notes.append("n: seeds × examples. MDE: the smallest gain this design detects with 80% "
-                 "power (one-sided, α).")
+    notes.append(
+        "n: seeds × examples. MDE: the smallest gain this design detects with 80% "
+        "power (one-sided, α)."
+    )
     return Table(id, title, list(EVIDENCE_HEADER), out, "", notes)

@@ -70,7 +70,7 @@ from repro.errors import ConfigError, DataError
 METRICS = ("mean", "f1")
 F1_KEYS = ("tp", "n_pred", "n_gold")
 TIE_RTOL = 1e-12
-_CHUNK_CELLS = 1 << 19  # resample rows x units per chunk (~4 MB of int64 indices)
+_CHUNK_CELLS = 1 << 15  # rows x units per chunk: 256 KB int64 buffers avoid page-fault churn
 _GATHER_MAX_COLUMNS = 4
 
 
@@ -240,21 +240,63 @@ def canonical_units(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, counts.astype(np.int64)
 
 
-def canonical_orientation(units: PairedUnits) -> tuple[PairedUnits, bool]:
-    """The orientation (as given, or swapped) whose sorted profile table is smaller.
+@dataclass(frozen=True)
+class Oriented:
+    """The pair in canonical orientation, with per-seed scores mapped back to the input.
 
-    Running the resampling in this orientation and mapping back makes results exactly
-    antisymmetric under swapping the systems.
+    The canonical orientation is the one (as given, or swapped) whose sorted profile table is
+    smaller; resampling there and mapping back makes results exactly antisymmetric under
+    swapping the systems. ``symmetric``: both orientations are the same multiset of units, so
+    delta is exactly 0 and the bootstrap distribution is symmetric; results are then made
+    symmetric conservatively (``p_greater = p_less = max``, interval ``[-h, h]``).
     """
+
+    units: PairedUnits
+    flipped: bool
+    symmetric: bool
+    per_base: np.ndarray  # per-seed scores, input orientation
+    per_new: np.ndarray
+
+    @property
+    def delta(self) -> float:
+        """Estimate of delta in the canonical orientation."""
+        if self.symmetric:
+            return 0.0
+        b, n = (self.per_new, self.per_base) if self.flipped else (self.per_base, self.per_new)
+        return float(n.mean() - b.mean())
+
+    def per_seed_delta(self) -> np.ndarray:
+        """Per-seed deltas in the canonical orientation."""
+        d = self.per_new - self.per_base
+        return -d if self.flipped else d
+
+    def to_input(self, p_greater: float, p_less: float, low: float, high: float
+                 ) -> tuple[float, float, float, float]:
+        """Map one-sided p-values and an interval for delta back to the input orientation."""
+        if self.symmetric:
+            p = max(p_greater, p_less)
+            h = max(abs(low), abs(high))
+            return p, p, -h, h
+        if self.flipped:
+            return p_less, p_greater, -high, -low
+        return p_greater, p_less, low, high
+
+
+def orient(units: PairedUnits) -> Oriented:
     u1, c1 = canonical_units(units.features)
     swapped = units.swapped()
     u2, c2 = canonical_units(swapped.features)
     a = np.concatenate([c1.astype(np.float64), u1.ravel()])
     b = np.concatenate([c2.astype(np.float64), u2.ravel()])
     diff = np.flatnonzero(a != b)
-    if diff.size and b[diff[0]] < a[diff[0]]:
-        return swapped, True
-    return units, False
+    flipped = bool(diff.size and b[diff[0]] < a[diff[0]])
+    canon = swapped if flipped else units
+    per_b, per_n = point_scores(canon)
+    if not diff.size:  # the same multiset both ways: the two systems score identically
+        per_n = per_b
+    if flipped:
+        per_b, per_n = per_n, per_b
+    return Oriented(canon, flipped, not diff.size, per_b, per_n)
 
 
 def _chunk_rows(n_resamples: int, width: int) -> int:
@@ -350,7 +392,8 @@ def seed_deviations(point: np.ndarray, draws: np.ndarray, rng: np.random.Generat
 def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
     """Per-seed scores of both systems on the full test set (order-independent sums)."""
     uniq, counts = canonical_units(units.features)
-    return units.scores(counts.astype(np.float64) @ uniq)
+    # an axis-0 sum (not BLAS) treats every column alike, so identical systems tie exactly
+    return units.scores((counts[:, None] * uniq).sum(axis=0))
 
 
 SEED_METHODS = ("components", "multibootstrap")
@@ -367,27 +410,14 @@ def _check_params(n_resamples: int, confidence: float | None = None,
         raise ConfigError(f"unknown seed_method {seed_method!r}; expected one of {SEED_METHODS}")
 
 
-def oriented_point_scores(units: PairedUnits) -> tuple[PairedUnits, bool, np.ndarray,
-                                                        np.ndarray]:
-    """Canonical orientation, whether it is swapped, and per-seed ``(base, new)`` scores in the
-    *input* orientation computed there (so swapping the inputs swaps them bit-exactly)."""
-    canon, flipped = canonical_orientation(units)
-    per_b, per_n = point_scores(canon)
-    return canon, flipped, *((per_n, per_b) if flipped else (per_b, per_n))
-
-
 def _delta_deviations(units: PairedUnits, n_resamples: int, seed: int, resample_seeds: bool,
-                      seed_method: str) -> tuple[np.ndarray, float, bool, np.ndarray,
-                                                 np.ndarray]:
-    """Deviations ``d`` of delta in the canonical orientation, the estimate there, whether that
-    orientation is swapped, and the per-seed scores in the input orientation."""
-    canon, flipped, per_b, per_n = oriented_point_scores(units)
+                      seed_method: str) -> tuple[np.ndarray, Oriented]:
+    """Bootstrap deviations ``d`` of delta, computed in the canonical orientation."""
+    oriented = orient(units)
     rng = np.random.default_rng(seed)
-    draws = _unit_draws(canon, n_resamples, rng, "delta")
-    per_bc, per_nc = (per_n, per_b) if flipped else (per_b, per_n)
+    draws = _unit_draws(oriented.units, n_resamples, rng, "delta")
     method = seed_method if resample_seeds else "none"
-    dev = seed_deviations(per_nc - per_bc, draws, rng, method)
-    return dev, float(per_nc.mean() - per_bc.mean()), flipped, per_b, per_n
+    return seed_deviations(oriented.per_seed_delta(), draws, rng, method), oriented
 
 
 def bootstrap_deltas(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
@@ -397,9 +427,11 @@ def bootstrap_deltas(base: Any, new: Any, *, metric: str = "mean", groups: Any =
     :func:`paired_bootstrap` uses, in the input orientation (for plots and power analysis)."""
     _check_params(n_resamples, seed_method=seed_method)
     units = paired_units(base, new, metric=metric, groups=groups)
-    dev, delta_c, flipped, _, _ = _delta_deviations(units, n_resamples, seed, resample_seeds,
-                                                    seed_method)
-    return -(delta_c + dev) if flipped else delta_c + dev
+    dev, oriented = _delta_deviations(units, n_resamples, seed, resample_seeds, seed_method)
+    draws = oriented.delta + dev
+    if oriented.symmetric:  # symmetric distribution: use it both ways
+        return np.where(np.arange(draws.size) % 2 == 0, draws, -draws)
+    return -draws if oriented.flipped else draws
 
 
 def bootstrap_scores(scores: Any, *, metric: str = "mean", groups: Any = None,
@@ -448,18 +480,16 @@ def paired_bootstrap(base: Any, new: Any, *, metric: str = "mean", groups: Any =
     """
     _check_params(n_resamples, confidence, seed_method)
     units = paired_units(base, new, metric=metric, groups=groups)
-    dev, delta_c, flipped, per_b, per_n = _delta_deviations(units, n_resamples, seed,
-                                                            resample_seeds, seed_method)
+    dev, oriented = _delta_deviations(units, n_resamples, seed, resample_seeds, seed_method)
+    per_b, per_n = oriented.per_base, oriented.per_new
     base_hat, new_hat = float(per_b.mean()), float(per_n.mean())
     alpha = 1.0 - confidence
-    lo_c, hi_c = np.quantile(delta_c + dev, [alpha / 2.0, 1.0 - alpha / 2.0])
-    p_g, p_l, p_two = tail_pvalues(dev, delta_c, max(abs(base_hat), abs(new_hat)))
-    if flipped:
-        lo_c, hi_c = -hi_c, -lo_c
-        p_g, p_l = p_l, p_g
+    low, high = np.quantile(oriented.delta + dev, [alpha / 2.0, 1.0 - alpha / 2.0])
+    p_g, p_l, p_two = tail_pvalues(dev, oriented.delta, max(abs(base_hat), abs(new_hat)))
+    p_g, p_l, low, high = oriented.to_input(p_g, p_l, float(low), float(high))
     return PairedResult(
         metric=metric, base=base_hat, new=new_hat, delta=new_hat - base_hat,
-        ci_low=float(lo_c), ci_high=float(hi_c), confidence=float(confidence),
+        ci_low=low, ci_high=high, confidence=float(confidence),
         p_greater=p_g, p_less=p_l, p_two_sided=p_two,
         n_units=units.n_units, n_seeds=units.n_seeds, n_resamples=int(n_resamples),
         seed=int(seed),

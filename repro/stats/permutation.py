@@ -32,7 +32,7 @@ from repro.stats.bootstrap import (
     _check_params,
     _chunk_rows,
     canonical_units,
-    oriented_point_scores,
+    orient,
     paired_units,
     tail_pvalues,
     use_multinomial,
@@ -79,8 +79,9 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
     :func:`repro.stats.bootstrap.paired_bootstrap`; ``groups`` swaps whole clusters)."""
     _check_params(n_resamples)
     units = paired_units(base, new, metric=metric, groups=groups)
-    canon, flipped, per_b, per_n = oriented_point_scores(units)
-    base_hat, new_hat = float(per_b.mean()), float(per_n.mean())
+    oriented = orient(units)
+    canon = oriented.units
+    base_hat, new_hat = float(oriented.per_base.mean()), float(oriented.per_new.mean())
     k = canon.n_seeds
     diffs = canon.differences()
     if metric == "mean":
@@ -106,10 +107,8 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
             swapped[:, 2 * k:] -= moved
             b, nw = canon.scores(swapped)
             delta_r[start:start + r] = (nw - b).mean(axis=1)
-    delta_c = (base_hat - new_hat) if flipped else (new_hat - base_hat)
-    p_g, p_l, p_two = tail_pvalues(delta_r, delta_c, max(abs(base_hat), abs(new_hat)))
-    if flipped:
-        p_g, p_l = p_l, p_g
+    p_g, p_l, p_two = tail_pvalues(delta_r, oriented.delta, max(abs(base_hat), abs(new_hat)))
+    p_g, p_l, _, _ = oriented.to_input(p_g, p_l, 0.0, 0.0)
     return RandomisationResult(
         metric=metric, base=base_hat, new=new_hat, delta=new_hat - base_hat,
         p_greater=p_g, p_less=p_l, p_two_sided=p_two, n_units=units.n_units,

@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from repro.data.bundle import Bundle, read_jsonl
 from repro.data.synthetic import WorldConfig, describe_world, generate_world, write_bundle
@@ -86,7 +88,7 @@ def test_bundle_layout_and_every_file_validates(bundle, world):
     for name in (bundle.parallel, bundle.parallel_heldout, bundle.xsr):
         assert set(name) == set(cfg.targets)
     assert set(bundle.train) == set(bundle.dev) == {"nli", "ner", "qa"}
-    for lang, rel in bundle.mono.items():
+    for rel in bundle.mono.values():
         lines = bundle.path(rel).read_text(encoding="utf-8").splitlines()
         assert len(lines) == cfg.n_mono and all(line.strip() for line in lines)
     for kind, files in (("parallel", bundle.parallel), ("parallel", bundle.parallel_heldout),
@@ -437,6 +439,31 @@ def test_no_test_or_dev_sentence_leaks_into_training_data():
     trained += _paragraph_sentences(w, "train", "en", w.train["qa"])
     leaks = [s for s in trained if s in held_out]
     assert not leaks, leaks[:5]
+
+
+# ----------------------------------------------------------------------------- properties
+
+TINY = dict(n_mono=20, n_parallel=20, n_heldout=5, n_nli_train=12, n_nli_dev=3, n_nli_test=9,
+            n_ner_train=5, n_ner_dev=3, n_ner_test=5, n_qa_train=8, n_qa_dev=3, n_qa_test=6,
+            n_xsr=5)
+
+
+@settings(max_examples=8)
+@given(seed=st.integers(0, 2**31), rate=st.floats(0, 1), sov=st.sampled_from([(), ("hi",),
+                                                                             ("es", "vi")]),
+       neg=st.floats(0, 1), qmax=st.integers(2, 4))
+def test_any_world_yields_valid_records(seed, rate, sov, neg, qmax):
+    w = generate_world(WorldConfig(seed=seed, shared_name_rate=rate, sov_languages=sov,
+                                   p_negation=neg, qa_max_sentences=qmax, **TINY))
+    for (task, _), recs in w.eval.items():
+        validate_all(task, recs)
+        if task == "ner":
+            assert all(_iob2_ok(r["tags"]) for r in recs)
+    for task, recs in list(w.train.items()) + list(w.dev.items()):
+        validate_all(task, recs)
+    for recs in list(w.parallel.values()) + list(w.heldout.values()) + list(w.xsr.values()):
+        validate_all("parallel", recs)
+    assert all(len(lines) == TINY["n_mono"] for lines in w.mono.values())
 
 
 # ----------------------------------------------------------------------------- describe

@@ -96,8 +96,9 @@ def test_continual_stage_uses_anchor_and_pairs(tmp_path):
 
 
 def test_killed_job_resumes_to_the_same_weights(tmp_path, monkeypatch):
-    import repro.finetune as ft
     from transformers import TrainerCallback
+
+    import repro.finetune as ft
 
     class Boom(Exception):
         pass

@@ -14,7 +14,7 @@ INTERFACE = ("NAME", "RECORD_KIND", "OUTPUTS", "PER_TOKEN", "LABEL_KEYS", "build
 @pytest.mark.parametrize("name", ["nli", "ner", "qa"])
 def test_every_task_module_has_the_interface(name):
     mod = get_task(name)
-    assert mod.NAME == name
+    assert name == mod.NAME
     missing = [a for a in INTERFACE if not hasattr(mod, a)]
     assert not missing
 

@@ -19,8 +19,13 @@ from typing import Any
 from repro.data.world.config import WorldConfig
 from repro.data.world.frames import LABELS, Frame, Semantics, nli_hypothesis, question_key
 from repro.data.world.inventory import nouns_by_category
-from repro.data.world.lexicon import TARGETS, Lexicon, build_lexicon, build_names, \
-    new_unique_registry
+from repro.data.world.lexicon import (
+    TARGETS,
+    Lexicon,
+    build_lexicon,
+    build_names,
+    new_unique_registry,
+)
 from repro.data.world.render import (
     ANSWER_ROLES,
     TARGET_REALISERS,

@@ -14,37 +14,41 @@ PER, ORG, LOC = "PER", "ORG", "LOC"
 # Person names: 60 one-word + 20 two-word; interleaved 3:1 so any prefix keeps two-word names
 # (NER needs I- tags).
 _PER_ONE = (
-    "Anna Boris Carlos Dmitri Elena Farid Greta Hugo Irina Jonas Kamal Lena Marco Nadia Oscar "
-    "Priya Quentin Rosa Sami Tomas Ursula Victor Wanda Xavier Yusuf Zara Aaron Bianca Cyrus "
-    "Diana Emil Fiona Gustav Hana Igor Julia Kofi Laila Mateo Nina Olga Pavel Rita Stefan Tara "
-    "Uma Vera Walter Yara Zoltan Amir Bruno Clara Dario Esther Felix Gloria Henrik Ines Jamal"
-).split()
+    "Anna", "Boris", "Carlos", "Dmitri", "Elena", "Farid", "Greta", "Hugo", "Irina", "Jonas",
+    "Kamal", "Lena", "Marco", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Sami", "Tomas",
+    "Ursula", "Victor", "Wanda", "Xavier", "Yusuf", "Zara", "Aaron", "Bianca", "Cyrus", "Diana",
+    "Emil", "Fiona", "Gustav", "Hana", "Igor", "Julia", "Kofi", "Laila", "Mateo", "Nina", "Olga",
+    "Pavel", "Rita", "Stefan", "Tara", "Uma", "Vera", "Walter", "Yara", "Zoltan", "Amir", "Bruno",
+    "Clara", "Dario", "Esther", "Felix", "Gloria", "Henrik", "Ines", "Jamal",
+)
 _PER_TWO = (
-    "Maria Lopez|John Smith|Ali Hassan|Mei Chen|Ivan Petrov|Sofia Rossi|Raj Patel|Lucas Weber|"
-    "Emma Novak|Omar Saleh|Nora Berg|Leo Martin|Ada Moreno|Karl Jensen|Sara Cohen|Hiro Tanaka|"
-    "Paul Dubois|Eva Horvat|Tim Walsh|Lara Kovac"
-).split("|")
+    "Maria Lopez", "John Smith", "Ali Hassan", "Mei Chen", "Ivan Petrov", "Sofia Rossi",
+    "Raj Patel", "Lucas Weber", "Emma Novak", "Omar Saleh", "Nora Berg", "Leo Martin",
+    "Ada Moreno", "Karl Jensen", "Sara Cohen", "Hiro Tanaka", "Paul Dubois", "Eva Horvat",
+    "Tim Walsh", "Lara Kovac",
+)
 _ORG_ONE = (
-    "Acme Zenith Orbitex Nexora Veltra Quanta Lumio Brixon Corvel Dynaco Elvora Fintek Globex "
-    "Helix Intara Juno Kestrel Lyra Mondo Novum Omnix Pyxis Rivona Solara Tekno Ultima Vortex "
-    "Wexley"
-).split()
+    "Acme", "Zenith", "Orbitex", "Nexora", "Veltra", "Quanta", "Lumio", "Brixon", "Corvel",
+    "Dynaco", "Elvora", "Fintek", "Globex", "Helix", "Intara", "Juno", "Kestrel", "Lyra", "Mondo",
+    "Novum", "Omnix", "Pyxis", "Rivona", "Solara", "Tekno", "Ultima", "Vortex", "Wexley",
+)
 _ORG_TWO = (
-    "Nova Bank|Blue Harbor|Red Falcon|Star Motors|Delta Foods|Iron Works|Green Leaf|Silver Line|"
-    "North Wind|Apex Media|Bright Path|Prime Labs"
-).split("|")
+    "Nova Bank", "Blue Harbor", "Red Falcon", "Star Motors", "Delta Foods", "Iron Works",
+    "Green Leaf", "Silver Line", "North Wind", "Apex Media", "Bright Path", "Prime Labs",
+)
 _LOC_ONE = (
-    "Oslo Lima Cairo Denver Kyoto Dakar Quito Tallinn Perth Bergen Malaga Porto Tunis Accra "
-    "Lagos Minsk Riga Vilnius Zagreb Bogota Austin Leeds Dublin Geneva Krakow Nantes Aarhus "
-    "Turin Seville Halifax"
-).split()
+    "Oslo", "Lima", "Cairo", "Denver", "Kyoto", "Dakar", "Quito", "Tallinn", "Perth", "Bergen",
+    "Malaga", "Porto", "Tunis", "Accra", "Lagos", "Minsk", "Riga", "Vilnius", "Zagreb", "Bogota",
+    "Austin", "Leeds", "Dublin", "Geneva", "Krakow", "Nantes", "Aarhus", "Turin", "Seville",
+    "Halifax",
+)
 _LOC_TWO = (
-    "New Haven|San Jose|Port Louis|Buenos Aires|Cape Town|Santa Fe|Las Vegas|Rio Branco|"
-    "Saint Paul|Costa Mesa"
-).split("|")
+    "New Haven", "San Jose", "Port Louis", "Buenos Aires", "Cape Town", "Santa Fe", "Las Vegas",
+    "Rio Branco", "Saint Paul", "Costa Mesa",
+)
 
 
-def _interleave(one: tuple[str, ...] | list[str], two: list[str], every: int) -> list[str]:
+def _interleave(one: tuple[str, ...], two: tuple[str, ...], every: int) -> list[str]:
     out: list[str] = []
     ones, twos = list(one), list(two)
     while ones or twos:
@@ -167,7 +171,8 @@ VERBS: tuple[Verb, ...] = (
 
 # English function words used by the English realiser (real English).
 EN_FUNCTION_WORDS = frozenset(
-    "a an in not did does who what where which company how many".split()
+    ("a", "an", "in", "not", "did", "does", "who", "what", "where", "which", "company", "how",
+     "many")
 )
 
 
