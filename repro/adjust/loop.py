@@ -34,6 +34,7 @@ import torch
 
 from repro.adjust.objective import alignment_losses, check_pair, make_align_batch
 from repro.errors import DataError
+from repro.model.wordlevel import token_counts
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -47,9 +48,16 @@ BUCKET_BATCHES = 50  # batches per sorting window of the length bucketing
 
 
 # -- batching and schedule -----------------------------------------------------------------------
-def pair_length(rec: Mapping[str, Any]) -> int:
-    en, xx, _ = check_pair(rec)
-    return max(len(en), len(xx))
+def pair_lengths(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Mapping[str, Any]],
+                 chunk: int = 4096) -> list[int]:
+    """Padded length of each pair in one forward: max of its two sides' sub-word counts."""
+    out: list[int] = []
+    for s in range(0, len(pairs), chunk):
+        parsed = [check_pair(p, index=s + k) for k, p in enumerate(pairs[s:s + chunk])]
+        en = token_counts(tokenizer, [p[0] for p in parsed])
+        xx = token_counts(tokenizer, [p[1] for p in parsed])
+        out += [max(a, b) for a, b in zip(en, xx, strict=True)]
+    return out
 
 
 def batch_plan(lengths: Sequence[int], batch_size: int, *, seed: int, bucket: bool,
@@ -223,7 +231,7 @@ def adjust_encoder(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
 
     if not pairs:
         raise DataError(None, None, "no parallel pairs to adjust on")
-    lengths = [pair_length(p) for p in pairs]
+    lengths = pair_lengths(tokenizer, pairs)
     if max_length is None:
         limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
         max_length = int(limit) if limit else None

@@ -1,4 +1,8 @@
-"""Task metrics as pure functions that also expose the per-example statistics paired tests need."""
+"""Task metrics as pure functions that also expose the per-example statistics paired tests need.
+
+QA's per-answer ``exact_match``/``f1`` live in :mod:`repro.metrics.squad` (not re-exported here,
+so ``f1`` is never mistaken for span F1, which is :func:`span_f1`).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,6 @@ from repro.metrics.spans import (
 )
 from repro.metrics.squad import (
     QuestionScores,
-    exact_match,
-    f1,
     get_normalizer,
     normalize_mlqa,
     normalize_squad,
@@ -23,8 +25,7 @@ from repro.metrics.squad import (
 )
 
 __all__ = [
-    "QuestionScores", "accuracy", "both_directions", "correctness", "exact_match", "f1",
-    "f1_from_counts", "get_entities", "get_normalizer", "hits", "normalize_mlqa",
+    "QuestionScores", "accuracy", "both_directions", "correctness", "f1_from_counts", "get_entities", "get_normalizer", "hits", "normalize_mlqa",
     "normalize_squad", "prf_from_counts", "score_questions", "score_squad", "sentence_counts",
     "similarity_ranks", "span_f1", "top1_accuracy",
 ]

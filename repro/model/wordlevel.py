@@ -82,6 +82,12 @@ def _token_rows(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence
     return rows
 
 
+def token_counts(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]
+                 ) -> list[int]:
+    """Sub-word tokens per sentence (without [CLS]/[SEP]): the key for length bucketing."""
+    return [len(ids) for ids, _ in _token_rows(tokenizer, sentences, None)]
+
+
 def encode_words(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]], *,
                  add_cls_sep: bool = True, max_length: int | None = None) -> WordBatch:
     """Tokenise pre-split sentences into a padded :class:`WordBatch`.

@@ -556,10 +556,11 @@ def deviations(cfg: Mapping[str, Any] | None) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- data
 
 
-NON_COMMERCIAL = (
-    "XNLI is CC BY-NC 4.0 and the TED talks of IWSLT'15 are CC BY-NC-ND 4.0: "
-    "non-commercial use only. WMT news test sets are for research use."
-)
+NON_COMMERCIAL = {
+    "local": "XNLI is CC BY-NC 4.0 and the TED talks of IWSLT'15 are CC BY-NC-ND 4.0: "
+    "non-commercial use only. WMT news test sets are for research use.",
+    "hub": "XNLI is CC BY-NC 4.0: non-commercial use only.",
+}
 
 DATA_CATALOG: dict[str, tuple[tuple[str, str, str], ...]] = {
     "synthetic": (
@@ -614,7 +615,7 @@ def data_section(inp: Inputs) -> dict[str, Any]:
     out: dict[str, Any] = {
         "source": source or "unknown",
         "catalog": list(DATA_CATALOG.get(source, ())),
-        "non_commercial": source in ("local", "hub"),
+        "non_commercial": NON_COMMERCIAL.get(source, ""),
         "checksums": [],
         "licences": [],
         "sources": [],
@@ -789,7 +790,6 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "decisions": DECISIONS,
         "config_available": inp.config is not None,
         "data": data_section(inp),
-        "non_commercial_note": NON_COMMERCIAL,
         "prov": prov,
         "no_paper_values": NO_PAPER_VALUES,
         "commands": [

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from repro.claims.results import ResultSet
-from repro.report.tables import TASK_NAMES, lang_order, state_label, state_order, summarize
+from repro.report.tables import (
+    TASK_NAMES,
+    is_source_only,
+    lang_order,
+    state_label,
+    state_order,
+    summarize,
+)
 
 RC = {
     "svg.hashsalt": "repro",
@@ -241,7 +248,13 @@ def _sweep_points(
     )
     sizes: list[int] = []
     per_lang: dict[str, list[float]] = {}
-    sets = sorted({(e.key.dataset, e.key.lang) for e in results.find(kind="eval", task=task)})
+    sets = sorted(
+        {
+            (e.key.dataset, e.key.lang)
+            for e in results.find(kind="eval", task=task)
+            if not is_source_only(e.key.lang)
+        }
+    )
     langs = lang_order({p for _, lg in sets for p in lg.split("-") if p != "en"})
     for st in states:
         try:
@@ -333,7 +346,7 @@ def _strip_groups(results: ResultSet) -> list[tuple[str, str, str, list[tuple[st
         sets = {
             (e.key.dataset, e.key.lang)
             for e in results.find(kind="eval", task=task)
-            if ok(e.key.lang) and e.key.lang != "en-en" and "@" not in e.key.state
+            if ok(e.key.lang) and not is_source_only(e.key.lang) and "@" not in e.key.state
         }
         if sets:
             order = lang_order(lg for _, lg in sets)

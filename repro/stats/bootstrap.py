@@ -69,6 +69,7 @@ from repro.errors import ConfigError, DataError
 
 METRICS = ("mean", "f1")
 F1_KEYS = ("tp", "n_pred", "n_gold")
+SEED_METHODS = ("components", "multibootstrap")
 TIE_RTOL = 1e-12
 _CHUNK_CELLS = 1 << 15  # rows x units per chunk: 256 KB int64 buffers avoid page-fault churn
 _GATHER_MAX_COLUMNS = 4
@@ -166,7 +167,7 @@ def _as_runs(x: Any, name: str, *, integer: bool = False) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] == 0 or arr.shape[0] == 0:
         raise DataError(None, name, f"shape {np.shape(x)}; expected (n_examples,) or "
                         "(n_seeds, n_examples) with at least one example")
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number) and arr.dtype != bool:
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise DataError(None, name, f"dtype {arr.dtype}; expected numbers")
     arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
@@ -394,9 +395,6 @@ def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
     uniq, counts = canonical_units(units.features)
     # an axis-0 sum (not BLAS) treats every column alike, so identical systems tie exactly
     return units.scores((counts[:, None] * uniq).sum(axis=0))
-
-
-SEED_METHODS = ("components", "multibootstrap")
 
 
 def _check_params(n_resamples: int, confidence: float | None = None,

@@ -57,19 +57,22 @@ class RandomisationResult:
         return asdict(self)
 
 
-def _draw_swaps(rng: np.random.Generator, counts: np.ndarray, rows: int) -> np.ndarray:
-    """How many units of each distinct difference profile are swapped: (rows, m) float."""
+def _swap_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndarray,
+               rows: int) -> np.ndarray:
+    """Column sums of ``values`` over the units swapped in each of ``rows`` randomisations.
+
+    ``values`` has one row per distinct difference profile (multiplicities ``counts``): with
+    few profiles the number swapped per profile is Binomial(count, 1/2); otherwise every unit
+    gets a fair coin from a random bit stream.
+    """
     m = counts.size
     n = int(counts.sum())
     if use_multinomial(m, n):
-        return rng.binomial(counts, 0.5, size=(rows, m)).astype(np.float64)
+        return rng.binomial(counts, 0.5, size=(rows, m)).astype(np.float64) @ values
     nbytes = -(-rows * n // 8)
     bits = np.unpackbits(np.frombuffer(rng.bytes(nbytes), dtype=np.uint8))[:rows * n]
-    bits = bits.reshape(rows, n)
-    if m == n:
-        return bits.astype(np.float64)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return np.add.reduceat(bits, starts, axis=1, dtype=np.int64).astype(np.float64)
+    expanded = values if m == n else np.repeat(values, counts, axis=0)
+    return bits.reshape(rows, n).astype(np.float64) @ expanded
 
 
 def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
@@ -93,14 +96,13 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
     rows = _chunk_rows(n_resamples, counts.size if use_multinomial(counts.size, n) else n)
     delta_r = np.empty(n_resamples)
     uc, cc = canonical_units(canon.features)
-    full = cc.astype(np.float64) @ uc
+    full = (cc[:, None] * uc).sum(axis=0)  # as in point_scores, so no swap gives delta exactly
     for start in range(0, n_resamples, rows):
         r = min(rows, n_resamples - start)
-        moved = _draw_swaps(rng, counts, r) @ uniq
+        moved = _swap_sums(rng, uniq, counts, r)
         if metric == "mean":
-            size = full[2 * k]
-            total_diff = float(full[k:2 * k].sum() - full[:k].sum())
-            delta_r[start:start + r] = (total_diff - 2.0 * moved[:, 0]) / (k * size)
+            # swapping a unit changes sum(new - base) by -2 * its seed-summed difference
+            delta_r[start:start + r] = oriented.delta - 2.0 * moved[:, 0] / (k * canon.n_examples)
         else:
             swapped = np.broadcast_to(full, (r, full.size)).copy()
             swapped[:, :2 * k] += moved

@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import escape
 
 from repro.errors import DataError
@@ -179,9 +181,9 @@ def test_paper_values_shown_when_present(smoke_copy):
 def _mean_over_seeds(fx, kind, task, dataset, lang, state, score):
     vals = [
         score(v)
-        for (k, t, d, lg, st, seed), v in fx.raw.items()
-        if (k, t, d, lg, st) == (kind, task, dataset, lang, state)
-        and (k, t, d, lg, st, seed) not in fx.collapsed
+        for (k, t, d, lg, s, seed), v in fx.raw.items()
+        if (k, t, d, lg, s) == (kind, task, dataset, lang, state)
+        and (k, t, d, lg, s, seed) not in fx.collapsed
     ]
     return float(np.mean(vals))
 
@@ -201,7 +203,8 @@ def test_paper_layout_tables_match_the_raw_results(smoke_fixture):
         "table-cl-nli",
     } <= set(tables)
     nli = tables["table-nli"]
-    assert nli.header == ["model", "es", "ru", "vi", "hi"]
+    assert nli.header == ["model", "es", "ru", "vi", "hi"]  # English reference sets left out
+    assert tables["table-qa-mono"].header == ["model", "es-es", "ru-ru", "vi-vi", "hi-hi"]
     for r, state in enumerate(("original", "adjusted")):
         for c, lang in enumerate(("es", "ru", "vi", "hi"), start=1):
             want = _mean_over_seeds(
@@ -224,7 +227,8 @@ def test_paper_layout_tables_match_the_raw_results(smoke_fixture):
     xsr = tables["table-xsr"]
     hits = fx.raw[("xsr", "xsr", "xsr", "es", "adjusted", -1)]
     top1 = (hits["hit_xx2en"].mean() + hits["hit_en2xx"].mean()) / 2
-    assert xsr.rows[1][1].text.startswith(f"{100 * top1:.1f} / ")
+    assert xsr.rows[1][1].text == f"{100 * top1:.1f}"
+    assert f"en→xx {100 * hits['hit_en2xx'].mean():.1f}" in xsr.rows[1][1].sub
 
 
 def test_significance_markers_come_from_the_claims(smoke_fixture):
@@ -267,6 +271,26 @@ def test_nothing_at_all_still_renders(tmp_path):
     html = paths["html"].read_text()
     assert "claims.json is missing" in html and "No claim verdicts are available" in html
     assert "Mini profile" in html
+    data = _section(html, "data")  # the preset's data source still names its licences
+    assert "XNLI" in data and "non-commercial" in data and "IWSLT" in data
+    assert "not recorded in run.json" in data
+
+
+def test_data_provenance_recorded_in_run_json_is_shown(smoke_copy):
+    path = smoke_copy.pdir / "run.json"
+    info = json.loads(path.read_text())
+    digest = "ab" * 32
+    info["data"] = {
+        "inputs": {"xnli/test-es.tsv": digest},
+        "licences": {"xnli/test-es.tsv": "CC-BY-NC 4.0"},
+        "sources": {"eval.xnli": "XTREME XNLI test"},
+    }
+    path.write_text(json.dumps(info))
+    shutil.rmtree(smoke_copy.pdir / "results")
+    paths = build_report("smoke", smoke_copy.root)
+    data = _section(paths["html"].read_text(), "data")
+    assert digest in data and "XTREME XNLI test" in data and "not recorded" not in data
+    assert digest in paths["md"].read_text()
 
 
 def test_corrupt_claims_json_names_the_file(smoke_copy):
@@ -323,6 +347,14 @@ def test_paper_deviations_do_not_list_smoke_substitutes(paper_inputs):
     aspects = {d["here"] for d in deviations(inp.config)}
     assert not any("synthetic" in a or "tiny BERT" in a or "jointly" in a for a in aspects)
     assert any("ibm1" in a for a in aspects)  # the paper used fast_align/eflomal
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.booleans())
+def test_number_format_never_shows_a_signed_zero_or_ascii_minus(x, pct, signed):
+    text = fmt_num(x, pct=pct, signed=signed)
+    assert "-" not in text and text not in ("+0.0", "−0.0", "+0.000", "−0.000")
+    if signed and text != "—" and abs(x) * (100 if pct else 1) >= 0.06:
+        assert text[0] in "+−"
 
 
 @pytest.mark.parametrize(

@@ -28,10 +28,14 @@ TEST = {"es": toy_bitext(60, seed=7, lang="es", id_prefix="x")}
 TEST["ru"] = [{**p, "tgt_lang": "ru", "tgt": p["src"]} for p in toy_bitext(40, seed=8)]
 
 
-def encoder_job(store: ArtifactStore) -> Job:
-    job = Job("hub_model", {"fixture": "tests/stages/test_retrieve.py tiny encoder"})
+def encoder_job(store: ArtifactStore, collapsed: bool = False) -> Job:
+    job = Job("hub_model", {"fixture": "tests/stages/test_retrieve.py tiny encoder",
+                            "collapsed": collapsed})
     if store.get("hub_model", job.key) is None:
         model, tok = tiny_test_model(toy_texts(TEST["es"]), hidden=32, layers=2, vocab=300)
+        if collapsed:  # the last LayerNorm maps every token to its bias: one point for all
+            with torch.no_grad():
+                model.encoder.layer[-1].output.LayerNorm.weight.zero_()
         with store.writer("hub_model", job.key, {"label": "fixture"}) as out:
             save_encoder(model, tok, out / "encoder")
     return job
@@ -49,10 +53,10 @@ def data_job(store: ArtifactStore) -> Job:
     return job
 
 
-def retrieve(store: ArtifactStore, langs: list[str], **over):
+def retrieve(store: ArtifactStore, langs: list[str], collapsed: bool = False, **over):
     cfg = RetrieveConfig(**{"batch_size": 16, **over})
     job = Job("retrieve", {"retrieve": to_dict(cfg), "langs": langs},
-              {"encoder": encoder_job(store), "data": data_job(store)})
+              {"encoder": encoder_job(store, collapsed), "data": data_job(store)})
     execute_job(job, str(store.root), device="cpu", torch_threads=1)
     return store.get("retrieve", job.key), job
 
@@ -116,3 +120,12 @@ def test_bad_layer_and_missing_language(tmp_path):
         retrieve(store, ["es"], layer=9)
     with pytest.raises(DataError, match="no XSR test set for 'hi'"):
         retrieve(store, ["hi"])
+
+
+def test_collapsed_encoder_is_flagged(tmp_path):
+    store = ArtifactStore(tmp_path)
+    art, _ = retrieve(store, ["ru"], collapsed=True)
+    m = json.loads((art.path / "metrics.json").read_text())["ru"]
+    assert m["collapsed"] is True
+    assert m["top1_mean"] == pytest.approx(1 / len(TEST["ru"]))  # ties go to the lower index: only query 0 hits
+    assert m["by_layer"]["0"]["top1_mean"] == 1.0  # identical sentences at the embeddings

@@ -14,18 +14,20 @@ from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores, paired_boo
 B = 2000
 
 
-CASE_NAMES = ["binary-k1", "continuous-k3-groups", "continuous-k3-multibootstrap", "f1-k2"]
+CASE_NAMES = ["binary-k1", "binary-k1-gain", "continuous-k3-groups", "continuous-k3-multibootstrap", "f1-k2"]
 
 
 @pytest.fixture(scope="module")
 def cases(sim):
     rng = np.random.default_rng(11)
     b1, n1 = sim.binary_pair(rng, 400)
+    g1, h1 = sim.binary_pair(rng, 400, gain=0.05)
     b3, n3 = sim.continuous_pair(rng, 120, k=3, gain=0.02)
     groups = rng.integers(0, 30, size=120)
     f1b, f1n = sim.span_counts(rng, 150, k=2), sim.span_counts(rng, 150, k=2, quality=0.75)
     return {
         "binary-k1": ((b1, n1), {}),
+        "binary-k1-gain": ((g1, h1), {}),
         "continuous-k3-groups": ((b3, n3), {"groups": groups}),
         "continuous-k3-multibootstrap": ((b3, n3), {"seed_method": "multibootstrap"}),
         "f1-k2": ((f1b, f1n), {"metric": "f1"}),
@@ -66,8 +68,9 @@ def test_same_seed_same_result_and_ci_contains_estimate(cases, name):
     (base, new), kw = cases[name]
     r = paired_bootstrap(base, new, n_resamples=B, seed=3, **kw)
     assert r == paired_bootstrap(base, new, n_resamples=B, seed=3, **kw)
-    other = paired_bootstrap(base, new, n_resamples=B, seed=4, **kw)
-    assert (other.ci_low, other.ci_high) != (r.ci_low, r.ci_high)
+    draws = bootstrap_deltas(base, new, n_resamples=B, seed=3, **kw)
+    assert np.array_equal(draws, bootstrap_deltas(base, new, n_resamples=B, seed=3, **kw))
+    assert not np.array_equal(draws, bootstrap_deltas(base, new, n_resamples=B, seed=4, **kw))
     assert r.ci_low <= r.delta <= r.ci_high
     assert json.loads(json.dumps(r.to_dict()))["per_seed_base"] == list(r.per_seed_base)
 
