@@ -90,9 +90,26 @@ def write_run_info(pdir: Path, cfg: ExperimentConfig, report, wall_s: float,
         "stage_seconds": {k: round(v, 2) for k, v in sorted(report.stage_seconds.items())},
         "wall_s": round(wall_s, 2),
         "artifact_root": str(store.root),
+        "data": _data_provenance(cfg, store),
     }
     pdir.mkdir(parents=True, exist_ok=True)
     (pdir / "run.json").write_text(json.dumps(info, indent=1, sort_keys=True, default=str))
+
+
+def _data_provenance(cfg: ExperimentConfig, store: ArtifactStore) -> dict[str, Any]:
+    """Sources, checksums and licences of the data actually used (the bundle's notes)."""
+    from repro.data.bundle import Bundle
+    from repro.experiment import Graph
+
+    try:
+        job = Graph(cfg).data()
+    except Exception as exc:  # noqa: BLE001 - provenance must never break a finished run
+        return {"missing": str(exc)}
+    art = store.get(job.stage, job.key, verify=False)
+    if art is None:
+        return {"missing": "data artifact not in the store"}
+    bundle = Bundle.load(art.path)
+    return {"source": bundle.source, "artifact": job.key[:16], "notes": bundle.notes}
 
 
 def verify(cfg: ExperimentConfig, *, from_results: bool, reports_root: Path = Path("reports"),

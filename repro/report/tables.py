@@ -489,7 +489,7 @@ EVIDENCE_HEADER = [
     "sig.",
     "MDE",
     "n",
-    "excluded seeds",
+    "excluded",
 ]
 
 
@@ -522,10 +522,12 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
         if r.get("p_gain_adj") is not None or r.get("p_loss_adj") is not None:
             p_text = f"{fmt_p(r.get('p_gain_adj'))} / {fmt_p(r.get('p_loss_adj'))}"
         mark = _row_marker(r)
-        sig_text = {GAIN: "gain", LOSS: "loss"}.get(mark, "—" if "sig_gain" in r else "n/a")
+        words = {GAIN: "gain", LOSS: "loss"} if pct else {GAIN: "higher", LOSS: "lower"}
+        sig_text = words.get(mark, "—")
         finding = r.get("finding") or r.get("status")
         if finding:
-            sig_text = f"{sig_text}; {str(finding).replace('_', ' ')}"
+            finding = str(finding).replace("_", " ")
+            sig_text = finding if "sig_gain" not in r else f"{sig_text}; {finding}"
             extra_notes.add("finding")
         n_seeds, n_ex = r.get("n_seeds"), r.get("n_examples")
         n_text = f"{n_seeds}×{n_ex}" if n_seeds and n_ex else str(n_ex or "—")
@@ -538,7 +540,7 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
                 Cell(fmt_num(r.get("delta"), pct=pct, signed=True)),
                 Cell(ci_text),
                 Cell(p_text),
-                Cell(sig_text, marker=mark, num=False, css="nowrap"),
+                Cell(sig_text, marker=mark, num=False, css="nowrap" if pct else "nowrap neutral"),
                 Cell(fmt_num(r.get("mde"), pct=pct)),
                 Cell(n_text),
                 Cell(", ".join(str(s) for s in excluded) or "—", num=False),
@@ -553,11 +555,14 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
         )
     if False in units:
         metrics = sorted({str(r.get("metric", "?")) for r in rows if not row_is_pct(r)})
-        notes.append(f"Distance quantities ({', '.join(metrics)}) in their own units.")
+        notes.append(
+            f"Distance quantities ({', '.join(metrics)}) in their own units; "
+            "higher/lower is a significant one-sided difference, not a judgement."
+        )
     if "finding" in extra_notes:
-        notes.append("The claim's own finding per row follows the significance marker.")
+        notes.append("sig. also shows the claim's own finding per row.")
     notes.append(
-        "n: seeds × examples. MDE: the smallest gain this design detects with 80% "
-        "power (one-sided, α)."
+        "n: seeds × examples; excluded: seeds left out as collapsed runs. MDE: the smallest "
+        "difference this design detects with 80% power (one-sided, α)."
     )
     return Table(id, title, list(EVIDENCE_HEADER), out, "", notes)
