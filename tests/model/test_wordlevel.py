@@ -9,6 +9,12 @@ from repro.model.tiny import tiny_test_model
 from repro.model.wordlevel import batched_word_vectors, encode_words, pool_words, word_vectors
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)  # two threads spin against other jobs on the 2 shared cores
+    yield
+
+
 @pytest.fixture(scope="module")
 def tiny():
     return tiny_test_model()
@@ -166,3 +172,24 @@ def test_word_vectors_layer_index(tiny):
     assert not torch.allclose(last, emb)
     with pytest.raises(ValueError, match="out of range"):
         word_vectors(model, wb, layer=99)
+
+
+class _SlowProxy:
+    """A tokenizer without ``word_ids`` (slow tokenizers): the per-word fallback path."""
+
+    is_fast = False
+
+    def __init__(self, tok):
+        self._tok = tok
+
+    def __getattr__(self, name):
+        return getattr(self._tok, name)
+
+
+def test_slow_tokenizer_path_matches_fast_path(tiny):
+    _, tok = tiny
+    sents = SENTS + [["El", "\u200b", "pan"]]
+    fast = encode_words(tok, sents, max_length=7)
+    slow = encode_words(_SlowProxy(tok), sents, max_length=7)
+    for name in ("input_ids", "attention_mask", "word_index", "n_words", "slot_mask"):
+        assert torch.equal(getattr(fast, name), getattr(slow, name)), name
