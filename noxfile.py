@@ -20,6 +20,7 @@ OFFLINE = {
     "HF_DATASETS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "TRANSFORMERS_VERBOSITY": "error",
+    "OMP_WAIT_POLICY": "PASSIVE",
     "REPRO_ARTIFACTS": os.environ.get("REPRO_ARTIFACTS", os.path.abspath(".artifacts")),
 }
 

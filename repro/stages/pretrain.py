@@ -70,7 +70,7 @@ def read_mono(bundle: Bundle) -> dict[str, list[str]]:
 
 def tokenizer_sample(corpora: Mapping[str, Sequence[str]], per_lang: int,
                      seed: int) -> list[str]:
-    """A language-balanced, seeded sample (same order every time: the trainer is order-stable)."""
+    """A language-balanced, seeded sample of sentences for tokenizer training."""
     rng = random.Random(seed)
     sample: list[str] = []
     for lang in sorted(corpora):

@@ -113,3 +113,17 @@ def test_load_is_quiet(tiny, tmp_path, capfd):
     load_encoder(tmp_path / "model")
     out, err = capfd.readouterr()
     assert "Loading weights" not in err and "Writing" not in err and "LOAD REPORT" not in err
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_tokenizer_reload_keeps_normaliser(tmp_path, lowercase):
+    from repro.model.tiny import DEFAULT_TEXTS, train_wordpiece
+
+    tok = train_wordpiece(list(DEFAULT_TEXTS), 300, lowercase=lowercase)
+    model, _ = tiny_test_model(vocab=len(tok))
+    save_encoder(model, tok, tmp_path / "encoder")
+    again = load_tokenizer(tmp_path)
+    text = "Tiếng Việt नमस्ते Москва"
+    assert again(text)["input_ids"] == tok(text)["input_ids"]
+    expected = text.lower() if lowercase else text
+    assert again.decode(again(text)["input_ids"], skip_special_tokens=True) == expected
