@@ -9,6 +9,7 @@ recomputed, never used. A per-key file lock stops two concurrent runs computing 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from repro.configtools import canonical_json, to_dict
 from repro.errors import ArtifactError
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 DEFAULT_ROOT = ".artifacts"
+#: Write errors that are the store's condition, not a stage's bug: reported naming the store.
+STORE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
 def artifact_key(stage: str, config: Mapping[str, Any], inputs: Mapping[str, str],
@@ -84,19 +87,27 @@ class ArtifactStore:
 
     def work_dir(self, stage: str, key: str) -> Path:
         """Scratch space kept across attempts (checkpoints), removed when the artifact lands."""
+        self.path_for(stage, key)  # validates both: a key or stage never names a path
         p = self.root / ".work" / f"{stage}-{key[:32]}"
         p.mkdir(parents=True, exist_ok=True)
         return p
 
     @contextmanager
     def lock(self, stage: str, key: str, timeout: float = -1) -> Iterator[None]:
+        self.path_for(stage, key)  # validates both: a key or stage never names a path
         lock_dir = self.root / ".locks"
+        lock = FileLock(str(lock_dir / f"{stage}-{key[:32]}.lock"), timeout=timeout)
         try:
             lock_dir.mkdir(parents=True, exist_ok=True)
+            lock.acquire()
+        except Timeout:
+            raise
         except OSError as exc:
             raise ArtifactError(f"artifact store {self.root} is not writable: {exc}") from exc
-        with FileLock(str(lock_dir / f"{stage}-{key[:32]}.lock"), timeout=timeout):
+        try:
             yield
+        finally:
+            lock.release()
 
     # -- read ----------------------------------------------------------------------------------
     def get(self, stage: str, key: str, *, verify: bool = True) -> Artifact | None:
@@ -176,6 +187,12 @@ class ArtifactStore:
                 shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
             shutil.rmtree(self.root / ".work" / f"{stage}-{key[:32]}", ignore_errors=True)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno in STORE_ERRNOS:  # disk full, quota, read-only: say which store
+                raise ArtifactError(f"cannot write artifact {stage}/{key[:12]} to the artifact "
+                                    f"store {self.root}: {exc}") from exc
+            raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

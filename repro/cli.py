@@ -195,31 +195,38 @@ def _verdict_table(status) -> str:
 
 
 def _plan(args) -> int:
+    from collections import Counter
+
     from repro.cache import ArtifactStore
     from repro.claims import discover, select
     from repro.claims.runner import plan_claims
     from repro.pipeline import plan
-    from repro.plan_cost import estimate
+    from repro.plan_cost import describe, estimate
 
     cfg = _cfg(args)
     pairs, skipped = plan_claims(cfg, select(discover(), args.claims))
     rows = plan([j for j, _ in pairs], ArtifactStore())
-    est = estimate(cfg, [j for j, _ in rows])
+    est = estimate(cfg, [j for j, _ in rows], cached=[j.key for j, c in rows if c])
     if args.json:
-        print(json.dumps({"jobs": [{"stage": j.stage, "label": j.label, "key": j.key,
+        print(json.dumps({"profile": cfg.profile,
+                          "jobs": [{"stage": j.stage, "label": j.label, "key": j.key,
                                     "cached": c} for j, c in rows],
                           "estimate": est, "skipped_claims": skipped}, indent=1))
         return 0
     for j, cached in rows:
         print(f"{'cached' if cached else 'to run':7s} {j.stage:10s} {j.label:32s} {j.key[:12]}")
     n_cached = sum(c for _, c in rows)
-    print(f"\n{len(rows)} jobs: {n_cached} cached, {len(rows) - n_cached} to run")
+    print(f"\n{len(rows)} jobs: {n_cached} cached, {len(rows) - n_cached} to run "
+          f"(profile {cfg.profile}; languages {', '.join(cfg.languages)}; "
+          f"fine-tuning seeds {', '.join(map(str, cfg.finetune.seeds))})")
+    states = Counter(j.label.split("/")[1] for j, _ in rows if j.stage == "finetune")
+    if states:
+        print("fine-tuning runs by task/model state: "
+              + ", ".join(f"{s} {n}" for s, n in sorted(states.items())))
     for cid, why in skipped.items():
         print(f"{cid}: NOT_RUN ({why})")
-    print(f"\nestimated cost ({est['device']}, {est['basis']}):")
-    for stage, hours in est["per_stage_hours"].items():
-        print(f"  {stage:10s} {hours:10.2f} h")
-    print(f"  {'total':10s} {est['total_hours']:10.2f} h")
+    print()
+    print("\n".join(describe(est)))
     return 0
 
 

@@ -114,6 +114,23 @@ def total_train_steps(n_features: int, cfg: TaskTrainConfig) -> int:
     return math.ceil(math.ceil(n_features / cfg.batch_size) * cfg.num_train_epochs)
 
 
+def ddp_batch_arguments(global_batch_size: int) -> dict[str, Any]:
+    """Trainer arguments that keep the configured (hashed) batch global under DDP.
+
+    Added for ``repro.launch`` (torchrun): each of ``WORLD_SIZE`` processes takes
+    ``batch_size / WORLD_SIZE`` examples per step, and each rank's loss stays its own mean
+    (``average_tokens_across_devices`` off: otherwise the Trainer multiplies the task loss by the
+    world size for models that ignore ``num_items_in_batch``, which would shrink the continual
+    learning term's relative weight). One process: ``per_device_train_batch_size`` = batch_size.
+    """
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if global_batch_size % world:
+        raise ConfigError(f"batch_size {global_batch_size} is not divisible by the {world} "
+                          "processes of this run; the global batch must split evenly")
+    return {"per_device_train_batch_size": global_batch_size // world,
+            "average_tokens_across_devices": False}
+
+
 def training_arguments(cfg: TaskTrainConfig, *, output_dir: Path, seed: int, bf16: bool,
                        device: str, label_names: Sequence[str], save_steps: int,
                        logging_steps: int, max_steps: int = -1):
@@ -121,9 +138,9 @@ def training_arguments(cfg: TaskTrainConfig, *, output_dir: Path, seed: int, bf1
 
     if not 0 <= cfg.warmup_ratio < 1:
         raise ConfigError(f"warmup_ratio must be in [0, 1), got {cfg.warmup_ratio}")
-    return TrainingArguments(
+    args = TrainingArguments(
         output_dir=str(output_dir),
-        per_device_train_batch_size=cfg.batch_size,
+        **ddp_batch_arguments(cfg.batch_size),
         num_train_epochs=cfg.num_train_epochs,
         max_steps=max_steps,
         learning_rate=cfg.learning_rate,
@@ -156,6 +173,14 @@ def training_arguments(cfg: TaskTrainConfig, *, output_dir: Path, seed: int, bf1
         dataloader_pin_memory=device == "cuda",
         train_sampling_strategy="random",
     )
+    # batch_size is the paper's GLOBAL batch: split it over DDP ranks / DataParallel GPUs
+    replicas = max(1, args.world_size) * max(1, args.n_gpu)
+    if replicas > 1:
+        if cfg.batch_size % replicas:
+            raise ConfigError(f"batch_size {cfg.batch_size} is not divisible by the "
+                              f"{replicas} devices it is split over")
+        args.per_device_train_batch_size = cfg.batch_size // replicas
+    return args
 
 
 def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[Mapping], *,

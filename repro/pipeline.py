@@ -162,13 +162,37 @@ class Executor(Protocol):
 
 @dataclass
 class LocalExecutor:
-    """In-process for ``jobs=1`` (deterministic, debuggable); a spawn process pool otherwise."""
+    """In-process for ``jobs=1`` (deterministic, debuggable); a spawn process pool otherwise.
+
+    With several GPUs visible and ``jobs`` > 1, each pool worker is pinned to one GPU
+    (``CUDA_VISIBLE_DEVICES``), so independent jobs run side by side, one per GPU.
+
+    ``procs_per_job`` > 1: every ``adjust``/``finetune`` job runs on that many processes of this
+    node under ``torchrun`` (DDP, one process per GPU, or CPU processes on gloo), one such job
+    at a time, after the wave's other jobs (:mod:`repro.launch`).
+    """
 
     jobs: int = 1
     device: str = "auto"
     torch_threads: int = 2
+    procs_per_job: int = 1
 
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
+        from repro.launch import split_ddp
+
+        plain, ddp = split_ddp(jobs, self.procs_per_job)
+        self._run_plain(plain, store)
+        if ddp:
+            from repro.launch import run_distributed
+
+            threads = max(1, self.torch_threads // self.procs_per_job)
+            for j in ddp:
+                _announce(j)
+                run_distributed(j, str(store.root), self.procs_per_job, self.device, threads)
+
+    def _run_plain(self, jobs: list[Job], store: ArtifactStore) -> None:
+        if not jobs:
+            return
         if self.jobs <= 1 or len(jobs) == 1:
             for j in jobs:
                 _announce(j)
@@ -177,8 +201,18 @@ class LocalExecutor:
         import concurrent.futures as cf
         import multiprocessing as mp
 
+        from repro.launch import gpu_slots, pin_gpu
+
         threads = max(1, self.torch_threads // self.jobs)
-        with cf.ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("spawn")) as pool:
+        ctx = mp.get_context("spawn")
+        slots = gpu_slots(self.jobs, self.device)
+        pin: dict[str, Any] = {}
+        if slots:  # one GPU per worker (round robin when there are more workers than GPUs)
+            queue = ctx.Queue()
+            for s in slots:
+                queue.put(s)
+            pin = {"initializer": pin_gpu, "initargs": (queue,)}
+        with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, **pin) as pool:
             futs = {pool.submit(execute_job, j, str(store.root), self.device, threads): j
                     for j in jobs}
             for j in jobs:
@@ -189,7 +223,14 @@ class LocalExecutor:
 
 @dataclass
 class SubmititExecutor:
-    """Slurm job arrays through submitit (``pip install xlingual-repro[slurm]``)."""
+    """Slurm job arrays through submitit (``pip install xlingual-repro[slurm]``).
+
+    One array per wave (``map_array``; at most ``array_parallelism`` tasks at once). With
+    ``procs_per_job`` > 1 the wave's ``adjust``/``finetune`` jobs go to a second array whose
+    tasks each get ``procs_per_job`` GPUs of one node and run ``torchrun`` there
+    (:func:`repro.launch.run_distributed`). The artifact store must be on a file system that
+    every node sees. ``cluster="local"``/``"debug"`` run the same code without Slurm (tests).
+    """
 
     folder: str
     partition: str = ""
@@ -197,27 +238,62 @@ class SubmititExecutor:
     timeout_min: int = 720
     cluster: str | None = None  # None = auto (slurm if available); "local"/"debug" for tests
     torch_threads: int = 8
+    procs_per_job: int = 1
+    cpus_per_task: int = 0  # 0 = Slurm's default; else CPUs per array task
+    array_parallelism: int = 64
+    extra: dict[str, Any] = field(default_factory=dict)  # more submitit/Slurm parameters
 
-    def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
+    def _executor(self, gpus: int):
         try:
             import submitit
         except ImportError as exc:
             raise ReproError("run.executor=submitit needs `pip install xlingual-repro[slurm]`"
                              ) from exc
         ex = submitit.AutoExecutor(folder=self.folder, cluster=self.cluster)
-        params: dict[str, Any] = {"timeout_min": self.timeout_min}
+        params: dict[str, Any] = {"timeout_min": self.timeout_min, "tasks_per_node": 1,
+                                  "slurm_array_parallelism": self.array_parallelism}
         if self.partition:
             params["slurm_partition"] = self.partition
-        if self.gpus_per_node and ex.cluster == "slurm":
-            params["gpus_per_node"] = self.gpus_per_node
+        if gpus and ex.cluster == "slurm":
+            params["gpus_per_node"] = gpus
+        if self.cpus_per_task:
+            params["cpus_per_task"] = self.cpus_per_task
+        params.update(self.extra)
         ex.update_parameters(**params)
-        for j in jobs:
-            _announce(j)
-        n = len(jobs)
-        submitted = ex.map_array(execute_job, jobs, [str(store.root)] * n, ["auto"] * n,
-                                 [self.torch_threads] * n)
+        return ex
+
+    def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
+        from repro.launch import split_ddp
+
+        plain, ddp = split_ddp(jobs, self.procs_per_job)
+        root = str(store.root)
+        submitted = []
+        if plain:
+            ex = self._executor(self.gpus_per_node)
+            for j in plain:
+                _announce(j)
+            n = len(plain)
+            submitted += ex.map_array(execute_job, plain, [root] * n, ["auto"] * n,
+                                      [self.torch_threads] * n)
+        if ddp:
+            from repro.launch import run_distributed
+
+            ex = self._executor(self.procs_per_job)
+            for j in ddp:
+                _announce(j)
+            n = len(ddp)
+            threads = max(1, self.torch_threads // self.procs_per_job)
+            submitted += ex.map_array(run_distributed, ddp, [root] * n,
+                                      [self.procs_per_job] * n, ["auto"] * n, [threads] * n)
+        errors = []
         for s in submitted:
-            s.result()
+            try:
+                s.result()
+            except Exception as exc:  # noqa: BLE001 - wait for every task, then report all
+                errors.append(f"{getattr(s, 'job_id', '?')}: {exc}")
+        if errors:
+            raise ReproError(f"{len(errors)} of {len(submitted)} submitit task(s) failed:\n"
+                             + "\n".join(errors))
 
 
 def _announce(job: Job) -> None:

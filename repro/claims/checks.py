@@ -51,7 +51,7 @@ def gain_in_at_least(rows: list[dict[str, Any]], n_required: int, alpha: float, 
     gains = sorted(usable, key=lambda r: r["p_gain_adj"])
     n_gain = sum(r["sig_gain"] for r in usable)
     n_loss = sum(r["sig_loss"] for r in usable)
-    possible = len(usable) - n_loss
+    possible = len(rows) - n_loss  # rows without a test (collapsed runs) are unknown, not losses
     evidence = {"rows": rows, "n_required": n_required, "n_significant_gain": n_gain,
                 "n_significant_loss": n_loss, "n_rows": len(rows), "alpha": alpha}
     labels = ", ".join(r["label"] for r in usable if r["sig_gain"]) or "none"
@@ -161,7 +161,7 @@ def cross_qa_rule(rows: list[dict[str, Any]], alpha: float, *, n_required: int) 
         return Outcome(Verdict.SUPPORTED,
                        f"positive gain in {len(positive)} ({names}), significant in {len(sig)}",
                        evidence, _decades(min(r["p_gain_adj"] for r in sig), alpha))
-    if len(usable) - len(losses) < n_required:
+    if len(rows) - len(losses) < n_required:
         return Outcome(Verdict.REFUTED, f"significant loss in {len(losses)} of {len(rows)}",
                        evidence, _decades(max(r["p_loss_adj"] for r in losses), alpha))
     return Outcome(Verdict.INCONCLUSIVE,

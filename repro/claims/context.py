@@ -79,7 +79,10 @@ class ClaimContext:
         excluded = [s for s in common
                     if any(_collapsed(b[s]) or _collapsed(n[s]) for b, n in zip(base_e, new_e))]
         used = [s for s in common if s not in excluded]
-        row.update({"seeds": used, "excluded_seeds": excluded})
+        near_chance = [s for s in used
+                       if any(_near_chance(b[s]) or _near_chance(n[s])
+                              for b, n in zip(base_e, new_e))]
+        row.update({"seeds": used, "excluded_seeds": excluded, "near_chance_seeds": near_chance})
         if not used:
             row.update({"status": "all seeds collapsed"})
             return row
@@ -158,7 +161,17 @@ def _default_quantity(kind: str, task: str) -> str:
 
 
 def _collapsed(entry: Entry) -> bool:
-    return bool(entry.meta.get("collapsed")) or bool(entry.meta.get("english_collapsed"))
+    """A failed fine-tuning run: its *English* score is near chance. Excluded, never averaged.
+
+    A near-chance *target* score is a transfer result, not a failure: it is kept (excluding it
+    would bias the comparison) and only reported (:func:`_near_chance`)."""
+    if entry.key.lang in ("en", "en-en"):
+        return bool(entry.meta.get("collapsed"))
+    return bool(entry.meta.get("english_collapsed"))
+
+
+def _near_chance(entry: Entry) -> bool:
+    return bool(entry.meta.get("collapsed"))
 
 
 def _common_ids(entries: list[Entry]) -> list[str]:

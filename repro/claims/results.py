@@ -79,7 +79,9 @@ def entry_from_predictions(key: EntryKey, path: Path, meta: dict[str, Any]) -> E
     ids: list[str] = []
     cols: dict[str, list] = {f: [] for f in fields}
     groups: list[str] = []
-    for rec in iter_jsonl(path):
+    for n, rec in enumerate(iter_jsonl(path), 1):
+        if "id" not in rec:
+            raise ArtifactError(f"{path}: record {n} has no 'id'")
         ids.append(str(rec["id"]))
         for f in fields:
             if f not in rec:
@@ -87,8 +89,18 @@ def entry_from_predictions(key: EntryKey, path: Path, meta: dict[str, Any]) -> E
             cols[f].append(rec[f])
         if group_field:
             groups.append(str(rec.get(group_field, rec["id"])))
-    stats = {f: np.asarray(v, dtype=float if key.kind == "distances" or f in ("em", "f1",
-             "em_mlqa", "f1_mlqa") else np.int64) for f, v in cols.items()}
+    stats = {}
+    for f, v in cols.items():
+        dtype = float if key.kind == "distances" or f in ("em", "f1", "em_mlqa",
+                                                          "f1_mlqa") else np.int64
+        try:
+            arr = np.asarray(v, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: field {f!r} must hold one number per record "
+                                f"({exc})") from exc
+        if arr.ndim != 1:
+            raise ArtifactError(f"{path}: field {f!r} must hold one number per record")
+        stats[f] = arr
     return Entry(key, ids, stats, groups if group_field else None, meta)
 
 
@@ -137,6 +149,6 @@ class ResultSet:
         for p in sorted(root.rglob("*.json")):
             try:
                 rs.add(Entry.from_json(json.loads(p.read_text(encoding="utf-8"))))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError) as exc:  # JSON, UTF-8 or shape
                 raise ArtifactError(f"results file {p} is corrupt: {exc}") from exc
         return rs

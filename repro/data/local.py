@@ -52,10 +52,10 @@ FLORES = {"en": "eng_Latn", "es": "spa_Latn", "ru": "rus_Cyrl", "vi": "vie_Latn"
 
 def decode_text(data: bytes, path: str | Path) -> str:
     """Decode file bytes as UTF-8 (BOM dropped); DataError with the line number otherwise."""
-    if not data.strip():
-        raise DataError(path, None, "empty file")
     if data.startswith(BOM):
         data = data[len(BOM):]
+    if not data.strip():  # after the BOM: a BOM-only file is empty too
+        raise DataError(path, None, "empty file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -455,9 +455,15 @@ def parse_squad(obj: Any, path: str | Path, *, q_lang: str, c_lang: str, dataset
                 qid = str(qa["id"])
                 rid = id_format.format(qid=qid, article=a, paragraph=p)
                 answers = []
-                for ans in qa["answers"] or []:
-                    text, start = ans.get("text"), ans.get("answer_start")
-                    if not isinstance(text, str) or not isinstance(start, int):
+                raw_answers = qa["answers"] or []
+                if not isinstance(raw_answers, list):
+                    raise DataError(path, rid, "'answers' must be a list of {text, answer_start}, "
+                                    f"got {type(raw_answers).__name__}")
+                for ans in raw_answers:
+                    text = ans.get("text") if isinstance(ans, dict) else None
+                    start = ans.get("answer_start") if isinstance(ans, dict) else None
+                    if not isinstance(text, str) or not isinstance(start, int) \
+                            or isinstance(start, bool):
                         raise DataError(path, rid, f"malformed answer {ans!r}")
                     if not text:
                         n_empty += 1

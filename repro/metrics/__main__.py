@@ -18,7 +18,7 @@ from repro.metrics.squad import MLQA_LANGUAGES, score_questions
 
 def _load_json(path: Path) -> object:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:  # a BOM is accepted, as by the loaders
             return json.load(fh)
     except FileNotFoundError:
         raise DataError(path, None, "file not found") from None

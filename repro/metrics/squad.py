@@ -206,7 +206,11 @@ def score_questions(data_json: Mapping, predictions: Mapping[str, str], *,
     em: list[float] = []
     f1s: list[float] = []
     missing = 0
+    seen: set[str] = set()
     for qid, para, golds in _iter_questions(data_json, data_path):
+        if qid in seen:  # one prediction per id: a repeated id cannot be scored unambiguously
+            raise DataError(data_path, f"question id {qid!r}", "duplicate question id")
+        seen.add(qid)
         ids.append(qid)
         paras.append(para)
         if qid not in predictions:

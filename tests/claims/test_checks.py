@@ -29,7 +29,7 @@ def planted_nli(effects: dict[str, float], *, n=800, seeds=(1, 2, 3), base_acc=0
             base = (u < base_acc).astype(int)
             new = (u < base_acc + effects.get(lang, 0.0)).astype(int)
             for state, corr in (("original", base), ("adjusted", new)):
-                meta = {"collapsed": (lang, s, state) in collapsed}
+                meta = {"english_collapsed": (lang, s, state) in collapsed}
                 rs.add(Entry(EntryKey("eval", "nli", "synthetic", lang, state, s), ids,
                              {"correct": corr}, meta=meta))
     return rs
@@ -102,3 +102,19 @@ def test_results_round_trip(tmp_path):
     assert len(again) == len(rs)
     key = EntryKey("eval", "nli", "synthetic", "es", "adjusted", 1)
     assert np.array_equal(again.get(key).stats["correct"], rs.get(key).stats["correct"])
+
+
+def test_fully_collapsed_language_is_inconclusive_not_refuted():
+    collapsed = {("es", s, "adjusted") for s in (1, 2, 3)}
+    rs = planted_nli({x: 0.08 for x in LANGS}, collapsed=collapsed)
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(rs))
+    assert out.verdict is Verdict.INCONCLUSIVE, out.rationale
+
+
+def test_near_chance_target_scores_are_kept_and_reported():
+    rs = planted_nli({x: 0.08 for x in LANGS})
+    for e in rs.find(lang="hi", state="original"):
+        e.meta["collapsed"] = True
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(rs))
+    hi = next(r for r in out.evidence["rows"] if r["lang"] == "hi")
+    assert hi["excluded_seeds"] == [] and hi["near_chance_seeds"] == [1, 2, 3]

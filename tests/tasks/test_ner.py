@@ -127,3 +127,28 @@ def test_all_O_is_collapsed(tokenizer):
 def test_empty_meta_encoded_is_all_O():
     rec = _rec(["a"], ["B-PER"])
     assert ner.predicted_tags([rec], Encoded(features=[], meta=[]), []) == [["O"]]
+
+
+@pytest.mark.parametrize("lang", ["en", "hi", "vi"])
+def test_real_wikiann_oracle_first_sub_word_decoding_is_exact(data_dir, lang):
+    from repro.data.local import load_wikiann
+    from repro.model.tiny import train_wordpiece
+
+    recs = load_wikiann(data_dir, lang, "test")[:200]
+    tok = train_wordpiece([" ".join(r["tokens"]) for r in recs], 1500)
+    fcfg = FeatureConfig(max_seq_length=24)
+    train = ner.encode_train(recs, tok, fcfg)
+    enc = ner.encode_eval(recs, tok, fcfg)
+    logits = []
+    for f in train:  # the training labels as logits: decoding must give the gold tags back
+        lg = np.zeros((len(f["labels"]), len(NER_TAGS)))
+        for i, lab in enumerate(f["labels"]):
+            if lab >= 0:
+                lg[i, lab] = 1.0
+        logits.append(lg)
+    preds = ner.decode(recs, enc, {"logits": logits}, toy.eval_config())
+    with_pieces = [all(tok.tokenize(w) for w in r["tokens"]) for r in recs]
+    for p, r, ok in zip(preds, recs, with_pieces, strict=True):
+        if ok:
+            assert p["pred_tags"] == r["tags"]
+    assert sum(with_pieces) >= 0.9 * len(recs)

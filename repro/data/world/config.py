@@ -58,6 +58,9 @@ class WorldConfig:
     qa_min_sentences: int = 2
     qa_max_sentences: int = 3
     qa_max_questions: int = 2
+    # Distractors take the other tense, so the question's tense (did/does, tense suffixes and
+    # particles) identifies the answer sentence; without it only lexical matching does.
+    qa_tense_cue: bool = True
     # Corpus and task sizes (per language for mono; per target language for parallel sets).
     n_mono: int = 40_000  # monolingual (NOT parallel) pretraining sentences per language
     n_parallel: int = 2_500  # adjustment pairs per target language, with gold alignments
@@ -83,6 +86,9 @@ class WorldConfig:
                 if not isinstance(v, tuple) or not all(isinstance(x, str) for x in v):
                     raise ConfigError(f"world.{f.name}: expected a list of language codes, "
                                       f"got {v!r}")
+            elif f.type == "bool":
+                if not isinstance(v, bool):
+                    raise ConfigError(f"world.{f.name}: expected true or false, got {v!r}")
             elif f.type == "int":
                 if isinstance(v, bool) or not isinstance(v, int):
                     raise ConfigError(f"world.{f.name}: expected an integer, got {v!r}")

@@ -175,6 +175,9 @@ class _Builder:
         while len(frames) < k:
             want = rng.choice(distractor_want) if len(frames) == 1 else None
             f = sem.sample(rng, want=want)
+            if cfg.qa_tense_cue:  # distractors take the other tense: the question's tense cues
+                t = 1 - ans.tense
+                f = f._replace(tense=t, time=t * 2 + f.time % 2 if f.time >= 0 else -1)
             fe = sem.entities_of(f)
             if (f.verb in verbs or fe & ents or (not f.obj_ent and f.obj in nouns)
                     or (train and not self.free(f))):
@@ -192,6 +195,8 @@ class _Builder:
         questions = [(order.index(0), slot)]
         seen_q.add(question_key(slot, ans))
         n_q = rng.randint(1, cfg.qa_max_questions)
+        if cfg.qa_tense_cue and k > 2:
+            n_q = 1  # a distractor's tense is not unique in its paragraph
         others = [i for i in range(k) if i != questions[0][0]]
         rng.shuffle(others)
         for i in others[: n_q - 1]:

@@ -202,11 +202,11 @@ class English(Realiser):
         if key == "S":  # "who ate an apple"
             c["S"] = self.wh(slot, f)
             return self.arrange(c)
-        # "what did anna eat yesterday": do-support, subject after the auxiliary
+        # "what did Anna (not) eat yesterday": do-support, subject after the auxiliary
         c[key] = []
-        aux = [("did" if f.tense == 0 else "does", "")] + ([("not", "NEG")] if f.neg else [])
-        return (self.wh(slot, f) + aux + c["S"] + [(VERBS[f.verb].base, "V")]
-                + c["O"] + c["L"] + c["T"])
+        neg = [("not", "NEG")] if f.neg else []
+        return (self.wh(slot, f) + [("did" if f.tense == 0 else "does", "")] + c["S"] + neg
+                + [(VERBS[f.verb].base, "V")] + c["O"] + c["L"] + c["T"])
 
 
 class SpanishLike(Realiser):
