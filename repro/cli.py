@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
     r.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
     r.add_argument("--executor", choices=("local", "submitit"), default=None)
+    r.add_argument("--procs-per-job", type=int, default=None,
+                   help="processes (GPUs) per adjust/finetune job under torchrun (run.procs_per_job)")
     r.add_argument("--reports", default="reports", help="reports root (default: reports/)")
     r.add_argument("--no-report", action="store_true", help="skip rendering the report")
 
@@ -167,6 +169,8 @@ def _with_cli_run_settings(args, cfg):
         run = replace(run, jobs=args.jobs)
     if getattr(args, "executor", None):
         run = replace(run, executor=args.executor)
+    if getattr(args, "procs_per_job", None):
+        run = replace(run, procs_per_job=args.procs_per_job)
     return replace(cfg, run=run)
 
 
@@ -309,7 +313,7 @@ def _cache(args) -> int:
 def _data(args) -> int:
     import os
 
-    from repro.data.manifest import verify_data_dir
+    from repro.data.manifest import verify_data_dir, verify_fetched
 
     if args.data_command == "verify":
         raw = args.dir or os.environ.get("REPRO_DATA_DIR")
@@ -317,13 +321,18 @@ def _data(args) -> int:
             from repro.errors import ConfigError
 
             raise ConfigError("give a directory or set REPRO_DATA_DIR")
-        report = verify_data_dir(Path(raw))
-        print(report.summary() if hasattr(report, "summary") else report)
-        return 0 if getattr(report, "ok", not getattr(report, "problems", [])) else 1
+        path = Path(raw)
+        # a `repro data fetch` output carries SHA256SUMS; a staged data dir carries MANIFEST.tsv
+        report = verify_fetched(path) if (path / "SHA256SUMS").is_file() else verify_data_dir(path)
+        print(report.summary())
+        return 0 if report.ok else 1
+    from dataclasses import replace
+
     from repro.data.manifest import fetch
 
     cfg = _cfg(args)
-    fetch(cfg, Path(args.out))
+    fetch(replace(cfg.hub, languages=tuple(cfg.languages)), Path(args.out))
+    print(f"fetched into {args.out}; check it offline with `repro data verify {args.out}`")
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from repro.align.api import AlignConfig
 from repro.configtools import deep_merge, from_dict, parse_override, set_path, to_dict
+from repro.data.hub import HubDataConfig
 from repro.data.local_bundle import LocalDataConfig
 from repro.data.synthetic import WorldConfig
 from repro.errors import ConfigError
@@ -239,11 +240,16 @@ class RunConfig:
     slurm_partition: str = ""
     slurm_gpus_per_node: int = 1
     slurm_timeout_min: int = 720
+    slurm_cpus_per_task: int = 0  # 0 = Slurm's default
+    slurm_array_parallelism: int = 64
+    procs_per_job: int = 1  # >1: adjust/finetune jobs run under torchrun DDP (docs/running.md)
 
     def __post_init__(self) -> None:
         _check_choice("run.executor", self.executor, ("local", "submitit"))
         _check_choice("run.device", self.device, ("auto", "cpu", "cuda"))
         _check_positive("run.jobs", self.jobs)
+        _check_positive("run.procs_per_job", self.procs_per_job)
+        _check_positive("run.torch_threads", self.torch_threads)
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,7 @@ class ExperimentConfig:
     data: DataConfig = DataConfig()
     world: WorldConfig = WorldConfig()
     local: LocalDataConfig = LocalDataConfig()
+    hub: HubDataConfig = HubDataConfig()
     model: ModelConfig = ModelConfig()
     pretrain: PretrainConfig = PretrainConfig()
     align: AlignConfig = AlignConfig()

@@ -69,8 +69,9 @@ class Graph:
             conf = {"source": "local", "local": to_dict(c.local),
                     "manifest_sha256": _manifest_fingerprint(data_dir_from_env())}
         else:
-            conf = {"source": "hub", "hub": {"cache_dir": c.data.cache_dir,
-                                             "languages": list(c.languages)}}
+            hub = replace(c.hub, languages=tuple(c.languages),
+                          cache_dir=c.hub.cache_dir or c.data.cache_dir)
+            conf = {"source": "hub", "hub": to_dict(hub)}
         return Job("data", conf, label=c.data.source)
 
     def encoder(self) -> Job:

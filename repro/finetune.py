@@ -105,6 +105,31 @@ def _trainer_class():
     return TaskTrainer
 
 
+def last_complete_checkpoint(ckpt_root: Path) -> str | None:
+    """The newest checkpoint the Trainer finished writing, or None.
+
+    The Trainer writes a checkpoint directory file by file, ``trainer_state.json`` last; a kill
+    in between leaves a torn directory that ``get_last_checkpoint`` would pick and every retry
+    would then fail on. Torn directories are removed so the resume and the rotation skip them.
+    """
+    ckpt_root = Path(ckpt_root)
+    if not ckpt_root.is_dir():
+        return None
+    complete: list[tuple[int, Path]] = []
+    for d in ckpt_root.glob("checkpoint-*"):
+        step = d.name.removeprefix("checkpoint-")
+        if not (d.is_dir() and step.isdigit()):
+            continue
+        try:
+            json.loads((d / "trainer_state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("removing incomplete checkpoint %s (interrupted while saving)", d)
+            shutil.rmtree(d, ignore_errors=True)
+            continue
+        complete.append((int(step), d))
+    return str(max(complete)[1]) if complete else None
+
+
 def default_save_steps(total_steps: int) -> int:
     """Checkpoint about 10 times per run, at most every 500 steps."""
     return max(1, min(500, total_steps // 10))
@@ -190,8 +215,6 @@ def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[
              callbacks: Sequence[Any] = ()) -> FinetuneResult:
     """Fine-tune ``task``'s head on top of the encoder in ``encoder_dir``; resumes from the
     newest checkpoint in ``work_dir`` if there is one."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     from repro.env import seed_everything
     from repro.model.io import load_tokenizer, quiet_transformers
 
@@ -216,6 +239,7 @@ def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[
         model=model, args=args, train_dataset=FeatureDataset(features),
         data_collator=Collator(pad_token_id(tokenizer)), aux_loss=aux_loss,
         callbacks=list(callbacks))
+    from transformers.trainer_utils import get_last_checkpoint
     resume = get_last_checkpoint(str(ckpt_root)) if ckpt_root.is_dir() else None
     if resume:
         log.info("resuming %s fine-tuning from %s", task.NAME, resume)

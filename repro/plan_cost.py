@@ -29,14 +29,18 @@ Throughput (:data:`GPU`, :data:`CPU`):
   faster; the estimate is for A100-class GPUs. The per-step overhead (kernel launches, optimizer,
   data collation of small 32-example batches that do not fill the GPU) is an assumption [I]:
   0.05 s. fp32 stages (no TF32: PyTorch's default) run ``fp32_factor`` = 6× slower: NVIDIA's
-  BERT results show a 3.1–3.5× mixed-precision speed-up on V100 where the fp16/fp32 peak ratio
-  is 8×; the A100's bf16/fp32 peak ratio is 16×, hence ≈ 6× [I].
+  DeepLearningExamples BERT-Large SQuAD fine-tuning shows a 2.9–3.5× mixed-precision speed-up
+  on V100, whose fp16/fp32 peak ratio is 8×; the A100's bf16/fp32 peak ratio is 16×, hence ≈ 6×
+  [I].
 * CPU — measured on this project's 2-core machine (notes/feasibility.md §3, bf16 autocast,
   hidden 128 × 4 layers): MLM pretraining 0.1 s per step of 128 × 24 tokens and adjustment
   0.07 s per step of 32 pairs (10k pairs in 22 s) give, solving for the two unknowns,
   5.8e11 FLOP/s and 0.064 s per step; fp32 is 2.3× slower there (same section: 2.1–2.6×).
   Alignment (IBM-1, 5 iterations, both directions) runs at 3,000 pairs of 22 words per second
-  on that machine (measured for this module), scaling with words².
+  on that machine (measured for this module), scaling with words². Against the other timings of
+  that section the smoke estimates are 0.9× (pretraining 174 s vs 193 s), 1.0× (adjustment) and
+  1.3–2× too high (fine-tuning: NLI 95 s vs 54–72 s, NER 30 s vs 11–16 s, QA 77 s vs 42–62 s,
+  evaluation included).
 
 The result is an order-of-magnitude plan, not a promise: it ignores data loading, tokenisation,
 start-up and model loading, and small batches fill a GPU less than the published large-batch

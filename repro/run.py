@@ -42,8 +42,11 @@ def make_executor(cfg: ExperimentConfig, store: ArtifactStore):
     if r.executor == "submitit":
         return SubmititExecutor(folder=str(store.root / ".submitit"), partition=r.slurm_partition,
                                 gpus_per_node=r.slurm_gpus_per_node,
-                                timeout_min=r.slurm_timeout_min)
-    return LocalExecutor(jobs=r.jobs, device=r.device, torch_threads=r.torch_threads)
+                                timeout_min=r.slurm_timeout_min, procs_per_job=r.procs_per_job,
+                                cpus_per_task=r.slurm_cpus_per_task,
+                                array_parallelism=r.slurm_array_parallelism)
+    return LocalExecutor(jobs=r.jobs, device=r.device, torch_threads=r.torch_threads,
+                         procs_per_job=r.procs_per_job)
 
 
 def run_profile(cfg: ExperimentConfig, *, claim_ids: str | None = None,

@@ -66,6 +66,11 @@ defaults reproduce the world measured in ``notes/feasibility.md`` (its "A2" run)
 ``qa_min_sentences``, ``qa_max_sentences``, ``qa_max_questions``
     QA contexts hold the answer sentence plus distractors (one always offers a candidate of the
     answer's type; all sentences differ in verb, entities and object). More sentences is harder.
+``qa_tense_cue`` (true)
+    Distractors take the other tense, so besides the lexical overlap (subject, verb, object) the
+    question's tense (en did/does and verb forms; es/ru/hi suffixes; vi particles) picks the
+    answer sentence. Off, only lexical matching selects the sentence, which a tiny model learns
+    poorly (harder; the feasibility probe's English EM was 0.43-0.60).
 ``n_mono``
     Monolingual sentences per language for MLM pretraining (not parallel).
 ``n_parallel``, ``n_heldout``

@@ -358,23 +358,24 @@ def _peak_rss_mb() -> float:
 def _load_or_train_tokenizer(work_dir: Path, corpora: Mapping[str, Sequence[str]],
                              model_cfg: ModelConfig, cfg: PretrainConfig) -> Any:
     """Kept in ``work_dir`` so a resumed run continues with the very same vocabulary."""
+    from transformers import AutoTokenizer
+
     from repro.model.io import quiet_transformers
     from repro.model.tiny import train_wordpiece
 
     tok_dir = work_dir / "tokenizer"
-    if (tok_dir / "tokenizer.json").is_file():
-        from transformers import AutoTokenizer
-
+    if not (tok_dir / "tokenizer.json").is_file():
+        sample = tokenizer_sample(corpora, TOKENIZER_SAMPLE_PER_LANG, cfg.seed)
+        tokenizer = train_wordpiece(sample, model_cfg.vocab_size,
+                                    model_max_length=model_cfg.max_position_embeddings)
+        tmp = work_dir / f".tokenizer.{os.getpid()}"
         with quiet_transformers():
-            return AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
-    sample = tokenizer_sample(corpora, TOKENIZER_SAMPLE_PER_LANG, cfg.seed)
-    tokenizer = train_wordpiece(sample, model_cfg.vocab_size,
-                                model_max_length=model_cfg.max_position_embeddings)
-    tmp = work_dir / f".tokenizer.{os.getpid()}"
+            tokenizer.save_pretrained(str(tmp))
+        os.replace(tmp, tok_dir)
+    # always the saved copy: loading adds init kwargs (is_local, ...) that save_pretrained writes
+    # out again, so a fresh and a resumed run must both load it to save identical files
     with quiet_transformers():
-        tokenizer.save_pretrained(str(tmp))
-    os.replace(tmp, tok_dir)
-    return tokenizer
+        return AutoTokenizer.from_pretrained(str(tok_dir), trust_remote_code=False)
 
 
 def _encoder_with_pooler(mlm: Any, seed: int) -> Any:

@@ -102,6 +102,8 @@ def _context_offsets(enc, j: int) -> np.ndarray:
 def _answer_positions(offsets: np.ndarray, start_char: int, end_char: int) -> tuple[int, int]:
     """Token span of the answer in one window, or (0, 0) = [CLS] when it is not inside."""
     ctx = np.flatnonzero(offsets[:, 0] >= 0)
+    if ctx.size == 0:
+        return 0, 0
     first, last = int(ctx[0]), int(ctx[-1])
     if offsets[first, 0] > start_char or offsets[last, 1] < end_char:
         return 0, 0
