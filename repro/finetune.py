@@ -239,8 +239,7 @@ def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[
         model=model, args=args, train_dataset=FeatureDataset(features),
         data_collator=Collator(pad_token_id(tokenizer)), aux_loss=aux_loss,
         callbacks=list(callbacks))
-    from transformers.trainer_utils import get_last_checkpoint
-    resume = get_last_checkpoint(str(ckpt_root)) if ckpt_root.is_dir() else None
+    resume = last_complete_checkpoint(ckpt_root)
     if resume:
         log.info("resuming %s fine-tuning from %s", task.NAME, resume)
     t0 = time.perf_counter()

@@ -87,7 +87,7 @@ class ClaimContext:
             row.update({"status": "all seeds collapsed"})
             return row
         parts = []
-        for (d, lang), b, n in zip(sources, base_e, new_e):
+        for b, n in zip(base_e, new_e):
             ids = _common_ids([b[s] for s in used] + [n[s] for s in used])
             parts.append(self._arrays(kind, task, quantity, ids, [b[s] for s in used],
                                       [n[s] for s in used]) + (ids,))

@@ -89,8 +89,8 @@ def lock_test(claim: Claim) -> Callable[[], None]:
     def test() -> None:
         import pytest
 
-        from repro.claims.runner import evaluate_claim
         from repro.claims.results import ResultSet
+        from repro.claims.runner import evaluate_claim
         from repro.config import resolve
 
         profile = os.environ.get("REPRO_CLAIMS_PROFILE", "smoke")

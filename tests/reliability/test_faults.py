@@ -35,8 +35,6 @@ from repro.errors import ArtifactError, ReproError
 from repro.experiment import Graph
 from repro.pipeline import Job, LocalExecutor, execute_job, run
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parents[2]
 THREADS = 2
 CHECKPOINT_EVERY = 10
@@ -136,10 +134,19 @@ def copy_artifacts(src: ArtifactStore, dst: ArtifactStore, jobs: list[Job]) -> N
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> tuple[ArtifactStore, dict[str, Job]]:
-    """The uninterrupted tiny chain, computed once in this process."""
+    """The uninterrupted tiny chain, computed once in this process (~10 s)."""
     store = ArtifactStore(tmp_path_factory.mktemp("reference"))
     jobs = chain()
     run([jobs["finetune"]], store, LocalExecutor(device="cpu", torch_threads=THREADS))
+    return store, jobs
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[ArtifactStore, dict[str, Job]]:
+    """Only data and align (no model; well under a second) for the fast tests."""
+    store = ArtifactStore(tmp_path_factory.mktemp("small"))
+    jobs = chain()
+    run([jobs["align"]], store, LocalExecutor(device="cpu", torch_threads=THREADS))
     return store, jobs
 
 
@@ -211,6 +218,7 @@ def _without_train_loss(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["pretrain", "adjust", "finetune", "finetune-torn"])
 def test_sigkill_mid_stage_resumes_to_identical_results(reference, tmp_path, case):
     stage = case.split("-")[0]
@@ -245,6 +253,7 @@ def test_sigkill_mid_stage_resumes_to_identical_results(reference, tmp_path, cas
     assert set(store.gc(dry_run=True)) >= set(leftovers)
 
 
+@pytest.mark.slow
 def test_sigkill_while_writing_the_data_bundle(tmp_path):
     job = chain(BIG_WORLD)["data"]
     ref = ArtifactStore(tmp_path / "ref")
@@ -272,6 +281,7 @@ TAMPER = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", sorted(TAMPER))
 def test_tampered_input_is_recomputed_not_used(reference, tmp_path, how):
     ref_store, jobs = reference
@@ -287,6 +297,7 @@ def test_tampered_input_is_recomputed_not_used(reference, tmp_path, how):
     assert len(quarantined) == 1 and (how == "delete") != (quarantined[0] / "mono.en.txt").exists()
 
 
+@pytest.mark.slow
 def test_tampered_weights_manifest_and_extra_files_are_caught(reference, tmp_path):
     ref_store, jobs = reference
     pretrain = jobs["pretrain"]
@@ -315,8 +326,8 @@ def test_tampered_weights_manifest_and_extra_files_are_caught(reference, tmp_pat
     assert store.get("pretrain", pretrain.key) is None
 
 
-def test_input_corrupted_between_waves_fails_cleanly_then_recovers(reference, tmp_path):
-    ref_store, jobs = reference
+def test_input_corrupted_between_waves_fails_cleanly_then_recovers(small, tmp_path):
+    ref_store, jobs = small
     data, align = jobs["data"], jobs["align"]
     store = ArtifactStore(tmp_path / "store")
     copy_artifacts(ref_store, store, [data])
@@ -332,6 +343,7 @@ def test_input_corrupted_between_waves_fails_cleanly_then_recovers(reference, tm
 # Two concurrent runs on one store
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_concurrent_runs_share_one_store_without_corruption(reference, tmp_path):
     ref_store, jobs = reference
     target = jobs["adjust"]
@@ -389,9 +401,9 @@ def _under(path: object, root: Path) -> bool:
 
 
 @pytest.mark.parametrize("where", ["stage-output", "manifest"])
-def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(reference, tmp_path,
+def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(small, tmp_path,
                                                                    monkeypatch, where):
-    _, jobs = reference
+    _, jobs = small
     data = jobs["data"]
     store = ArtifactStore(tmp_path / "store")
     if where == "stage-output":  # bundle files are written through os.fdopen (temp + rename)
@@ -453,8 +465,8 @@ def _read_only(monkeypatch, root: Path) -> None:
     monkeypatch.setattr(builtins, "open", open_)
 
 
-def test_read_only_empty_store_is_reported_naming_the_store(reference, tmp_path, monkeypatch):
-    _, jobs = reference
+def test_read_only_empty_store_is_reported_naming_the_store(small, tmp_path, monkeypatch):
+    _, jobs = small
     store = ArtifactStore(tmp_path / "ro")
     store.root.mkdir()
     _read_only(monkeypatch, store.root)
@@ -465,18 +477,18 @@ def test_read_only_empty_store_is_reported_naming_the_store(reference, tmp_path,
     assert list(store.root.iterdir()) == []
 
 
-def test_read_only_populated_store_serves_cached_work_and_refuses_new(reference, tmp_path,
+def test_read_only_populated_store_serves_cached_work_and_refuses_new(small, tmp_path,
                                                                       monkeypatch):
-    ref_store, jobs = reference
+    ref_store, jobs = small
     store = ArtifactStore(tmp_path / "ro")
-    copy_artifacts(ref_store, store, [jobs["data"], jobs["pretrain"]])
+    copy_artifacts(ref_store, store, [jobs["data"], jobs["align"]])
     (store.root / ".locks").mkdir()
     before = sorted(str(p) for p in store.root.rglob("*"))
     _read_only(monkeypatch, store.root)
-    rep = run([jobs["pretrain"]], store, LocalExecutor(device="cpu"))  # all cached: reads only
+    rep = run([jobs["align"]], store, LocalExecutor(device="cpu"))  # all cached: reads only
     assert rep.cached == 2 and rep.ran == 0
     with pytest.raises(ArtifactError) as err:
-        run([jobs["align"]], store, LocalExecutor(device="cpu"))
+        run([jobs["pretrain"]], store, LocalExecutor(device="cpu"))
     monkeypatch.undo()
     assert str(store.root) in str(err.value) and "Read-only file system" in str(err.value)
     assert sorted(str(p) for p in store.root.rglob("*")) == before
