@@ -136,11 +136,13 @@ def _run_child(name: str, quick: bool, threads: int, timeout: float) -> tuple[di
         else:
             out = _error(f"child exited with code {run.returncode} without a result: "
                          f"{run.tail(1500)}")
+    # the child's own resource.getrusage figure; the parent's os.wait4 one if it died first
+    peak = out.get("peak_rss_mb") or run.peak_rss_mb
     if "result" not in out:
-        return {"error": out.get("error", "unknown error")}, run.peak_rss_mb
+        return {"error": out.get("error", "unknown error")}, peak
     res = dict(out["result"])
     res.setdefault("wall_s", out.get("wall_s"))
-    return res, run.peak_rss_mb
+    return res, peak
 
 
 # -- the suite ----------------------------------------------------------------------------------

@@ -108,16 +108,17 @@ def _stable(obj: Any) -> Any:
     return obj
 
 
-def fingerprint(store: ArtifactStore, job: Job, *, skip: Callable[[str], bool] = lambda r: False
-                ) -> dict[str, Any]:
-    """Per file: its SHA-256, or for JSON logs the content without timings."""
+#: Logs that carry timings next to results; every other file must be byte-identical.
+TIMED_LOGS = {"mlm_curve.json", "loss_curve.json", "train_log.json", "metrics.json", "stats.json"}
+
+
+def fingerprint(store: ArtifactStore, job: Job) -> dict[str, Any]:
+    """Per file: its SHA-256, or for a log with timings its content without them."""
     art = store.get(job.stage, job.key)
     assert art is not None, f"{job!r} has no intact artifact"
     out: dict[str, Any] = {}
     for rel, meta in sorted(art.manifest["files"].items()):
-        if skip(rel):
-            continue
-        if rel.endswith(".json") and rel != "bundle.json":
+        if Path(rel).name in TIMED_LOGS:
             out[rel] = _stable(json.loads((art.path / rel).read_text(encoding="utf-8")))
         else:
             out[rel] = meta["sha256"]
