@@ -70,6 +70,9 @@ def validate_ner(rec: Mapping[str, Any], path=None, idx=None) -> None:
     _require(rec, ("id", "lang", "tokens", "tags"), path, idx)
     check_lang(rec["lang"], path=path, record=rec["id"])
     toks, tags = rec["tokens"], rec["tags"]
+    if not isinstance(toks, list) or not isinstance(tags, list) or not all(
+            isinstance(t, str) for t in toks):
+        raise DataError(path, rec["id"], "tokens and tags must be lists of strings")
     if not toks or len(toks) != len(tags):
         raise DataError(path, rec["id"], f"{len(toks)} tokens but {len(tags)} tags")
     for t in tags:
@@ -84,6 +87,8 @@ def validate_qa(rec: Mapping[str, Any], path=None, idx=None, *, require_answers:
     _check_str(rec, "question", path, idx)
     _check_str(rec, "context", path, idx)
     answers = rec["answers"]
+    if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+        raise DataError(path, rec["id"], "answers must be a list of {text, answer_start} objects")
     if require_answers and not answers:
         raise DataError(path, rec["id"], "no gold answers")
     ctx = rec["context"]
@@ -108,7 +113,14 @@ def validate_parallel(rec: Mapping[str, Any], path=None, idx=None) -> None:
     _check_str(rec, "tgt", path, idx)
     if "alignment" in rec and rec["alignment"] is not None:
         n_src, n_tgt = len(rec["src"].split()), len(rec["tgt"].split())
-        for pair in rec["alignment"]:
+        links = rec["alignment"]
+        if not isinstance(links, list):
+            raise DataError(path, rec["id"], "alignment must be a list of [i, j] links")
+        for pair in links:
+            if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                    or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)):
+                raise DataError(path, rec["id"], f"malformed alignment link {pair!r}; "
+                                "expected [i, j] integers")
             i, j = pair
             if not (0 <= i < n_src and 0 <= j < n_tgt):
                 raise DataError(

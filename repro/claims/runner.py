@@ -113,7 +113,7 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
                 key = EntryKey("eval", task, dataset, set_lang, ex.state, ex.seed)
                 meta = {"artifact": job.key[:16],
                         "model_artifact": job.inputs["model"].key[:16],
-                        "metrics": per_set.get(name, {}),
+                        "metrics": _stable(per_set.get(name, {})),
                         "collapsed": bool(per_set.get(name, {}).get("collapsed")),
                         "english_collapsed": english_collapsed}
                 rs.add(entry_from_predictions(key, art.path / "predictions" / f"{name}.jsonl",
@@ -123,14 +123,22 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
             metrics = json.loads((art.path / "metrics.json").read_text())
             rs.add(entry_from_predictions(key, art.path / "predictions" / f"xsr.{ex.lang}.jsonl",
                                           {"artifact": job.key[:16],
-                                           "metrics": metrics.get(ex.lang, metrics)}))
+                                           "metrics": _stable(metrics.get(ex.lang, metrics))}))
         else:
             key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
             metrics = json.loads((art.path / "metrics.json").read_text())
             rs.add(entry_from_predictions(key, art.path / "distances" / f"{ex.lang}.jsonl",
                                           {"artifact": job.key[:16],
-                                           "metrics": metrics.get(ex.lang, metrics)}))
+                                           "metrics": _stable(metrics.get(ex.lang, metrics))}))
     return rs
+
+
+def _stable(metrics: Any) -> Any:
+    """Drop timings so committed results change only when results change."""
+    if not isinstance(metrics, Mapping):
+        return metrics
+    return {k: v for k, v in metrics.items()
+            if not (k.endswith("_s") or k in ("seconds", "wall", "timing", "timings"))}
 
 
 def evaluate_claim(claim: Claim, ctx: ClaimContext, skipped_reason: str | None = None

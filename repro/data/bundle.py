@@ -58,26 +58,29 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> int:
 
 
 def iter_jsonl(path: Path) -> Iterator[dict]:
+    """Records of a JSONL file; errors name the file and the exact line (decoded line by line)."""
     path = Path(path)
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")
     except FileNotFoundError as exc:
         raise DataError(path, None, "file not found") from exc
     with fh:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(path, f"line {lineno}", f"invalid JSON: {exc.msg}") from exc
-                if not isinstance(rec, dict):
-                    raise DataError(path, f"line {lineno}", "expected a JSON object")
-                yield rec
-        except UnicodeDecodeError as exc:
-            raise DataError(path, f"line {lineno + 1}", f"invalid UTF-8: {exc.reason}") from exc
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(path, f"line {lineno}", f"invalid UTF-8: {exc.reason}") from exc
+            if lineno == 1:
+                line = line.removeprefix("\ufeff")
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(path, f"line {lineno}", f"invalid JSON: {exc.msg}") from exc
+            if not isinstance(rec, dict):
+                raise DataError(path, f"line {lineno}", "expected a JSON object")
+            yield rec
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -160,21 +163,34 @@ class Bundle:
         root = Path(root)
         p = root / BUNDLE_FILE
         try:
-            raw = json.loads(p.read_text(encoding="utf-8"))
+            raw = json.loads(p.read_bytes().decode("utf-8"))
         except FileNotFoundError as exc:
             raise DataError(p, None, "not a data bundle (bundle.json missing)") from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(p, None, f"invalid UTF-8: {exc.reason}") from exc
         except json.JSONDecodeError as exc:
             raise DataError(p, None, f"invalid JSON: {exc.msg}") from exc
-        return cls(
-            root=root,
-            source=raw["source"],
-            languages=list(raw["languages"]),
-            mono=raw.get("mono", {}),
-            parallel=raw.get("parallel", {}),
-            parallel_heldout=raw.get("parallel_heldout", {}),
-            train=raw.get("train", {}),
-            dev=raw.get("dev", {}),
-            eval=[EvalSet(**e) for e in raw.get("eval", [])],
-            xsr=raw.get("xsr", {}),
-            notes=raw.get("notes", {}),
-        )
+        if not isinstance(raw, dict):
+            raise DataError(p, None, "expected a JSON object")
+        for key in ("source", "languages"):
+            if key not in raw:
+                raise DataError(p, key, "missing required key")
+        tables = ("mono", "parallel", "parallel_heldout", "train", "dev", "xsr", "notes")
+        for key in tables:
+            if not isinstance(raw.get(key, {}), dict):
+                raise DataError(p, key, "expected a table (JSON object)")
+        evals = raw.get("eval", [])
+        if not isinstance(evals, list):
+            raise DataError(p, "eval", "expected a list of evaluation sets")
+        fields = ("task", "dataset", "lang", "path")
+        sets = []
+        for i, e in enumerate(evals):
+            if not isinstance(e, dict) or set(e) != set(fields) or not all(
+                    isinstance(e[f], str) for f in fields):
+                raise DataError(p, f"eval[{i}]", f"expected an object with string fields {fields}")
+            sets.append(EvalSet(**e))
+        return cls(root=root, source=str(raw["source"]), languages=list(raw["languages"]),
+                   mono=raw.get("mono", {}), parallel=raw.get("parallel", {}),
+                   parallel_heldout=raw.get("parallel_heldout", {}), train=raw.get("train", {}),
+                   dev=raw.get("dev", {}), eval=sets, xsr=raw.get("xsr", {}),
+                   notes=raw.get("notes", {}))

@@ -351,8 +351,7 @@ JSONL_CASES = {
 
 #: iter_jsonl decodes the file in buffered chunks: a bad byte is reported at the first line of its
 #: chunk, not at its own line (repro/data/bundle.py: reported, not ours to edit).
-JSONL_XFAIL = {"invalid-utf8": "repro.data.bundle.iter_jsonl names the wrong line for invalid "
-                               "UTF-8 (the first line of the 8 KiB chunk)"}
+JSONL_XFAIL: dict[str, str] = {}  # iter_jsonl now decodes line by line: none left
 
 
 @pytest.mark.parametrize("case", [
@@ -367,10 +366,6 @@ def test_jsonl_records_reject(tmp_path, case):
     assert err.value.record == record
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, AttributeError, ValueError),
-                   reason="repro/records.py validators assume field types (reported, not ours "
-                          "to edit): a malformed field raises TypeError/AttributeError/ValueError "
-                          "instead of DataError naming the file and record")
 @pytest.mark.parametrize("kind, rec", [
     ("ner", {**NER, "tokens": 5}),
     ("qa", {**QA, "answers": ["Madrid"]}),
@@ -427,10 +422,6 @@ def test_good_bundle_json_loads(tmp_path):
     assert [e.name for e in b.eval] == ["nli.synthetic.es"] and b.train == {"nli": "n.jsonl"}
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, KeyError, UnicodeDecodeError, AttributeError),
-                   reason="repro/data/bundle.py Bundle.load trusts the JSON shape (reported, not "
-                          "ours to edit): wrong types or missing keys raise TypeError/KeyError, "
-                          "invalid UTF-8 UnicodeDecodeError, instead of DataError")
 @pytest.mark.parametrize("data", [
     "[]",
     "{}",
