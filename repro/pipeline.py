@@ -122,6 +122,9 @@ def execute_job(job: Job, store_root: str, device: str = "auto", torch_threads: 
     from repro.env import pick_device, set_offline
 
     set_offline()
+    if not logging.getLogger().handlers:  # a spawned worker: show its progress like the parent
+        logging.basicConfig(level=logging.INFO, datefmt="%H:%M:%S",
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = ArtifactStore(store_root)
     with store.lock(job.stage, job.key):
         if store.get(job.stage, job.key) is not None:

@@ -254,6 +254,47 @@ def test_qa_answers_are_typed_spans_and_pairs_share_ids(world):
     assert set(by_wh) == {"who", "what", "where", "how", "which"}
 
 
+def _type_candidates(question: str, context: str) -> int:
+    """Independent count (from the English text) of context words of the question's type."""
+    ctx = context.split()
+    wh = question.split()[0]
+    if wh == "how":
+        return sum(w.isdigit() for w in ctx)
+    if wh == "what":
+        _, nouns = _verb_and_noun_forms()
+        return sum(w in nouns for w in ctx)
+    names = {"who": PER_NAMES, "which": ORG_NAMES, "where": LOC_NAMES}[wh]
+    n = 0
+    for name in names:
+        ws = name.split()
+        n += sum(ctx[i:i + len(ws)] == ws for i in range(len(ctx)))
+    return n
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0])
+def test_qa_same_type_rate_controls_same_type_distractors(rate):
+    w = generate_world(small(qa_same_type_rate=rate, n_qa_train=300))
+    counts = [_type_candidates(r["question"], r["context"])
+              for r in w.train["qa"] + w.eval[("qa", "en-en")]]
+    assert min(counts) >= 1
+    if rate == 0.0:
+        assert max(counts) == 1
+    else:
+        assert sum(c >= 2 for c in counts) > 0.6 * len(counts)
+
+
+def test_qa_tense_cue_gives_the_answer_sentence_a_unique_tense():
+    w = generate_world(small(qa_same_type_rate=1.0, qa_max_questions=1))
+    verbs = {v.past: 0 for v in VERBS} | {v.third: 1 for v in VERBS}
+    verbs |= {"did": 0, "does": 1}
+    for r in w.train["qa"]:
+        pn = int(r["paragraph_id"].rsplit("-p", 1)[1])
+        sents = w.paragraphs[("train", "en")][pn]
+        tenses = [next(verbs[x] for x in s.split() if x in verbs) for s in sents]
+        q_tense = next(verbs[x] for x in r["question"].split() if x in verbs)
+        assert tenses.count(q_tense) == 1, (r["question"], sents)
+
+
 def test_parallel_alignments_are_one_to_one_and_in_range(world):
     for x in world.config.targets:
         for recs in (world.parallel[x], world.heldout[x]):

@@ -58,6 +58,9 @@ class WorldConfig:
     qa_min_sentences: int = 2
     qa_max_sentences: int = 3
     qa_max_questions: int = 2
+    # Share of QA paragraphs where a distractor offers another candidate of the answer's type
+    # (e.g. a second person for "who"); in the rest the answer's type is unique in the context.
+    qa_same_type_rate: float = 0.2
     # Distractors take the other tense, so the question's tense (did/does, tense suffixes and
     # particles) identifies the answer sentence; without it only lexical matching does.
     qa_tense_cue: bool = True

@@ -176,17 +176,17 @@ class Semantics:
             ents.add(f.loc)
         return ents
 
-    def has_type(self, f: Frame, slot: str) -> bool:
-        """Whether ``f`` offers a candidate of the answer type of ``slot`` (a real distractor)."""
-        if slot in ("who_s", "who_o"):
-            return any(self.etype[e] == PER for e in self.entities_of(f))
-        if slot in ("company_s", "company_o"):
-            return any(self.etype[e] == ORG for e in self.entities_of(f))
+    def n_candidates(self, f: Frame, slot: str) -> int:
+        """How many words of ``f`` have the answer type of ``slot`` (possible answers)."""
+        if slot in ("who_s", "who_o", "company_s", "company_o"):
+            want = PER if slot.startswith("who") else ORG
+            n = self.etype[f.subj] == want
+            return n + (f.obj_ent and self.etype[f.obj] == want)
         if slot == "where":
-            return f.loc >= 0 or (f.obj_ent and self.etype[f.obj] == LOC)
+            return (f.loc >= 0) + (f.obj_ent and self.etype[f.obj] == LOC)
         if slot == "how_many":
-            return f.count > 0
-        return not f.obj_ent  # what
+            return int(f.count > 0)
+        return int(not f.obj_ent)  # what
 
 
 def question_key(slot: str, f: Frame) -> tuple:

@@ -151,7 +151,11 @@ class _Builder:
         return out
 
     def _paragraph(self, rng: random.Random, train: bool, seen_q: set):
+        """One QA paragraph. With probability ``qa_same_type_rate`` a distractor offers another
+        candidate of the answer's type (the question's cues must pick the sentence); otherwise
+        the answer is the only candidate of its type in the context."""
         cfg, sem = self.cfg, self.sem
+        same = rng.random() < cfg.qa_same_type_rate
         qtype = rng.choices(_QTYPES, _QWEIGHTS)[0]
         if qtype == "who":
             slot = "who_s" if rng.random() < 0.75 else "who_o"
@@ -164,7 +168,8 @@ class _Builder:
             qk = question_key(slot, ans)
             if qk in seen_q or (train and (not self.free(ans) or qk in self.reserved_q)):
                 continue
-            break
+            if same or sem.n_candidates(ans, slot) == 1:
+                break
         frames = [ans]
         verbs, ents = {ans.verb}, set(sem.entities_of(ans))
         nouns = set() if ans.obj_ent else {ans.obj}
@@ -173,8 +178,8 @@ class _Builder:
                            "company_s": ("company_s", "company_o"),
                            "company_o": ("company_s", "company_o")}.get(slot, (slot,))
         while len(frames) < k:
-            want = rng.choice(distractor_want) if len(frames) == 1 else None
-            f = sem.sample(rng, want=want)
+            first = len(frames) == 1
+            f = sem.sample(rng, want=rng.choice(distractor_want) if same and first else None)
             if cfg.qa_tense_cue:  # distractors take the other tense: the question's tense cues
                 t = 1 - ans.tense
                 f = f._replace(tense=t, time=t * 2 + f.time % 2 if f.time >= 0 else -1)
@@ -182,7 +187,8 @@ class _Builder:
             if (f.verb in verbs or fe & ents or (not f.obj_ent and f.obj in nouns)
                     or (train and not self.free(f))):
                 continue
-            if len(frames) == 1 and not sem.has_type(f, slot):
+            n_cand = sem.n_candidates(f, slot)
+            if (same and first and n_cand == 0) or (not same and n_cand > 0):
                 continue
             frames.append(f)
             verbs.add(f.verb)
@@ -195,15 +201,16 @@ class _Builder:
         questions = [(order.index(0), slot)]
         seen_q.add(question_key(slot, ans))
         n_q = rng.randint(1, cfg.qa_max_questions)
-        if cfg.qa_tense_cue and k > 2:
-            n_q = 1  # a distractor's tense is not unique in its paragraph
         others = [i for i in range(k) if i != questions[0][0]]
         rng.shuffle(others)
         for i in others[: n_q - 1]:
             f = frames[i]
             s = rng.choice(sem.slots(f))
+            unique = sum(sem.n_candidates(g, s) for g in frames) == 1
+            tense_unique = not cfg.qa_tense_cue or k == 2
             qk = question_key(s, f)
-            if qk in seen_q or (train and qk in self.reserved_q):
+            if (not unique and not (same and tense_unique)) or qk in seen_q or (
+                    train and qk in self.reserved_q):
                 continue
             seen_q.add(qk)
             questions.append((i, s))
