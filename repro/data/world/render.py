@@ -393,5 +393,5 @@ def ner_tags(sem: Semantics, f: Frame, roles: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["ANSWER_ROLES", "ORG", "English", "Realiser", "TARGET_REALISERS", "Word",
-           "alignment", "ner_tags"]
+__all__ = ["ANSWER_ROLES", "English", "Realiser", "TARGET_REALISERS", "Word", "alignment",
+           "ner_tags"]
