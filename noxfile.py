@@ -71,16 +71,32 @@ def report(session: nox.Session) -> None:
     _install(session)
     profile = session.posargs[0] if session.posargs else "smoke"
     session.run("repro", "report", "--profile", profile, env=_env())
-    session.run("python", "-m", "pytest", "-q", "-m", "browser", "tests/report", env=_env(),
-                success_codes=[0])
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-m",
+        "browser",
+        "tests/report",
+        env=_env(),
+        success_codes=[0],
+    )
 
 
 @nox.session(reuse_venv=True)
 def bench(session: nox.Session) -> None:
     """Benchmarks measured side by side in one run; writes reports/bench.json."""
     _install(session)
-    session.run("python", "-m", "repro.benchmarks", "--out", "reports/bench.json", *session.posargs,
-                env=_env())
+    session.run(
+        "python",
+        "-m",
+        "repro.benchmarks",
+        "--out",
+        "reports/bench.json",
+        *session.posargs,
+        env=_env(),
+    )
 
 
 @nox.session(reuse_venv=True)

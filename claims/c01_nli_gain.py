@@ -8,12 +8,16 @@ CLAIM = Claim(
     id="C01",
     slug="nli_gain",
     title="NLI improves in all four languages",
-    statement=("Adjusting mBERT with en–xx parallel word alignments, then fine-tuning on English "
-               "MNLI, raises XNLI accuracy over fine-tuned original mBERT in all four languages "
-               "(es, ru, vi, hi)."),
+    statement=(
+        "Adjusting mBERT with en–xx parallel word alignments, then fine-tuning on English "
+        "MNLI, raises XNLI accuracy over fine-tuned original mBERT in all four languages "
+        "(es, ru, vi, hi)."
+    ),
     source="arXiv 2204.06457 v1–v3 abstracts (ECIR 2023); notes/paper.md §10.1, Table A",
-    rule=("Per language: paired bootstrap (seeds × examples) of accuracy, adjusted − original, "
-          "one-sided; Holm across languages; SUPPORTED if all 4 are significant gains."),
+    rule=(
+        "Per language: paired bootstrap (seeds × examples) of accuracy, adjusted − original, "
+        "one-sided; Holm across languages; SUPPORTED if all 4 are significant gains."
+    ),
     needs=(Need("eval", ("original", "adjusted"), task="nli"),),
     check=lambda ctx: gain_in_at_least(eval_rows(ctx, "nli"), len(ctx.languages), ctx.alpha),
 )

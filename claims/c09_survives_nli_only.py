@@ -8,22 +8,41 @@ from repro.claims.testing import distance_rows, lock_test
 def check(ctx):
     parts = {}
     for task in ("nli", "ner"):
-        rows = [dict(r, task=task) for r in
-                distance_rows(ctx, f"original+{task}", f"adjusted+{task}", "gap_cos",
-                              label_prefix=f"{task}/")]
-        parts[task] = all_in_direction(rows, ctx.alpha, direction="gain",
-                                       what=f"larger gap after {task} fine-tuning")
+        rows = [
+            dict(r, task=task)
+            for r in distance_rows(
+                ctx, f"original+{task}", f"adjusted+{task}", "gap_cos", label_prefix=f"{task}/"
+            )
+        ]
+        parts[task] = all_in_direction(
+            rows, ctx.alpha, direction="gain", what=f"larger gap after {task} fine-tuning"
+        )
     nli, ner = parts["nli"], parts["ner"]
-    evidence = {"parts": {t: {"verdict": o.verdict.value, "rationale": o.rationale,
-                              "margin": o.margin, **dict(o.evidence)} for t, o in parts.items()}}
+    evidence = {
+        "parts": {
+            t: {
+                "verdict": o.verdict.value,
+                "rationale": o.rationale,
+                "margin": o.margin,
+                **dict(o.evidence),
+            }
+            for t, o in parts.items()
+        }
+    }
     if nli.verdict is Verdict.SUPPORTED and ner.verdict is not Verdict.SUPPORTED:
-        return Outcome(Verdict.SUPPORTED, f"consistent for NLI; NER: {ner.rationale}", evidence,
-                       nli.margin)
+        return Outcome(
+            Verdict.SUPPORTED, f"consistent for NLI; NER: {ner.rationale}", evidence, nli.margin
+        )
     if nli.verdict is Verdict.REFUTED or ner.verdict is Verdict.SUPPORTED:
-        why = ("NER is consistent too" if ner.verdict is Verdict.SUPPORTED
-               else f"NLI: {nli.rationale}")
-        return Outcome(Verdict.REFUTED, why, evidence,
-                       ner.margin if ner.verdict is Verdict.SUPPORTED else nli.margin)
+        why = (
+            "NER is consistent too" if ner.verdict is Verdict.SUPPORTED else f"NLI: {nli.rationale}"
+        )
+        return Outcome(
+            Verdict.REFUTED,
+            why,
+            evidence,
+            ner.margin if ner.verdict is Verdict.SUPPORTED else nli.margin,
+        )
     return Outcome(Verdict.INCONCLUSIVE, f"NLI: {nli.rationale}", evidence, nli.margin)
 
 
@@ -31,13 +50,17 @@ CLAIM = Claim(
     id="C09",
     slug="survives_finetuning_nli_only",
     title="Adjustment survives fine-tuning consistently only for NLI",
-    statement=("After fine-tuning, the adjusted model separates related from unrelated words "
-               "better than the fine-tuned original model, consistently only for NLI."),
+    statement=(
+        "After fine-tuning, the adjusted model separates related from unrelated words "
+        "better than the fine-tuned original model, consistently only for NLI."
+    ),
     source="arXiv v1 abstract only (weak claim); notes/paper.md §7.4, §10.9",
-    rule=("Per (task, language): per-link gap of adjusted+task vs original+task (first seed), "
-          "one-sided gain, Holm within each task. SUPPORTED if every NLI language gains and NER "
-          "does not in every language; REFUTED if an NLI language loses significantly or NER "
-          "gains everywhere too."),
+    rule=(
+        "Per (task, language): per-link gap of adjusted+task vs original+task (first seed), "
+        "one-sided gain, Holm within each task. SUPPORTED if every NLI language gains and NER "
+        "does not in every language; REFUTED if an NLI language loses significantly or NER "
+        "gains everywhere too."
+    ),
     needs=(Need("distances", ("original+nli", "adjusted+nli", "original+ner", "adjusted+ner")),),
     check=check,
 )

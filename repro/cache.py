@@ -36,10 +36,15 @@ DEFAULT_ROOT = ".artifacts"
 STORE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
-def artifact_key(stage: str, config: Mapping[str, Any], inputs: Mapping[str, str],
-                 version: int = 1) -> str:
-    payload = {"stage": stage, "version": version, "config": to_dict(config),
-               "inputs": dict(sorted(inputs.items()))}
+def artifact_key(
+    stage: str, config: Mapping[str, Any], inputs: Mapping[str, str], version: int = 1
+) -> str:
+    payload = {
+        "stage": stage,
+        "version": version,
+        "config": to_dict(config),
+        "inputs": dict(sorted(inputs.items())),
+    }
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
@@ -119,8 +124,12 @@ class ArtifactStore:
         if verify:
             problem = self.check(art)
             if problem:
-                log.warning("artifact %s/%s is corrupt (%s); it will be recomputed",
-                            stage, key[:12], problem)
+                log.warning(
+                    "artifact %s/%s is corrupt (%s); it will be recomputed",
+                    stage,
+                    key[:12],
+                    problem,
+                )
                 self._quarantine(path)
                 return None
         return art
@@ -190,8 +199,10 @@ class ArtifactStore:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if exc.errno in STORE_ERRNOS:  # disk full, quota, read-only: say which store
-                raise ArtifactError(f"cannot write artifact {stage}/{key[:12]} to the artifact "
-                                    f"store {self.root}: {exc}") from exc
+                raise ArtifactError(
+                    f"cannot write artifact {stage}/{key[:12]} to the artifact "
+                    f"store {self.root}: {exc}"
+                ) from exc
             raise
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

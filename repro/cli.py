@@ -19,10 +19,21 @@ log = logging.getLogger("repro")
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default="smoke", help="smoke (default) | mini | paper")
-    p.add_argument("--config", action="append", default=[], metavar="FILE",
-                   help="extra TOML layered over the profile (repeatable)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                   help="override one setting, e.g. --set adjust.learning_rate=1e-4")
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra TOML layered over the profile (repeatable)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override one setting, e.g. --set adjust.learning_rate=1e-4",
+    )
 
 
 def _cfg(args: argparse.Namespace):
@@ -34,8 +45,11 @@ def _cfg(args: argparse.Namespace):
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="repro",
-        description=("Executable reproduction of Efimov et al. (ECIR 2023), cross-lingual "
-                     "adjustment of contextual word representations."))
+        description=(
+            "Executable reproduction of Efimov et al. (ECIR 2023), cross-lingual "
+            "adjustment of contextual word representations."
+        ),
+    )
     p.add_argument("-v", "--verbose", action="count", default=0)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -44,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
     r.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
     r.add_argument("--executor", choices=("local", "submitit"), default=None)
-    r.add_argument("--procs-per-job", type=int, default=None,
-                   help="processes (GPUs) per adjust/finetune job under torchrun (run.procs_per_job)")
+    r.add_argument(
+        "--procs-per-job",
+        type=int,
+        default=None,
+        help="processes (GPUs) per adjust/finetune job under torchrun (run.procs_per_job)",
+    )
     r.add_argument("--reports", default="reports", help="reports root (default: reports/)")
     r.add_argument("--no-report", action="store_true", help="skip rendering the report")
 
@@ -62,11 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
     cl = sub.add_parser("claims", help="claim specs and their locked verdicts")
     clsub = cl.add_subparsers(dest="claims_command", required=True)
     clsub.add_parser("list", help="list the claim specs")
-    cv = clsub.add_parser("verify", help="recompute verdicts; exit 2 when they drift from "
-                          "reports/<profile>/claims.json")
+    cv = clsub.add_parser(
+        "verify",
+        help="recompute verdicts; exit 2 when they drift from reports/<profile>/claims.json",
+    )
     _add_config_args(cv)
-    cv.add_argument("--from-results", action="store_true",
-                    help="re-analyse the committed per-example results (no training)")
+    cv.add_argument(
+        "--from-results",
+        action="store_true",
+        help="re-analyse the committed per-example results (no training)",
+    )
     cv.add_argument("--reports", default="reports")
 
     rep = sub.add_parser("report", help="render reports/<profile>/report.{html,md}")
@@ -79,8 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     cshow = casub.add_parser("show", help="print an artifact's manifest")
     cshow.add_argument("key", help="key or unique key prefix")
     cgc = casub.add_parser("gc", help="remove temp/corrupt dirs and artifacts no profile needs")
-    cgc.add_argument("--keep-profile", action="append", default=[],
-                     help="keep artifacts needed by this profile (repeatable)")
+    cgc.add_argument(
+        "--keep-profile",
+        action="append",
+        default=[],
+        help="keep artifacts needed by this profile (repeatable)",
+    )
     cgc.add_argument("--dry-run", action="store_true")
 
     d = sub.add_parser("data", help="check or fetch real data")
@@ -103,10 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_offline()
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else
-                        logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.DEBUG
+        if args.verbose > 1
+        else logging.INFO
+        if args.verbose or args.command == "run"
+        else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
     from repro.errors import ReproError
 
     try:
@@ -115,8 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; finished artifacts are kept and the next run resumes",
-              file=sys.stderr)
+        print("interrupted; finished artifacts are kept and the next run resumes", file=sys.stderr)
         return 130
 
 
@@ -178,13 +209,20 @@ def _run(args) -> int:
     from repro.run import run_profile
 
     cfg = _with_cli_run_settings(args, _cfg(args))
-    res = run_profile(cfg, claim_ids=args.claims, reports_root=Path(args.reports),
-                      overrides=tuple(args.overrides), progress=lambda m: log.info("%s", m))
+    res = run_profile(
+        cfg,
+        claim_ids=args.claims,
+        reports_root=Path(args.reports),
+        overrides=tuple(args.overrides),
+        progress=lambda m: log.info("%s", m),
+    )
     if not args.no_report:
         _render(cfg, Path(args.reports))
     print(_verdict_table(res.status))
-    print(f"\n{res.ran} job(s) ran, {res.cached} cached; {res.wall_s:.1f} s; "
-          f"verdicts in {res.status_path}")
+    print(
+        f"\n{res.ran} job(s) ran, {res.cached} cached; {res.wall_s:.1f} s; "
+        f"verdicts in {res.status_path}"
+    )
     errors = [c for c, r in res.status["claims"].items() if r["verdict"] == "ERROR"]
     return 1 if errors else 0
 
@@ -212,21 +250,35 @@ def _plan(args) -> int:
     rows = plan([j for j, _ in pairs], ArtifactStore())
     est = estimate(cfg, [j for j, _ in rows], cached=[j.key for j, c in rows if c])
     if args.json:
-        print(json.dumps({"profile": cfg.profile,
-                          "jobs": [{"stage": j.stage, "label": j.label, "key": j.key,
-                                    "cached": c} for j, c in rows],
-                          "estimate": est, "skipped_claims": skipped}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "profile": cfg.profile,
+                    "jobs": [
+                        {"stage": j.stage, "label": j.label, "key": j.key, "cached": c}
+                        for j, c in rows
+                    ],
+                    "estimate": est,
+                    "skipped_claims": skipped,
+                },
+                indent=1,
+            )
+        )
         return 0
     for j, cached in rows:
         print(f"{'cached' if cached else 'to run':7s} {j.stage:10s} {j.label:32s} {j.key[:12]}")
     n_cached = sum(c for _, c in rows)
-    print(f"\n{len(rows)} jobs: {n_cached} cached, {len(rows) - n_cached} to run "
-          f"(profile {cfg.profile}; languages {', '.join(cfg.languages)}; "
-          f"fine-tuning seeds {', '.join(map(str, cfg.finetune.seeds))})")
+    print(
+        f"\n{len(rows)} jobs: {n_cached} cached, {len(rows) - n_cached} to run "
+        f"(profile {cfg.profile}; languages {', '.join(cfg.languages)}; "
+        f"fine-tuning seeds {', '.join(map(str, cfg.finetune.seeds))})"
+    )
     states = Counter(j.label.split("/")[1] for j, _ in rows if j.stage == "finetune")
     if states:
-        print("fine-tuning runs by task/model state: "
-              + ", ".join(f"{s} {n}" for s, n in sorted(states.items())))
+        print(
+            "fine-tuning runs by task/model state: "
+            + ", ".join(f"{s} {n}" for s, n in sorted(states.items()))
+        )
     for cid, why in skipped.items():
         print(f"{cid}: NOT_RUN ({why})")
     print()
@@ -244,10 +296,13 @@ def _claims(args) -> int:
     from repro.run import verify
 
     cfg = _cfg(args)
-    problems, status = verify(cfg, from_results=args.from_results,
-                              reports_root=Path(args.reports),
-                              overrides=tuple(args.overrides),
-                              progress=lambda m: log.info("%s", m))
+    problems, status = verify(
+        cfg,
+        from_results=args.from_results,
+        reports_root=Path(args.reports),
+        overrides=tuple(args.overrides),
+        progress=lambda m: log.info("%s", m),
+    )
     print(_verdict_table(status))
     if problems:
         print("\nclaim status drift against the lock:", file=sys.stderr)

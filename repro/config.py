@@ -60,8 +60,14 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check_choice("model.source", self.source, ("pretrain", "hub"))
-        for f in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                  "intermediate_size", "max_position_embeddings"):
+        for f in (
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+        ):
             _check_positive(f"model.{f}", getattr(self, f))
         if self.hidden_size % self.num_attention_heads:
             raise ConfigError("model.hidden_size must be divisible by model.num_attention_heads")
@@ -158,8 +164,9 @@ class FinetuneConfig:
     bf16: bool = False
     nli: TaskTrainConfig = TaskTrainConfig(learning_rate=5e-5, num_train_epochs=2.0)
     ner: TaskTrainConfig = TaskTrainConfig(learning_rate=2e-5, num_train_epochs=3.0)
-    qa: TaskTrainConfig = TaskTrainConfig(learning_rate=3e-5, num_train_epochs=2.0,
-                                          max_seq_length=384)
+    qa: TaskTrainConfig = TaskTrainConfig(
+        learning_rate=3e-5, num_train_epochs=2.0, max_seq_length=384
+    )
     qa_doc_stride: int = 128
     continual: ContinualConfig = ContinualConfig()
 
@@ -296,8 +303,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: invalid TOML: {exc}") from exc
 
 
-def resolve(profile: str = "smoke", config_files: tuple[str | Path, ...] = (),
-            overrides: tuple[str, ...] = ()) -> ExperimentConfig:
+def resolve(
+    profile: str = "smoke",
+    config_files: tuple[str | Path, ...] = (),
+    overrides: tuple[str, ...] = (),
+) -> ExperimentConfig:
     """Defaults → profile → config files → ``--set`` overrides."""
     data: dict[str, Any] = {"profile": profile}
     data = deep_merge(data, _read_toml(profile_path(profile)))

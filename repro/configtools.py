@@ -112,8 +112,9 @@ def from_dict(cls: type, data: Mapping[str, Any], prefix: str = "") -> Any:
     try:
         return cls(**kwargs)
     except ConfigError as exc:
-        raise ConfigError(f"{prefix}: {exc}" if prefix and not str(exc).startswith(prefix)
-                          else str(exc)) from None
+        raise ConfigError(
+            f"{prefix}: {exc}" if prefix and not str(exc).startswith(prefix) else str(exc)
+        ) from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{prefix or cls.__name__}: {exc}") from None
 
@@ -216,4 +217,3 @@ def to_toml(data: Mapping[str, Any]) -> str:
 
     table("", data)
     return "\n".join(lines).lstrip("\n") + "\n"
-

@@ -54,7 +54,7 @@ def load_pool(pair_files: Sequence[str | Path], pool_size: int, seed: int) -> li
         for i, rec in enumerate(records):
             check_pair(rec, source=path, index=i)
         order = np.random.default_rng([seed, 0, k]).permutation(len(records))
-        take = order[: pool_size] if pool_size > 0 else order
+        take = order[:pool_size] if pool_size > 0 else order
         pool.extend(records[int(i)] for i in take)
         log.info("continual pool: %d of %d pairs from %s", len(take), len(records), path)
     return pool
@@ -85,8 +85,7 @@ class ContinualLoss:
     def active(self) -> bool:
         return self.cfg.align_weight > 0 or self.cfg.anchor_weight > 0
 
-    def __call__(self, model: PreTrainedModel, step: int
-                 ) -> dict[str, tuple[float, torch.Tensor]]:
+    def __call__(self, model: PreTrainedModel, step: int) -> dict[str, tuple[float, torch.Tensor]]:
         import torch
 
         from repro.adjust.objective import alignment_losses, make_align_batch
@@ -95,9 +94,12 @@ class ContinualLoss:
         if not self.active:
             return {}
         idx = step_indices(self.seed, step, len(self.pool), self.cfg.pairs_per_step)
-        batch = make_align_batch(self.tokenizer, [self.pool[int(i)] for i in idx],
-                                 include_cls_sep=self.include_cls_sep,
-                                 max_length=self.max_length).to(self.device)
+        batch = make_align_batch(
+            self.tokenizer,
+            [self.pool[int(i)] for i in idx],
+            include_cls_sep=self.include_cls_sep,
+            max_length=self.max_length,
+        ).to(self.device)
         anchor_en = None
         if self.cfg.anchor_weight > 0:
             if self.anchor is None:
@@ -106,9 +108,13 @@ class ContinualLoss:
         dtype = autocast_dtype(self.device, self.bf16)
         encoder = model.base_model  # the task model's BertModel: shared with the head
         with torch.autocast(device_type=self.device, dtype=dtype, enabled=dtype is not None):
-            align, reg = alignment_losses(encoder, batch, pooling=self.pooling,
-                                          english_target=self.english_target,
-                                          anchor_en=anchor_en)
+            align, reg = alignment_losses(
+                encoder,
+                batch,
+                pooling=self.pooling,
+                english_target=self.english_target,
+                anchor_en=anchor_en,
+            )
         out: dict[str, tuple[float, torch.Tensor]] = {}
         if self.cfg.align_weight > 0:
             out["align_loss"] = (self.cfg.align_weight, align.float())
@@ -117,12 +123,20 @@ class ContinualLoss:
         return out
 
 
-def build_continual_loss(cfg: ContinualConfig, pool: Sequence[Mapping[str, Any]],
-                         anchor_model: PreTrainedModel | None,
-                         tokenizer: PreTrainedTokenizerBase, *, seed: int,
-                         pooling: str = "avg", include_cls_sep: bool = True,
-                         device: str = "cpu", bf16: bool = False, batch_size: int = 64,
-                         max_length: int | None = None) -> ContinualLoss:
+def build_continual_loss(
+    cfg: ContinualConfig,
+    pool: Sequence[Mapping[str, Any]],
+    anchor_model: PreTrainedModel | None,
+    tokenizer: PreTrainedTokenizerBase,
+    *,
+    seed: int,
+    pooling: str = "avg",
+    include_cls_sep: bool = True,
+    device: str = "cpu",
+    bf16: bool = False,
+    batch_size: int = 64,
+    max_length: int | None = None,
+) -> ContinualLoss:
     """Precompute the frozen anchor's English vectors of the pool and return the loss.
 
     The anchor model is only read (eval mode, no grad): its parameters never change.
@@ -137,12 +151,28 @@ def build_continual_loss(cfg: ContinualConfig, pool: Sequence[Mapping[str, Any]]
             max_length = int(anchor_model.config.max_position_embeddings)
         if cfg.anchor_weight > 0:
             anchor_model.to(device)
-            cache = AnchorCache.build(anchor_model, tokenizer, pool, pooling=pooling,
-                                      include_cls_sep=include_cls_sep, batch_size=batch_size,
-                                      device=device, max_length=max_length)
+            cache = AnchorCache.build(
+                anchor_model,
+                tokenizer,
+                pool,
+                pooling=pooling,
+                include_cls_sep=include_cls_sep,
+                batch_size=batch_size,
+                device=device,
+                max_length=max_length,
+            )
             log.info("anchor cache: %d pairs, %.1f MB", len(cache), cache.nbytes / 2**20)
     elif cfg.anchor_weight > 0:
         raise ValueError("anchor_weight > 0 needs the original encoder as anchor_model")
-    return ContinualLoss(cfg=cfg, pool=pool, tokenizer=tokenizer, anchor=cache, seed=seed,
-                         pooling=pooling, include_cls_sep=include_cls_sep, max_length=max_length,
-                         device=device, bf16=bf16)
+    return ContinualLoss(
+        cfg=cfg,
+        pool=pool,
+        tokenizer=tokenizer,
+        anchor=cache,
+        seed=seed,
+        pooling=pooling,
+        include_cls_sep=include_cls_sep,
+        max_length=max_length,
+        device=device,
+        bf16=bf16,
+    )

@@ -30,8 +30,11 @@ def eval_sets_for(cfg: ExperimentConfig, task: str) -> list[EvalSetRef]:
     langs = tuple(cfg.languages)
     src = cfg.data.source
     if task in ("nli", "ner"):
-        dataset = {"synthetic": "synthetic", "local": {"nli": "xnli", "ner": "wikiann"}[task],
-                   "hub": {"nli": "xnli", "ner": "wikiann"}[task]}[src]
+        dataset = {
+            "synthetic": "synthetic",
+            "local": {"nli": "xnli", "ner": "wikiann"}[task],
+            "hub": {"nli": "xnli", "ner": "wikiann"}[task],
+        }[src]
         return [EvalSetRef(task, dataset, x) for x in ("en", *langs)]
     if task == "qa":
         if src == "synthetic":

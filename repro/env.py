@@ -22,8 +22,18 @@ OFFLINE_VARS = {
     "OMP_WAIT_POLICY": "PASSIVE",
 }
 
-TRACKED_PACKAGES = ("xlingual-repro", "torch", "transformers", "datasets", "accelerate",
-                    "tokenizers", "numpy", "scipy", "seqeval", "safetensors")
+TRACKED_PACKAGES = (
+    "xlingual-repro",
+    "torch",
+    "transformers",
+    "datasets",
+    "accelerate",
+    "tokenizers",
+    "numpy",
+    "scipy",
+    "seqeval",
+    "safetensors",
+)
 
 
 def set_offline(offline: bool = True) -> None:
@@ -85,10 +95,21 @@ def versions() -> dict[str, str]:
 def git_revision() -> str:
     root = Path(__file__).resolve().parent.parent
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return rev + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

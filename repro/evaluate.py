@@ -40,10 +40,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def model_outputs(model: PreTrainedModel, features: Sequence[Feature], *,
-                  output_names: Sequence[str], per_token: bool, batch_size: int,
-                  bucket_by_length: bool, pad_to: int, pad_id: int, device: str = "cpu",
-                  bf16: bool = False) -> dict[str, list[np.ndarray]]:
+def model_outputs(
+    model: PreTrainedModel,
+    features: Sequence[Feature],
+    *,
+    output_names: Sequence[str],
+    per_token: bool,
+    batch_size: int,
+    bucket_by_length: bool,
+    pad_to: int,
+    pad_id: int,
+    device: str = "cpu",
+    bf16: bool = False,
+) -> dict[str, list[np.ndarray]]:
     """Run ``model`` over ``features``; one float32 array per feature and output, in input
     order (per-token outputs trimmed to the feature's own length)."""
     import torch
@@ -60,12 +69,18 @@ def model_outputs(model: PreTrainedModel, features: Sequence[Feature], *,
     dtype = autocast_dtype(device, bf16)
     model.eval()
     model.to(device)
-    with torch.inference_mode(), torch.autocast(device_type=device, dtype=dtype,
-                                                enabled=dtype is not None):
+    with (
+        torch.inference_mode(),
+        torch.autocast(device_type=device, dtype=dtype, enabled=dtype is not None),
+    ):
         for b in range(0, n, batch_size):
-            idx = order[b: b + batch_size]
-            batch = collate([features[i] for i in idx], pad_id, keys=keys,
-                            pad_to=None if bucket_by_length else pad_to)
+            idx = order[b : b + batch_size]
+            batch = collate(
+                [features[i] for i in idx],
+                pad_id,
+                keys=keys,
+                pad_to=None if bucket_by_length else pad_to,
+            )
             result = model(**{k: v.to(device) for k, v in batch.items()})
             for name in output_names:
                 arr = result[name].float().cpu().numpy()
@@ -74,20 +89,34 @@ def model_outputs(model: PreTrainedModel, features: Sequence[Feature], *,
     return out
 
 
-def evaluate_records(task: TaskModule, model: PreTrainedModel,
-                     tokenizer: PreTrainedTokenizerBase, records: Sequence[Mapping], *,
-                     ecfg: EvalConfig, fcfg: FeatureConfig, device: str = "cpu",
-                     bf16: bool = False) -> tuple[list[dict], dict[str, Any]]:
+def evaluate_records(
+    task: TaskModule,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    records: Sequence[Mapping],
+    *,
+    ecfg: EvalConfig,
+    fcfg: FeatureConfig,
+    device: str = "cpu",
+    bf16: bool = False,
+) -> tuple[list[dict], dict[str, Any]]:
     """Per-example prediction records and the set's metrics (with timing)."""
     if ecfg.max_examples:
         records = records[: ecfg.max_examples]
     t0 = time.perf_counter()
     encoded = task.encode_eval(records, tokenizer, fcfg)
-    outputs = model_outputs(model, encoded.features, output_names=task.OUTPUTS,
-                            per_token=task.PER_TOKEN, batch_size=ecfg.batch_size,
-                            bucket_by_length=ecfg.bucket_by_length,
-                            pad_to=fcfg.max_seq_length, pad_id=pad_token_id(tokenizer),
-                            device=device, bf16=bf16)
+    outputs = model_outputs(
+        model,
+        encoded.features,
+        output_names=task.OUTPUTS,
+        per_token=task.PER_TOKEN,
+        batch_size=ecfg.batch_size,
+        bucket_by_length=ecfg.bucket_by_length,
+        pad_to=fcfg.max_seq_length,
+        pad_id=pad_token_id(tokenizer),
+        device=device,
+        bf16=bf16,
+    )
     predictions = task.decode(records, encoded, outputs, ecfg)
     metrics = task.score(predictions, records, ecfg)
     wall = time.perf_counter() - t0
@@ -101,10 +130,18 @@ def summarize(task_name: str, per_set: Mapping[str, Mapping[str, Any]]) -> dict[
     collapsed = [name for name, m in per_set.items() if m.get("collapsed")]
     for name in collapsed:
         m = per_set[name]
-        log.warning("%s: %s = %.3f is within the collapse margin of chance (%.3f)", name,
-                    m["metric"], m[m["metric"]], m["chance"])
-    return {"task": task_name, "sets": {k: dict(v) for k, v in per_set.items()},
-            "collapsed_sets": collapsed}
+        log.warning(
+            "%s: %s = %.3f is within the collapse margin of chance (%.3f)",
+            name,
+            m["metric"],
+            m[m["metric"]],
+            m["chance"],
+        )
+    return {
+        "task": task_name,
+        "sets": {k: dict(v) for k, v in per_set.items()},
+        "collapsed_sets": collapsed,
+    }
 
 
 def write_json(path: Path, obj: Any) -> None:
@@ -121,9 +158,9 @@ def write_json(path: Path, obj: Any) -> None:
         raise
 
 
-def write_results(out_dir: Path, task_name: str,
-                  results: Mapping[str, tuple[Sequence[dict], Mapping[str, Any]]]
-                  ) -> dict[str, Any]:
+def write_results(
+    out_dir: Path, task_name: str, results: Mapping[str, tuple[Sequence[dict], Mapping[str, Any]]]
+) -> dict[str, Any]:
     """``predictions/<set>.jsonl`` per set and ``metrics.json``; returns the metrics doc."""
     out_dir = Path(out_dir)
     for name, (preds, _) in results.items():

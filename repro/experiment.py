@@ -43,8 +43,9 @@ class EvalSetRef:
 def parse_state(state: str) -> tuple[str, int | None, bool]:
     m = STATE_RE.match(state)
     if not m:
-        raise ConfigError(f"unknown model state {state!r} (e.g. original, adjusted, adjusted@5000, "
-                          "adjusted+cl)")
+        raise ConfigError(
+            f"unknown model state {state!r} (e.g. original, adjusted, adjusted@5000, adjusted+cl)"
+        )
     return m.group(1), int(m.group(3)) if m.group(3) else None, bool(m.group(4))
 
 
@@ -66,11 +67,15 @@ class Graph:
         elif c.data.source == "local":
             from repro.stages.data import data_dir_from_env
 
-            conf = {"source": "local", "local": to_dict(c.local),
-                    "manifest_sha256": _manifest_fingerprint(data_dir_from_env())}
+            conf = {
+                "source": "local",
+                "local": to_dict(c.local),
+                "manifest_sha256": _manifest_fingerprint(data_dir_from_env()),
+            }
         else:
-            hub = replace(c.hub, languages=tuple(c.languages),
-                          cache_dir=c.hub.cache_dir or c.data.cache_dir)
+            hub = replace(
+                c.hub, languages=tuple(c.languages), cache_dir=c.hub.cache_dir or c.data.cache_dir
+            )
             conf = {"source": "hub", "hub": to_dict(hub)}
         return Job("data", conf, label=c.data.source)
 
@@ -78,24 +83,32 @@ class Graph:
         c = self.cfg
         if c.model.source == "hub":
             return Job("hub_model", {"model": {"name": c.model.name}}, label=c.model.name)
-        return Job("pretrain", {"model": to_dict(c.model), "pretrain": to_dict(c.pretrain)},
-                   inputs={"data": self.data()}, label="tiny-bert")
+        return Job(
+            "pretrain",
+            {"model": to_dict(c.model), "pretrain": to_dict(c.pretrain)},
+            inputs={"data": self.data()},
+            label="tiny-bert",
+        )
 
     def align(self, lang: str) -> Job:
-        return Job("align", {"align": to_dict(self.cfg.align), "lang": lang},
-                   inputs={"data": self.data()}, label=lang)
+        return Job(
+            "align",
+            {"align": to_dict(self.cfg.align), "lang": lang},
+            inputs={"data": self.data()},
+            label=lang,
+        )
 
     def adjust_langs(self, lang: str) -> list[str]:
         return list(self.cfg.languages) if self.cfg.adjust.mode == "joint" else [lang]
 
     def adjusted(self, lang: str, max_pairs: int | None = None) -> Job:
-        adj = self.cfg.adjust if max_pairs is None else replace(self.cfg.adjust,
-                                                                max_pairs=max_pairs)
+        adj = (
+            self.cfg.adjust if max_pairs is None else replace(self.cfg.adjust, max_pairs=max_pairs)
+        )
         langs = self.adjust_langs(lang)
         inputs = {"encoder": self.encoder(), **{f"align_{x}": self.align(x) for x in langs}}
         label = ("joint" if len(langs) > 1 else langs[0]) + f"@{adj.max_pairs}"
-        return Job("adjust", {"adjust": to_dict(adj), "langs": langs}, inputs=inputs,
-                   label=label)
+        return Job("adjust", {"adjust": to_dict(adj), "langs": langs}, inputs=inputs, label=label)
 
     def state_encoder(self, state: str, lang: str) -> Job:
         base, size, _ = parse_state(state)
@@ -108,9 +121,15 @@ class Graph:
         base, size, cl = parse_state(state)
         ft = self.cfg.finetune
         conf: dict[str, Any] = {
-            "task": task, "train": to_dict(getattr(ft, task)), "seed": seed, "bf16": ft.bf16,
-            "qa_doc_stride": ft.qa_doc_stride, "continual": None, "cl_langs": [],
-            "pooling": self.cfg.adjust.pooling, "align_cls_sep": self.cfg.adjust.align_cls_sep,
+            "task": task,
+            "train": to_dict(getattr(ft, task)),
+            "seed": seed,
+            "bf16": ft.bf16,
+            "qa_doc_stride": ft.qa_doc_stride,
+            "continual": None,
+            "cl_langs": [],
+            "pooling": self.cfg.adjust.pooling,
+            "align_cls_sep": self.cfg.adjust.align_cls_sep,
         }
         inputs = {"encoder": self.state_encoder(state, lang), "data": self.data()}
         if cl:
@@ -135,8 +154,9 @@ class Graph:
         """True when one model serves every language (original encoder, or joint adjustment):
         its evaluation, retrieval and distance jobs then cover all languages at once."""
         m = FT_STATE_RE.match(state)
-        base, cl = (m.group(1), bool(m.group(2))) if m else (parse_state(state)[0],
-                                                             parse_state(state)[2])
+        base, cl = (
+            (m.group(1), bool(m.group(2))) if m else (parse_state(state)[0], parse_state(state)[2])
+        )
         if self.cfg.adjust.mode == "joint":
             return True
         return base == "original" and not cl
@@ -151,16 +171,21 @@ class Graph:
         if not sets:
             raise ConfigError(f"no {task} evaluation sets for language {lang!r}")
         where = "all" if len(langs) > 1 else lang
-        return Job("evaluate", {"task": task, "evaluate": to_dict(self.cfg.evaluate),
-                                "sets": sets},
-                   inputs={"model": ft, "data": self.data()},
-                   label=f"{task}/{state}/{where}/s{seed}")
+        return Job(
+            "evaluate",
+            {"task": task, "evaluate": to_dict(self.cfg.evaluate), "sets": sets},
+            inputs={"model": ft, "data": self.data()},
+            label=f"{task}/{state}/{where}/s{seed}",
+        )
 
     def retrieve(self, state: str, lang: str) -> Job:
         langs = self.job_langs(state, lang)
-        return Job("retrieve", {"retrieve": to_dict(self.cfg.retrieve), "langs": langs},
-                   inputs={"encoder": self.state_encoder(state, lang), "data": self.data()},
-                   label=f"{state}/{'all' if len(langs) > 1 else lang}")
+        return Job(
+            "retrieve",
+            {"retrieve": to_dict(self.cfg.retrieve), "langs": langs},
+            inputs={"encoder": self.state_encoder(state, lang), "data": self.data()},
+            label=f"{state}/{'all' if len(langs) > 1 else lang}",
+        )
 
     def distances(self, state: str, lang: str) -> Job:
         m = FT_STATE_RE.match(state)
@@ -170,10 +195,16 @@ class Graph:
         else:
             model = self.state_encoder(state, lang)
         langs = self.job_langs(state, lang)
-        return Job("distances", {"distances": to_dict(self.cfg.distances), "langs": langs,
-                                 "pooling": self.cfg.adjust.pooling},
-                   inputs={"model": model, **{f"align_{x}": self.align(x) for x in langs}},
-                   label=f"{state}/{'all' if len(langs) > 1 else lang}")
+        return Job(
+            "distances",
+            {
+                "distances": to_dict(self.cfg.distances),
+                "langs": langs,
+                "pooling": self.cfg.adjust.pooling,
+            },
+            inputs={"model": model, **{f"align_{x}": self.align(x) for x in langs}},
+            label=f"{state}/{'all' if len(langs) > 1 else lang}",
+        )
 
 
 def _concerns(set_lang: str, lang: str) -> bool:

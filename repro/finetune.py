@@ -60,9 +60,14 @@ def _trainer_class():
     class _LogToLogger(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs:
-                log.info("step %d: %s", state.global_step,
-                         ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                   for k, v in logs.items()))
+                log.info(
+                    "step %d: %s",
+                    state.global_step,
+                    ", ".join(
+                        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                        for k, v in logs.items()
+                    ),
+                )
 
     class TaskTrainer(Trainer):
         """``Trainer`` whose loss is the task loss plus optional weighted auxiliary terms."""
@@ -83,13 +88,15 @@ def _trainer_class():
             self._counts[name] = self._counts.get(name, 0) + 1
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            loss, outputs = super().compute_loss(model, inputs, return_outputs=True,
-                                                 num_items_in_batch=num_items_in_batch)
+            loss, outputs = super().compute_loss(
+                model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch
+            )
             if model.training:
                 self._track("task_loss", loss)
                 if self.aux_loss is not None:
-                    extra = self.aux_loss(self.accelerator.unwrap_model(model),
-                                          self.state.global_step)
+                    extra = self.aux_loss(
+                        self.accelerator.unwrap_model(model), self.state.global_step
+                    )
                     for name, (weight, value) in extra.items():
                         self._track(name, value)
                         loss = loss + weight * value
@@ -150,15 +157,28 @@ def ddp_batch_arguments(global_batch_size: int) -> dict[str, Any]:
     """
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if global_batch_size % world:
-        raise ConfigError(f"batch_size {global_batch_size} is not divisible by the {world} "
-                          "processes of this run; the global batch must split evenly")
-    return {"per_device_train_batch_size": global_batch_size // world,
-            "average_tokens_across_devices": False}
+        raise ConfigError(
+            f"batch_size {global_batch_size} is not divisible by the {world} "
+            "processes of this run; the global batch must split evenly"
+        )
+    return {
+        "per_device_train_batch_size": global_batch_size // world,
+        "average_tokens_across_devices": False,
+    }
 
 
-def training_arguments(cfg: TaskTrainConfig, *, output_dir: Path, seed: int, bf16: bool,
-                       device: str, label_names: Sequence[str], save_steps: int,
-                       logging_steps: int, max_steps: int = -1):
+def training_arguments(
+    cfg: TaskTrainConfig,
+    *,
+    output_dir: Path,
+    seed: int,
+    bf16: bool,
+    device: str,
+    label_names: Sequence[str],
+    save_steps: int,
+    logging_steps: int,
+    max_steps: int = -1,
+):
     from transformers import TrainingArguments
 
     if not 0 <= cfg.warmup_ratio < 1:
@@ -202,17 +222,30 @@ def training_arguments(cfg: TaskTrainConfig, *, output_dir: Path, seed: int, bf1
     replicas = max(1, args.world_size) * max(1, args.n_gpu)
     if replicas > 1:
         if cfg.batch_size % replicas:
-            raise ConfigError(f"batch_size {cfg.batch_size} is not divisible by the "
-                              f"{replicas} devices it is split over")
+            raise ConfigError(
+                f"batch_size {cfg.batch_size} is not divisible by the "
+                f"{replicas} devices it is split over"
+            )
         args.per_device_train_batch_size = cfg.batch_size // replicas
     return args
 
 
-def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[Mapping], *,
-             cfg: TaskTrainConfig, seed: int, work_dir: str | Path, bf16: bool = False,
-             device: str = "cpu", doc_stride: int = 128, aux_loss: AuxLoss | None = None,
-             save_steps: int | None = None, max_steps: int = -1,
-             callbacks: Sequence[Any] = ()) -> FinetuneResult:
+def finetune(
+    task: TaskModule,
+    encoder_dir: str | Path,
+    train_records: Sequence[Mapping],
+    *,
+    cfg: TaskTrainConfig,
+    seed: int,
+    work_dir: str | Path,
+    bf16: bool = False,
+    device: str = "cpu",
+    doc_stride: int = 128,
+    aux_loss: AuxLoss | None = None,
+    save_steps: int | None = None,
+    max_steps: int = -1,
+    callbacks: Sequence[Any] = (),
+) -> FinetuneResult:
     """Fine-tune ``task``'s head on top of the encoder in ``encoder_dir``; resumes from the
     newest checkpoint in ``work_dir`` if there is one."""
     from repro.env import seed_everything
@@ -232,13 +265,25 @@ def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[
     seed_everything(seed)  # the head's init, as set_seed before model creation in the paper
     model = task.build_model(encoder_dir)
     ckpt_root = Path(work_dir) / CHECKPOINT_DIR
-    args = training_arguments(cfg, output_dir=ckpt_root, seed=seed, bf16=bf16, device=device,
-                              label_names=task.LABEL_KEYS, save_steps=save_steps,
-                              logging_steps=logging_steps, max_steps=max_steps)
+    args = training_arguments(
+        cfg,
+        output_dir=ckpt_root,
+        seed=seed,
+        bf16=bf16,
+        device=device,
+        label_names=task.LABEL_KEYS,
+        save_steps=save_steps,
+        logging_steps=logging_steps,
+        max_steps=max_steps,
+    )
     trainer = _trainer_class()(
-        model=model, args=args, train_dataset=FeatureDataset(features),
-        data_collator=Collator(pad_token_id(tokenizer)), aux_loss=aux_loss,
-        callbacks=list(callbacks))
+        model=model,
+        args=args,
+        train_dataset=FeatureDataset(features),
+        data_collator=Collator(pad_token_id(tokenizer)),
+        aux_loss=aux_loss,
+        callbacks=list(callbacks),
+    )
     resume = last_complete_checkpoint(ckpt_root)
     if resume:
         log.info("resuming %s fine-tuning from %s", task.NAME, resume)
@@ -250,25 +295,39 @@ def finetune(task: TaskModule, encoder_dir: str | Path, train_records: Sequence[
     model.eval()
     history = list(trainer.state.log_history)
     train_logs = [h for h in history if "loss" in h]
-    final = {k: v for k, v in (train_logs[-1] if train_logs else {}).items()
-             if k.endswith("loss")}
+    final = {k: v for k, v in (train_logs[-1] if train_logs else {}).items() if k.endswith("loss")}
     steps = int(trainer.state.global_step)
     summary = {
-        "task": task.NAME, "steps": steps, "examples": len(train_records),
-        "features": len(features), "train_loss": round(float(out.training_loss), 6),
-        "final": final, "wall_s": round(wall, 3),
+        "task": task.NAME,
+        "steps": steps,
+        "examples": len(train_records),
+        "features": len(features),
+        "train_loss": round(float(out.training_loss), 6),
+        "final": final,
+        "wall_s": round(wall, 3),
         "steps_per_s": round(steps / wall, 4) if wall > 0 else None,
         "resumed_from": Path(resume).name if resume else None,
     }
-    train_log = {"summary": summary, "feature_config": fcfg.to_json(),
-                 "hyperparameters": {"seed": seed, "bf16": bf16, "save_steps": save_steps,
-                                     "max_grad_norm": MAX_GRAD_NORM},
-                 "log_history": history}
+    train_log = {
+        "summary": summary,
+        "feature_config": fcfg.to_json(),
+        "hyperparameters": {
+            "seed": seed,
+            "bf16": bf16,
+            "save_steps": save_steps,
+            "max_grad_norm": MAX_GRAD_NORM,
+        },
+        "log_history": history,
+    }
     return FinetuneResult(model=model, tokenizer=tokenizer, log=train_log, summary=summary)
 
 
-def save_task_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                    out_dir: str | Path, info: Mapping[str, Any]) -> Path:
+def save_task_model(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    out_dir: str | Path,
+    info: Mapping[str, Any],
+) -> Path:
     """Write the task model, its tokenizer and ``task.json`` (task name and feature settings,
     which evaluation must reuse) atomically into ``out_dir``."""
     from repro.model.io import quiet_transformers
@@ -297,7 +356,6 @@ def read_task_info(model_dir: str | Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ArtifactError(f"{path} missing: {model_dir} is not a fine-tuned task model"
-                            ) from exc
+        raise ArtifactError(f"{path} missing: {model_dir} is not a fine-tuned task model") from exc
     except json.JSONDecodeError as exc:
         raise ArtifactError(f"{path}: invalid JSON: {exc.msg}") from exc

@@ -64,12 +64,15 @@ def split_ddp(jobs: Sequence[Job], procs_per_job: int) -> tuple[list[Job], list[
         raise ReproError(f"procs_per_job must be >= 1, got {procs_per_job}")
     if procs_per_job == 1:
         return list(jobs), []
-    return ([j for j in jobs if j.stage not in DDP_STAGES],
-            [j for j in jobs if j.stage in DDP_STAGES])
+    return (
+        [j for j in jobs if j.stage not in DDP_STAGES],
+        [j for j in jobs if j.stage in DDP_STAGES],
+    )
 
 
-def gpu_slots(workers: int, device: str = "auto", *, visible: str | None = None,
-              count: int | None = None) -> list[str]:
+def gpu_slots(
+    workers: int, device: str = "auto", *, visible: str | None = None, count: int | None = None
+) -> list[str]:
     """The GPU id each of ``workers`` pool processes should see (round robin), or [] when there
     are fewer than two GPUs, one worker, or ``device`` is "cpu".
 
@@ -100,23 +103,31 @@ def pin_gpu(queue) -> None:
 # -- job files ------------------------------------------------------------------------------------
 def job_to_dict(job: Job) -> dict[str, Any]:
     """The job and its whole input graph as plain JSON data (keys included, for checking)."""
-    return {"stage": job.stage, "label": job.label, "key": job.key, "config": job.config,
-            "inputs": {name: job_to_dict(dep) for name, dep in job.inputs.items()}}
+    return {
+        "stage": job.stage,
+        "label": job.label,
+        "key": job.key,
+        "config": job.config,
+        "inputs": {name: job_to_dict(dep) for name, dep in job.inputs.items()},
+    }
 
 
 def job_from_dict(data: Mapping[str, Any], *, where: str = "job") -> Job:
     """Rebuild a :class:`Job`; its recomputed key must equal the recorded one."""
     try:
-        inputs = {name: job_from_dict(d, where=f"{where}.inputs.{name}")
-                  for name, d in data.get("inputs", {}).items()}
+        inputs = {
+            name: job_from_dict(d, where=f"{where}.inputs.{name}")
+            for name, d in data.get("inputs", {}).items()
+        }
         job = Job(data["stage"], dict(data["config"]), inputs, label=data.get("label", ""))
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ReproError(f"{where}: not a job description ({type(exc).__name__}: {exc})"
-                         ) from exc
+        raise ReproError(f"{where}: not a job description ({type(exc).__name__}: {exc})") from exc
     recorded = data.get("key")
     if recorded and recorded != job.key:
-        raise ReproError(f"{where}: key {recorded[:12]} does not match its config (recomputed "
-                         f"{job.key[:12]}); the job file comes from another version of the code")
+        raise ReproError(
+            f"{where}: key {recorded[:12]} does not match its config (recomputed "
+            f"{job.key[:12]}); the job file comes from another version of the code"
+        )
     return job
 
 
@@ -141,8 +152,7 @@ def read_job_file(path: str | Path) -> Job:
     except FileNotFoundError as exc:
         raise ReproError(f"job file {path} not found") from exc
     except json.JSONDecodeError as exc:
-        raise ReproError(f"job file {path}: invalid JSON ({exc.msg}, line {exc.lineno})"
-                         ) from exc
+        raise ReproError(f"job file {path}: invalid JSON ({exc.msg}, line {exc.lineno})") from exc
     return job_from_dict(data, where=str(path))
 
 
@@ -173,9 +183,13 @@ def _check_on_main(store, job: Job) -> tuple[str, str]:
     return "run", ""
 
 
-def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
-                            torch_threads: int = 2,
-                            keep_rank_outputs: str | Path | None = None) -> str:
+def execute_job_distributed(
+    job: Job,
+    store_root: str,
+    device: str = "auto",
+    torch_threads: int = 2,
+    keep_rank_outputs: str | Path | None = None,
+) -> str:
     """Run ``job`` in this rank of a launched process group; returns its key.
 
     ``keep_rank_outputs``: copy what each rank's stage function wrote (rank 0's artifact files
@@ -204,8 +218,10 @@ def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
     if dev == "cuda":
         n_gpus = torch.cuda.device_count()
         if local_rank >= n_gpus:
-            raise ConfigError(f"rank {rank}: local rank {local_rank} but only {n_gpus} GPU(s) "
-                              "visible; use at most one process per GPU")
+            raise ConfigError(
+                f"rank {rank}: local rank {local_rank} but only {n_gpus} GPU(s) "
+                "visible; use at most one process per GPU"
+            )
         torch.cuda.set_device(local_rank)  # so "cuda" in the stages means this rank's GPU
     # one process group for the whole job: the adjustment loop's Accelerator and the Trainer
     # both reuse this (process-wide) state; gloo on CPU, nccl on GPUs
@@ -225,15 +241,24 @@ def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
         for name, dep in job.inputs.items():
             art = store.get(dep.stage, dep.key, verify=False)
             if art is None:
-                raise ReproError(f"rank {rank}: input {name} ({dep!r}) of {job!r} is missing; "
-                                 "ranks must share the artifact store")
+                raise ReproError(
+                    f"rank {rank}: input {name} ({dep!r}) of {job!r} is missing; "
+                    "ranks must share the artifact store"
+                )
             inputs[name] = art
         work_dir = store.work_dir(job.stage, job.key)
 
         def context(out_dir: Path) -> StageContext:
-            return StageContext(stage=job.stage, key=job.key, config=job.config, inputs=inputs,
-                                out_dir=out_dir, work_dir=work_dir, device=dev,
-                                torch_threads=torch_threads)
+            return StageContext(
+                stage=job.stage,
+                key=job.key,
+                config=job.config,
+                inputs=inputs,
+                out_dir=out_dir,
+                work_dir=work_dir,
+                device=dev,
+                torch_threads=torch_threads,
+            )
 
         if is_main:
             manifest: dict[str, Any] = {
@@ -241,8 +266,12 @@ def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
                 "config": job.config,
                 "inputs": {k: {"stage": d.stage, "key": d.key} for k, d in job.inputs.items()},
                 **provenance(),
-                "distributed": {"world_size": world, "backend": dist.get_backend(),
-                                "device": dev, "launcher": "torchrun/accelerate"},
+                "distributed": {
+                    "world_size": world,
+                    "backend": dist.get_backend(),
+                    "device": dev,
+                    "launcher": "torchrun/accelerate",
+                },
             }
             t0 = time.time()
             with store.writer(job.stage, job.key, manifest) as out_dir:
@@ -252,8 +281,7 @@ def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
                 manifest["timings"] = {"started": t0, "wall_s": round(time.time() - t0, 3)}
                 state.wait_for_everyone()  # every rank finished: now publish atomically
                 if keep_rank_outputs is not None:
-                    shutil.copytree(out_dir, Path(keep_rank_outputs) / "rank0",
-                                    dirs_exist_ok=True)
+                    shutil.copytree(out_dir, Path(keep_rank_outputs) / "rank0", dirs_exist_ok=True)
         else:
             scratch = store.root / ".work" / f"{job.stage}-{job.key[:32]}.rank{rank}"
             shutil.rmtree(scratch, ignore_errors=True)
@@ -262,8 +290,9 @@ def execute_job_distributed(job: Job, store_root: str, device: str = "auto",
                 stage_function(job.stage)(context(scratch))
                 state.wait_for_everyone()
                 if keep_rank_outputs is not None:
-                    shutil.copytree(scratch, Path(keep_rank_outputs) / f"rank{rank}",
-                                    dirs_exist_ok=True)
+                    shutil.copytree(
+                        scratch, Path(keep_rank_outputs) / f"rank{rank}", dirs_exist_ok=True
+                    )
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     return job.key
@@ -274,22 +303,50 @@ def job_file_path(store_root: str | Path, job: Job) -> Path:
     return Path(store_root) / JOB_FILE_DIR / f"{job.stage}-{job.key[:32]}.json"
 
 
-def torchrun_command(job_file: str | Path, store_root: str | Path, nproc: int, *,
-                     device: str = "auto", torch_threads: int = 2,
-                     keep_rank_outputs: str | Path | None = None,
-                     python: str = sys.executable) -> list[str]:
+def torchrun_command(
+    job_file: str | Path,
+    store_root: str | Path,
+    nproc: int,
+    *,
+    device: str = "auto",
+    torch_threads: int = 2,
+    keep_rank_outputs: str | Path | None = None,
+    python: str = sys.executable,
+) -> list[str]:
     """``python -m torch.distributed.run --standalone`` (= ``torchrun``) on one node."""
-    cmd = [python, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-           "-m", "repro.launch", "--job-file", str(job_file), "--store", str(store_root),
-           "--device", device, "--threads", str(torch_threads)]
+    cmd = [
+        python,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={nproc}",
+        "-m",
+        "repro.launch",
+        "--job-file",
+        str(job_file),
+        "--store",
+        str(store_root),
+        "--device",
+        device,
+        "--threads",
+        str(torch_threads),
+    ]
     if keep_rank_outputs is not None:
         cmd += ["--keep-rank-outputs", str(keep_rank_outputs)]
     return cmd
 
 
-def run_distributed(job: Job, store_root: str, nproc: int, device: str = "auto",
-                    torch_threads: int = 2, *, keep_rank_outputs: str | Path | None = None,
-                    env: Mapping[str, str] | None = None, timeout: float | None = None) -> str:
+def run_distributed(
+    job: Job,
+    store_root: str,
+    nproc: int,
+    device: str = "auto",
+    torch_threads: int = 2,
+    *,
+    keep_rank_outputs: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
     """Run ``job`` on ``nproc`` processes of this node via torchrun; returns its key.
 
     Module-level and picklable: :class:`repro.pipeline.SubmititExecutor` submits it as is. The
@@ -298,11 +355,18 @@ def run_distributed(job: Job, store_root: str, nproc: int, device: str = "auto",
     if nproc < 1:
         raise ConfigError(f"procs_per_job must be >= 1, got {nproc}")
     if nproc == 1:
-        return execute_job_distributed(job, store_root, device, torch_threads,
-                                       keep_rank_outputs=keep_rank_outputs)
+        return execute_job_distributed(
+            job, store_root, device, torch_threads, keep_rank_outputs=keep_rank_outputs
+        )
     job_file = write_job_file(job, job_file_path(store_root, job))
-    cmd = torchrun_command(job_file, store_root, nproc, device=device,
-                           torch_threads=torch_threads, keep_rank_outputs=keep_rank_outputs)
+    cmd = torchrun_command(
+        job_file,
+        store_root,
+        nproc,
+        device=device,
+        torch_threads=torch_threads,
+        keep_rank_outputs=keep_rank_outputs,
+    )
     child_env = dict(os.environ if env is None else env)
     child_env.setdefault("OMP_NUM_THREADS", str(max(1, torch_threads)))
     log.info("launching %s on %d processes: %s", job, nproc, " ".join(cmd))
@@ -311,9 +375,11 @@ def run_distributed(job: Job, store_root: str, nproc: int, device: str = "auto",
     except subprocess.TimeoutExpired as exc:
         raise ReproError(f"{job!r}: torchrun did not finish within {timeout} s") from exc
     if proc.returncode != 0:
-        raise ReproError(f"{job!r}: torchrun with {nproc} processes exited with status "
-                         f"{proc.returncode} (the ranks' tracebacks are in the log above); "
-                         "finished checkpoints are kept and the next run resumes")
+        raise ReproError(
+            f"{job!r}: torchrun with {nproc} processes exited with status "
+            f"{proc.returncode} (the ranks' tracebacks are in the log above); "
+            "finished checkpoints are kept and the next run resumes"
+        )
     job_file.unlink(missing_ok=True)
     return job.key
 
@@ -326,15 +392,21 @@ def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m repro.launch",
-                                description="Run one pipeline job in every rank of a torchrun / "
-                                            "accelerate launch process group.")
+    p = argparse.ArgumentParser(
+        prog="python -m repro.launch",
+        description="Run one pipeline job in every rank of a torchrun / "
+        "accelerate launch process group.",
+    )
     p.add_argument("--job-file", required=True, help="JSON job description (write_job_file)")
     p.add_argument("--store", required=True, help="artifact store root shared by all ranks")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     p.add_argument("--threads", type=int, default=2, help="torch threads per process")
-    p.add_argument("--keep-rank-outputs", default=None, metavar="DIR",
-                   help="copy each rank's stage outputs to DIR/rank<r>/ (debugging, tests)")
+    p.add_argument(
+        "--keep-rank-outputs",
+        default=None,
+        metavar="DIR",
+        help="copy each rank's stage outputs to DIR/rank<r>/ (debugging, tests)",
+    )
     return p
 
 
@@ -344,14 +416,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_offline()
     args = build_parser().parse_args(argv)
     rank, _, world = _dist_env()
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s rank{rank}/{world} %(levelname)s %(name)s: "
-                               "%(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s rank{rank}/{world} %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
     signal.signal(signal.SIGTERM, _terminate)
     try:
         job = read_job_file(args.job_file)
-        execute_job_distributed(job, args.store, args.device, args.threads,
-                                keep_rank_outputs=args.keep_rank_outputs)
+        execute_job_distributed(
+            job, args.store, args.device, args.threads, keep_rank_outputs=args.keep_rank_outputs
+        )
     except ReproError as exc:
         print(f"rank {rank}: error: {exc}", file=sys.stderr)
         return 1

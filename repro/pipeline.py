@@ -49,9 +49,12 @@ class Job:
         if self.stage not in STAGES:
             raise ReproError(f"unknown stage {self.stage!r}; known: {sorted(STAGES)}")
         self.config = to_dict(self.config)
-        self.key = artifact_key(self.stage, self.config,
-                                {k: j.key for k, j in self.inputs.items()},
-                                version=STAGES[self.stage][1])
+        self.key = artifact_key(
+            self.stage,
+            self.config,
+            {k: j.key for k, j in self.inputs.items()},
+            version=STAGES[self.stage][1],
+        )
         self.label = self.label or self.stage
 
     def __repr__(self) -> str:
@@ -116,15 +119,23 @@ def waves(order: list[Job]) -> list[list[Job]]:
     return out
 
 
-def execute_job(job: Job, store_root: str, device: str = "auto", torch_threads: int = 2,
-                extra_manifest: Mapping[str, Any] | None = None) -> str:
+def execute_job(
+    job: Job,
+    store_root: str,
+    device: str = "auto",
+    torch_threads: int = 2,
+    extra_manifest: Mapping[str, Any] | None = None,
+) -> str:
     """Run one job (inputs must exist). Safe to call from a worker process. Returns its key."""
     from repro.env import pick_device, set_offline
 
     set_offline()
     if not logging.getLogger().handlers:  # a spawned worker: show its progress like the parent
-        logging.basicConfig(level=logging.INFO, datefmt="%H:%M:%S",
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO,
+            datefmt="%H:%M:%S",
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     store = ArtifactStore(store_root)
     with store.lock(job.stage, job.key):
         if store.get(job.stage, job.key) is not None:
@@ -150,9 +161,16 @@ def execute_job(job: Job, store_root: str, device: str = "auto", torch_threads: 
         }
         t0 = time.time()
         with store.writer(job.stage, job.key, manifest) as out_dir:
-            ctx = StageContext(stage=job.stage, key=job.key, config=job.config, inputs=inputs,
-                               out_dir=out_dir, work_dir=store.work_dir(job.stage, job.key),
-                               device=pick_device(device), torch_threads=torch_threads)
+            ctx = StageContext(
+                stage=job.stage,
+                key=job.key,
+                config=job.config,
+                inputs=inputs,
+                out_dir=out_dir,
+                work_dir=store.work_dir(job.stage, job.key),
+                device=pick_device(device),
+                torch_threads=torch_threads,
+            )
             result = stage_function(job.stage)(ctx)
             manifest["summary"] = {**ctx.summary, **(result or {})}
             manifest["timings"] = {"started": t0, "wall_s": round(time.time() - t0, 3)}
@@ -216,8 +234,9 @@ class LocalExecutor:
                 queue.put(s)
             pin = {"initializer": pin_gpu, "initargs": (queue,)}
         with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, **pin) as pool:
-            futs = {pool.submit(execute_job, j, str(store.root), self.device, threads): j
-                    for j in jobs}
+            futs = {
+                pool.submit(execute_job, j, str(store.root), self.device, threads): j for j in jobs
+            }
             for j in jobs:
                 _announce(j)
             for fut in cf.as_completed(futs):
@@ -250,11 +269,15 @@ class SubmititExecutor:
         try:
             import submitit
         except ImportError as exc:
-            raise ReproError("run.executor=submitit needs `pip install xlingual-repro[slurm]`"
-                             ) from exc
+            raise ReproError(
+                "run.executor=submitit needs `pip install xlingual-repro[slurm]`"
+            ) from exc
         ex = submitit.AutoExecutor(folder=self.folder, cluster=self.cluster)
-        params: dict[str, Any] = {"timeout_min": self.timeout_min, "tasks_per_node": 1,
-                                  "slurm_array_parallelism": self.array_parallelism}
+        params: dict[str, Any] = {
+            "timeout_min": self.timeout_min,
+            "tasks_per_node": 1,
+            "slurm_array_parallelism": self.array_parallelism,
+        }
         if self.partition:
             params["slurm_partition"] = self.partition
         if gpus and ex.cluster == "slurm":
@@ -276,8 +299,9 @@ class SubmititExecutor:
             for j in plain:
                 _announce(j)
             n = len(plain)
-            submitted += ex.map_array(execute_job, plain, [root] * n, ["auto"] * n,
-                                      [self.torch_threads] * n)
+            submitted += ex.map_array(
+                execute_job, plain, [root] * n, ["auto"] * n, [self.torch_threads] * n
+            )
         if ddp:
             from repro.launch import run_distributed
 
@@ -286,8 +310,14 @@ class SubmititExecutor:
                 _announce(j)
             n = len(ddp)
             threads = max(1, self.torch_threads // self.procs_per_job)
-            submitted += ex.map_array(run_distributed, ddp, [root] * n,
-                                      [self.procs_per_job] * n, ["auto"] * n, [threads] * n)
+            submitted += ex.map_array(
+                run_distributed,
+                ddp,
+                [root] * n,
+                [self.procs_per_job] * n,
+                ["auto"] * n,
+                [threads] * n,
+            )
         errors = []
         for s in submitted:
             try:
@@ -295,8 +325,9 @@ class SubmititExecutor:
             except Exception as exc:  # noqa: BLE001 - wait for every task, then report all
                 errors.append(f"{getattr(s, 'job_id', '?')}: {exc}")
         if errors:
-            raise ReproError(f"{len(errors)} of {len(submitted)} submitit task(s) failed:\n"
-                             + "\n".join(errors))
+            raise ReproError(
+                f"{len(errors)} of {len(submitted)} submitit task(s) failed:\n" + "\n".join(errors)
+            )
 
 
 def _announce(job: Job) -> None:
@@ -317,8 +348,12 @@ def plan(jobs: Iterable[Job], store: ArtifactStore) -> list[tuple[Job, bool]]:
     return [(j, store.get(j.stage, j.key, verify=False) is not None) for j in toposort(jobs)]
 
 
-def run(jobs: Iterable[Job], store: ArtifactStore, executor: Executor,
-        progress: Callable[[str], None] | None = None) -> RunReport:
+def run(
+    jobs: Iterable[Job],
+    store: ArtifactStore,
+    executor: Executor,
+    progress: Callable[[str], None] | None = None,
+) -> RunReport:
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()

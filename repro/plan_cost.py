@@ -67,10 +67,20 @@ class Throughput:
     source: str
 
 
-GPU = Throughput("GPU-hours (1 × A100-80GB class)", 7.3e13, 0.05, 6.0,
-                 "MosaicBERT BERT-Base baseline: 1.11e5 tokens/s/A100 (Portes et al. 2023)")
-CPU = Throughput("CPU-hours (the project's 2-core box)", 5.8e11, 0.064, 2.3,
-                 "measured: notes/feasibility.md §3 (MLM and adjustment steps, bf16)")
+GPU = Throughput(
+    "GPU-hours (1 × A100-80GB class)",
+    7.3e13,
+    0.05,
+    6.0,
+    "MosaicBERT BERT-Base baseline: 1.11e5 tokens/s/A100 (Portes et al. 2023)",
+)
+CPU = Throughput(
+    "CPU-hours (the project's 2-core box)",
+    5.8e11,
+    0.064,
+    2.3,
+    "measured: notes/feasibility.md §3 (MLM and adjustment steps, bf16)",
+)
 ALIGN_PAIRS_PER_S = 3000.0  # IBM-1, 22-word pairs, 2 cores (measured); scales with words²
 ALIGN_REF_WORDS = 22.0
 
@@ -80,15 +90,39 @@ ALIGN_REF_WORDS = 22.0
 #: 134 (question + context), XQuAD 125–193 → 154, Tatoeba 6–9 → 7, FLORES/news 21.6 → 22;
 #: WikiMatrix ≤ 64-word sentences are assumed as long as news sentences [I]).
 WORDS: dict[str, dict[str, float]] = {
-    "synthetic": {"mono": 6.4, "pair": 6.4, "nli_train": 13.3, "nli_eval": 13.3,
-                  "ner_train": 6.5, "ner_eval": 6.5, "qa_train": 22.8, "qa_eval": 22.8,
-                  "xsr": 6.4},
-    "local": {"mono": 15.0, "pair": 22.0, "nli_train": 35.3, "nli_eval": 30.0,
-              "ner_train": 8.0, "ner_eval": 6.6, "qa_train": 134.0, "qa_eval": 154.0,
-              "xsr": 7.0},
-    "hub": {"mono": 22.0, "pair": 22.0, "nli_train": 35.3, "nli_eval": 30.0,
-            "ner_train": 8.0, "ner_eval": 6.6, "qa_train": 134.0, "qa_eval": 154.0,
-            "xsr": 7.0},
+    "synthetic": {
+        "mono": 6.4,
+        "pair": 6.4,
+        "nli_train": 13.3,
+        "nli_eval": 13.3,
+        "ner_train": 6.5,
+        "ner_eval": 6.5,
+        "qa_train": 22.8,
+        "qa_eval": 22.8,
+        "xsr": 6.4,
+    },
+    "local": {
+        "mono": 15.0,
+        "pair": 22.0,
+        "nli_train": 35.3,
+        "nli_eval": 30.0,
+        "ner_train": 8.0,
+        "ner_eval": 6.6,
+        "qa_train": 134.0,
+        "qa_eval": 154.0,
+        "xsr": 7.0,
+    },
+    "hub": {
+        "mono": 22.0,
+        "pair": 22.0,
+        "nli_train": 35.3,
+        "nli_eval": 30.0,
+        "ner_train": 8.0,
+        "ner_eval": 6.6,
+        "qa_train": 134.0,
+        "qa_eval": 154.0,
+        "xsr": 7.0,
+    },
 }
 #: Sub-words per word: mBERT ≈ 1.5 over en/es/ru/vi/hi (Ács 2019, "Exploring BERT's
 #: vocabulary": 1.2–1.9 for most languages) [I]; the tiny in-package WordPiece vocabularies
@@ -100,9 +134,17 @@ QA_FEATURES_PER_QUESTION = 1.03  # SQuAD at 384/128: the long-context tail adds 
 
 #: Paper-scale counts (notes/paper.md §2; repro.data.hub.PAPER_SIZES; MLQA en test 11,590).
 PAPER_TRAIN = {"nli": 392_702, "ner": 20_000, "qa": 87_599}
-PAPER_EVAL = {"nli.xnli": 5_010, "ner.wikiann": 10_000, "ner.wikiann.hi": 1_000,
-              "qa.xquad": 1_190, "qa.mlqa.es": 5_253, "qa.mlqa.vi": 5_495, "qa.mlqa.hi": 4_918,
-              "qa.mlqa.en": 11_590, "qa.tydiqa": 812}
+PAPER_EVAL = {
+    "nli.xnli": 5_010,
+    "ner.wikiann": 10_000,
+    "ner.wikiann.hi": 1_000,
+    "qa.xquad": 1_190,
+    "qa.mlqa.es": 5_253,
+    "qa.mlqa.vi": 5_495,
+    "qa.mlqa.hi": 4_918,
+    "qa.mlqa.en": 11_590,
+    "qa.tydiqa": 812,
+}
 #: Local (mini) sizes the config does not state: QA training = SQuAD dev minus XQuAD paragraphs
 #: plus TyDiQA en train (local_bundle docstring); MLQA dev sizes; cleaned parallel pairs.
 LOCAL_QA_TRAIN = 9_380 + 3_696
@@ -164,8 +206,9 @@ class Sizes:
         self.words = WORDS[self.source]
         self.fertility = FERTILITY[cfg.model.source]
 
-    def tokens(self, kind: str, *, specials: int = 2, pad: float = PAD_BUCKETED,
-               cap: int | None = None) -> float:
+    def tokens(
+        self, kind: str, *, specials: int = 2, pad: float = PAD_BUCKETED, cap: int | None = None
+    ) -> float:
         n = (self.words[kind] * self.fertility + specials) * pad
         return float(min(n, cap)) if cap else n
 
@@ -174,8 +217,11 @@ class Sizes:
         if self.source == "synthetic":
             n = getattr(c.world, f"n_{task}_train")
         elif self.source == "local":
-            n = {"nli": c.local.n_nli_train, "ner": c.local.n_ner_train,
-                 "qa": c.local.n_qa_train or LOCAL_QA_TRAIN}[task]
+            n = {
+                "nli": c.local.n_nli_train,
+                "ner": c.local.n_ner_train,
+                "qa": c.local.n_qa_train or LOCAL_QA_TRAIN,
+            }[task]
         else:
             n = PAPER_TRAIN[task]
         return int(n)
@@ -187,8 +233,11 @@ class Sizes:
             n = getattr(c.world, f"n_{task}_test")
         elif self.source == "local":
             if task == "qa":
-                full = (LOCAL_MLQA_DEV.get(lang.split("-")[-1], 500) if dataset == "mlqa"
-                        else XQUAD_SIZE)
+                full = (
+                    LOCAL_MLQA_DEV.get(lang.split("-")[-1], 500)
+                    if dataset == "mlqa"
+                    else XQUAD_SIZE
+                )
                 n = min(full, c.local.n_qa_test) if c.local.n_qa_test else full
             else:
                 n = getattr(c.local, f"n_{task}_test")
@@ -239,8 +288,9 @@ def qa_features(sizes: Sizes, kind: str, max_len: int, stride: int) -> float:
 def _task_tokens(sizes: Sizes, task: str, max_len: int, *, train: bool) -> float:
     kind = f"{task}_{'train' if train else 'eval'}"
     specials = 3 if task in ("nli", "qa") else 2
-    return sizes.tokens(kind, specials=specials, pad=PAD_TRAIN if train else PAD_BUCKETED,
-                        cap=max_len)
+    return sizes.tokens(
+        kind, specials=specials, pad=PAD_TRAIN if train else PAD_BUCKETED, cap=max_len
+    )
 
 
 def job_cost(cfg: ExperimentConfig, job: Job, hardware: Throughput | None = None) -> JobCost:
@@ -273,8 +323,15 @@ def job_cost(cfg: ExperimentConfig, job: Job, hardware: Throughput | None = None
         if tc.get("max_train_examples"):
             n = min(n, int(tc["max_train_examples"]))
         if task == "qa":
-            n = math.ceil(n * qa_features(sizes, "qa_train", tc["max_seq_length"],
-                                          c.get("qa_doc_stride", cfg.finetune.qa_doc_stride)))
+            n = math.ceil(
+                n
+                * qa_features(
+                    sizes,
+                    "qa_train",
+                    tc["max_seq_length"],
+                    c.get("qa_doc_stride", cfg.finetune.qa_doc_stride),
+                )
+            )
         ctx = _task_tokens(sizes, task, tc["max_seq_length"], train=True)
         steps = math.ceil(math.ceil(n / tc["batch_size"]) * tc["num_train_epochs"])
         flops = steps * tc["batch_size"] * ctx * shape.train_flops(ctx)
@@ -290,8 +347,11 @@ def job_cost(cfg: ExperimentConfig, job: Job, hardware: Throughput | None = None
         max_len = getattr(cfg.finetune, task).max_seq_length
         ctx = _task_tokens(sizes, task, max_len, train=False)
         batch = c["evaluate"]["batch_size"]
-        windows = (qa_features(sizes, "qa_eval", max_len, cfg.finetune.qa_doc_stride)
-                   if task == "qa" else 1.0)
+        windows = (
+            qa_features(sizes, "qa_eval", max_len, cfg.finetune.qa_doc_stride)
+            if task == "qa"
+            else 1.0
+        )
         for name in c["sets"]:
             n = math.ceil(sizes.eval_examples(name) * windows)
             flops += n * ctx * shape.forward_flops(ctx)
@@ -328,8 +388,9 @@ def job_flops(cfg: ExperimentConfig, job: Job) -> float:
     return job_cost(cfg, job).flops
 
 
-def estimate(cfg: ExperimentConfig, jobs: Iterable[Job],
-             cached: Iterable[str] = ()) -> dict[str, Any]:
+def estimate(
+    cfg: ExperimentConfig, jobs: Iterable[Job], cached: Iterable[str] = ()
+) -> dict[str, Any]:
     """Hours per stage for ``jobs`` (all of them, and those not in ``cached`` keys)."""
     kind = device_kind(cfg)
     hw = GPU if kind == "gpu" else CPU
@@ -337,9 +398,18 @@ def estimate(cfg: ExperimentConfig, jobs: Iterable[Job],
     per_stage: dict[str, dict[str, Any]] = {}
     for j in jobs:
         cost = job_cost(cfg, j, hw)
-        row = per_stage.setdefault(j.stage, {"jobs": 0, "cached": 0, "hours": 0.0,
-                                             "to_run_hours": 0.0, "flops": 0.0, "steps": 0,
-                                             "resource": cost.resource})
+        row = per_stage.setdefault(
+            j.stage,
+            {
+                "jobs": 0,
+                "cached": 0,
+                "hours": 0.0,
+                "to_run_hours": 0.0,
+                "flops": 0.0,
+                "steps": 0,
+                "resource": cost.resource,
+            },
+        )
         hours = cost.seconds / 3600
         row["jobs"] += 1
         row["hours"] += hours
@@ -356,29 +426,37 @@ def estimate(cfg: ExperimentConfig, jobs: Iterable[Job],
     stages = dict(sorted(per_stage.items()))
     return {
         "device": hw.name,
-        "basis": (f"2·N + 2·L·ctx·d FLOPs per token forward, ×3 to train; "
-                  f"{hw.flops_per_s:.2g} FLOP/s sustained ({hw.source}), "
-                  f"{hw.step_overhead_s} s per step, fp32 ×{hw.fp32_factor}"),
+        "basis": (
+            f"2·N + 2·L·ctx·d FLOPs per token forward, ×3 to train; "
+            f"{hw.flops_per_s:.2g} FLOP/s sustained ({hw.source}), "
+            f"{hw.step_overhead_s} s per step, fp32 ×{hw.fp32_factor}"
+        ),
         "per_stage_hours": {k: v["hours"] for k, v in stages.items()},
         "per_stage": stages,
         "total_hours": round(sum(v["hours"] for v in stages.values()), 3),
         "to_run_hours": round(sum(v["to_run_hours"] for v in stages.values()), 3),
         "hours_by_resource": {
             r: round(sum(v["hours"] for v in stages.values() if v["resource"] == r), 3)
-            for r in sorted({v["resource"] for v in stages.values()})},
+            for r in sorted({v["resource"] for v in stages.values()})
+        },
     }
 
 
 def describe(est: Mapping[str, Any]) -> list[str]:
     """Lines for ``repro plan``: one per stage, then the totals."""
-    lines = [f"estimated cost in {est['device']}", f"  basis: {est['basis']}",
-             f"  {'stage':10s} {'jobs':>5s} {'cached':>6s} {'hours':>10s} {'to run':>10s}"
-             "  on"]
+    lines = [
+        f"estimated cost in {est['device']}",
+        f"  basis: {est['basis']}",
+        f"  {'stage':10s} {'jobs':>5s} {'cached':>6s} {'hours':>10s} {'to run':>10s}  on",
+    ]
     for stage, row in est["per_stage"].items():
-        lines.append(f"  {stage:10s} {row['jobs']:5d} {row['cached']:6d} {row['hours']:10.3f} "
-                     f"{row['to_run_hours']:10.3f}  {row['resource'].upper()}")
-    lines.append(f"  {'total':10s} {'':5s} {'':6s} {est['total_hours']:10.3f} "
-                 f"{est['to_run_hours']:10.3f}  "
-                 + ", ".join(f"{h:.2f} h {r.upper()}"
-                             for r, h in est["hours_by_resource"].items()))
+        lines.append(
+            f"  {stage:10s} {row['jobs']:5d} {row['cached']:6d} {row['hours']:10.3f} "
+            f"{row['to_run_hours']:10.3f}  {row['resource'].upper()}"
+        )
+    lines.append(
+        f"  {'total':10s} {'':5s} {'':6s} {est['total_hours']:10.3f} "
+        f"{est['to_run_hours']:10.3f}  "
+        + ", ".join(f"{h:.2f} h {r.upper()}" for r, h in est["hours_by_resource"].items())
+    )
     return lines

@@ -32,8 +32,13 @@ NER_TAGS: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "
 TASKS: tuple[str, ...] = ("nli", "ner", "qa")
 
 
-def check_lang(lang: str, *, path: str | Path | None = None, record: object | None = None,
-               allowed: Iterable[str] = LANGUAGES) -> str:
+def check_lang(
+    lang: str,
+    *,
+    path: str | Path | None = None,
+    record: object | None = None,
+    allowed: Iterable[str] = LANGUAGES,
+) -> str:
     allowed = tuple(allowed)
     if lang not in allowed:
         raise DataError(path, record, f"unknown language code {lang!r}; expected one of {allowed}")
@@ -63,15 +68,20 @@ def validate_nli(rec: Mapping[str, Any], path=None, idx=None) -> None:
     _check_str(rec, "premise", path, idx)
     _check_str(rec, "hypothesis", path, idx)
     if rec["label"] not in NLI_LABELS:
-        raise DataError(path, rec["id"], f"unknown NLI label {rec['label']!r}; expected {NLI_LABELS}")
+        raise DataError(
+            path, rec["id"], f"unknown NLI label {rec['label']!r}; expected {NLI_LABELS}"
+        )
 
 
 def validate_ner(rec: Mapping[str, Any], path=None, idx=None) -> None:
     _require(rec, ("id", "lang", "tokens", "tags"), path, idx)
     check_lang(rec["lang"], path=path, record=rec["id"])
     toks, tags = rec["tokens"], rec["tags"]
-    if not isinstance(toks, list) or not isinstance(tags, list) or not all(
-            isinstance(t, str) for t in toks):
+    if (
+        not isinstance(toks, list)
+        or not isinstance(tags, list)
+        or not all(isinstance(t, str) for t in toks)
+    ):
         raise DataError(path, rec["id"], "tokens and tags must be lists of strings")
     if not toks or len(toks) != len(tags):
         raise DataError(path, rec["id"], f"{len(toks)} tokens but {len(tags)} tags")
@@ -80,7 +90,9 @@ def validate_ner(rec: Mapping[str, Any], path=None, idx=None) -> None:
             raise DataError(path, rec["id"], f"unknown NER tag {t!r}; expected {NER_TAGS}")
 
 
-def validate_qa(rec: Mapping[str, Any], path=None, idx=None, *, require_answers: bool = True) -> None:
+def validate_qa(
+    rec: Mapping[str, Any], path=None, idx=None, *, require_answers: bool = True
+) -> None:
     _require(rec, ("id", "q_lang", "c_lang", "question", "context", "answers"), path, idx)
     check_lang(rec["q_lang"], path=path, record=rec["id"])
     check_lang(rec["c_lang"], path=path, record=rec["id"])
@@ -100,7 +112,8 @@ def validate_qa(rec: Mapping[str, Any], path=None, idx=None, *, require_answers:
             raise DataError(path, rec["id"], "empty gold answer text")
         if start < 0 or ctx[start : start + len(text)] != text:
             raise DataError(
-                path, rec["id"],
+                path,
+                rec["id"],
                 f"answer {text!r} not found in context at offset {start}",
             )
 
@@ -117,14 +130,19 @@ def validate_parallel(rec: Mapping[str, Any], path=None, idx=None) -> None:
         if not isinstance(links, list):
             raise DataError(path, rec["id"], "alignment must be a list of [i, j] links")
         for pair in links:
-            if (not isinstance(pair, (list, tuple)) or len(pair) != 2
-                    or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)):
-                raise DataError(path, rec["id"], f"malformed alignment link {pair!r}; "
-                                "expected [i, j] integers")
+            if (
+                not isinstance(pair, (list, tuple))
+                or len(pair) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+            ):
+                raise DataError(
+                    path, rec["id"], f"malformed alignment link {pair!r}; expected [i, j] integers"
+                )
             i, j = pair
             if not (0 <= i < n_src and 0 <= j < n_tgt):
                 raise DataError(
-                    path, rec["id"],
+                    path,
+                    rec["id"],
                     f"alignment link {i}-{j} out of range ({n_src} source, {n_tgt} target words)",
                 )
 
@@ -138,16 +156,19 @@ VALIDATORS = {
 }
 
 
-def validate_all(kind: str, records: Iterable[Mapping[str, Any]], path=None, *,
-                 require_answers: bool = True) -> list[dict]:
+def validate_all(
+    kind: str, records: Iterable[Mapping[str, Any]], path=None, *, require_answers: bool = True
+) -> list[dict]:
     """Validate every record and reject duplicate ids; returns the records as a list.
 
     ``require_answers=False`` accepts QA records without gold answers (unlabelled text only).
     """
     validator = VALIDATORS[kind]
     if kind == "qa" and not require_answers:
+
         def validator(rec, path=None, idx=None):  # noqa: E306
             validate_qa(rec, path, idx, require_answers=False)
+
     out: list[dict] = []
     seen: set[str] = set()
     for idx, rec in enumerate(records):

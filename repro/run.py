@@ -40,19 +40,30 @@ class RunResult:
 def make_executor(cfg: ExperimentConfig, store: ArtifactStore):
     r = cfg.run
     if r.executor == "submitit":
-        return SubmititExecutor(folder=str(store.root / ".submitit"), partition=r.slurm_partition,
-                                gpus_per_node=r.slurm_gpus_per_node,
-                                timeout_min=r.slurm_timeout_min, procs_per_job=r.procs_per_job,
-                                cpus_per_task=r.slurm_cpus_per_task,
-                                array_parallelism=r.slurm_array_parallelism)
-    return LocalExecutor(jobs=r.jobs, device=r.device, torch_threads=r.torch_threads,
-                         procs_per_job=r.procs_per_job)
+        return SubmititExecutor(
+            folder=str(store.root / ".submitit"),
+            partition=r.slurm_partition,
+            gpus_per_node=r.slurm_gpus_per_node,
+            timeout_min=r.slurm_timeout_min,
+            procs_per_job=r.procs_per_job,
+            cpus_per_task=r.slurm_cpus_per_task,
+            array_parallelism=r.slurm_array_parallelism,
+        )
+    return LocalExecutor(
+        jobs=r.jobs, device=r.device, torch_threads=r.torch_threads, procs_per_job=r.procs_per_job
+    )
 
 
-def run_profile(cfg: ExperimentConfig, *, claim_ids: str | None = None,
-                reports_root: Path = Path("reports"), store: ArtifactStore | None = None,
-                overrides: tuple[str, ...] = (), write_lock: bool = True,
-                progress: Callable[[str], None] | None = None) -> RunResult:
+def run_profile(
+    cfg: ExperimentConfig,
+    *,
+    claim_ids: str | None = None,
+    reports_root: Path = Path("reports"),
+    store: ArtifactStore | None = None,
+    overrides: tuple[str, ...] = (),
+    write_lock: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
     t0 = time.time()
     store = store or ArtifactStore()
     all_claims = discover()
@@ -81,8 +92,9 @@ def run_profile(cfg: ExperimentConfig, *, claim_ids: str | None = None,
     return RunResult(status, status_path, round(time.time() - t0, 2), report.ran, report.cached)
 
 
-def write_run_info(pdir: Path, cfg: ExperimentConfig, report, wall_s: float,
-                   store: ArtifactStore) -> None:
+def write_run_info(
+    pdir: Path, cfg: ExperimentConfig, report, wall_s: float, store: ArtifactStore
+) -> None:
     """Provenance that varies run to run (timings, machine) kept apart from the verdicts."""
     info = {
         "profile": cfg.profile,
@@ -115,17 +127,25 @@ def _data_provenance(cfg: ExperimentConfig, store: ArtifactStore) -> dict[str, A
     return {"source": bundle.source, "artifact": job.key[:16], "notes": bundle.notes}
 
 
-def verify(cfg: ExperimentConfig, *, from_results: bool, reports_root: Path = Path("reports"),
-           store: ArtifactStore | None = None, overrides: tuple[str, ...] = (),
-           progress: Callable[[str], None] | None = None) -> tuple[list[str], dict[str, Any]]:
+def verify(
+    cfg: ExperimentConfig,
+    *,
+    from_results: bool,
+    reports_root: Path = Path("reports"),
+    store: ArtifactStore | None = None,
+    overrides: tuple[str, ...] = (),
+    progress: Callable[[str], None] | None = None,
+) -> tuple[list[str], dict[str, Any]]:
     """Recompute verdicts (from committed results, or by rerunning) and diff them with the lock."""
     pdir = reports_root / cfg.profile
     lock_path = pdir / "claims.json"
     if not lock_path.is_file():
         from repro.errors import ReproError
 
-        raise ReproError(f"no locked verdicts at {lock_path}; run `repro run --profile "
-                         f"{cfg.profile}` and commit the result")
+        raise ReproError(
+            f"no locked verdicts at {lock_path}; run `repro run --profile "
+            f"{cfg.profile}` and commit the result"
+        )
     lock = json.loads(lock_path.read_text())
     claims = discover()
     if from_results:

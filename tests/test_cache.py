@@ -34,8 +34,9 @@ def test_round_trip_and_manifest(tmp_path):
 @given(st.dictionaries(st.text(min_size=1, max_size=5), st.integers(), max_size=5))
 def test_key_independent_of_dict_order(d):
     rev = dict(reversed(list(d.items())))
-    assert artifact_key("data", d, {"x": "1", "y": "2"}) == artifact_key("data", rev,
-                                                                         {"y": "2", "x": "1"})
+    assert artifact_key("data", d, {"x": "1", "y": "2"}) == artifact_key(
+        "data", rev, {"y": "2", "x": "1"}
+    )
 
 
 def test_key_sensitive_to_inputs_and_version():
@@ -140,13 +141,16 @@ def test_two_concurrent_writers_compute_once(tmp_path):
     key = artifact_key("data", {"a": 8}, {})
     log = tmp_path / "log.txt"
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_concurrent, args=(str(tmp_path), key, str(log)))
-             for _ in range(2)]
+    procs = [ctx.Process(target=_concurrent, args=(str(tmp_path), key, str(log))) for _ in range(2)]
     for p in procs:
         p.start()
     for p in procs:
         p.join()
     assert log.read_text().count("computed") == 1
     assert ArtifactStore(tmp_path).get("data", key) is not None
-    assert json.loads((ArtifactStore(tmp_path).get("data", key).path / "manifest.json")
-                      .read_text())["key"] == key
+    assert (
+        json.loads((ArtifactStore(tmp_path).get("data", key).path / "manifest.json").read_text())[
+            "key"
+        ]
+        == key
+    )

@@ -10,8 +10,9 @@ from repro.cli import main
 
 
 def test_help_runs():
-    out = subprocess.run([sys.executable, "-m", "repro", "--help"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "repro", "--help"], capture_output=True, text=True, check=True
+    )
     assert "run" in out.stdout and "claims" in out.stdout
 
 

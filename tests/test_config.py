@@ -56,13 +56,16 @@ def test_typo_names_the_valid_key():
         resolve("smoke", overrides=("adjsut.mode=joint",))
 
 
-@pytest.mark.parametrize("expr, match", [
-    ("adjust.mode=both", "per_language"),
-    ("adjust.max_pairs=many", "integer"),
-    ("finetune.seeds=[1,1]", "duplicate"),
-    ("languages=[\"de\"]", "languages"),
-    ("claims.alpha=2", "alpha"),
-])
+@pytest.mark.parametrize(
+    "expr, match",
+    [
+        ("adjust.mode=both", "per_language"),
+        ("adjust.max_pairs=many", "integer"),
+        ("finetune.seeds=[1,1]", "duplicate"),
+        ('languages=["de"]', "languages"),
+        ("claims.alpha=2", "alpha"),
+    ],
+)
 def test_bad_values_fail_clearly(expr, match):
     with pytest.raises(ConfigError, match=match):
         resolve("smoke", overrides=(expr,))
@@ -85,8 +88,9 @@ def test_toml_round_trip_of_resolved_config(tmp_path):
 def test_key_changes_with_any_hashed_field(max_pairs, lr):
     base = resolve("smoke")
     g0 = Graph(base)
-    cfg = dataclasses.replace(base, adjust=dataclasses.replace(base.adjust, max_pairs=max_pairs,
-                                                               learning_rate=lr))
+    cfg = dataclasses.replace(
+        base, adjust=dataclasses.replace(base.adjust, max_pairs=max_pairs, learning_rate=lr)
+    )
     g1 = Graph(cfg)
     same = max_pairs == base.adjust.max_pairs and lr == base.adjust.learning_rate
     assert (g1.adjusted("es").key == g0.adjusted("es").key) == same
@@ -105,11 +109,12 @@ def test_key_is_stable_and_order_independent():
 def test_run_settings_never_change_keys():
     g0 = Graph(resolve("smoke"))
     g1 = Graph(resolve("smoke", overrides=("run.jobs=2", "run.device=cpu")))
-    assert g0.evaluate("nli", "adjusted", "es", 1).key == g1.evaluate("nli", "adjusted", "es", 1).key
+    assert (
+        g0.evaluate("nli", "adjusted", "es", 1).key == g1.evaluate("nli", "adjusted", "es", 1).key
+    )
 
 
-@given(st.one_of(st.integers(-1000, 1000), st.booleans(),
-                 st.lists(st.integers(0, 9), max_size=4)))
+@given(st.one_of(st.integers(-1000, 1000), st.booleans(), st.lists(st.integers(0, 9), max_size=4)))
 def test_parse_value_round_trips_toml_literals(value):
     import json
 

@@ -21,7 +21,8 @@ from repro.tasks import get_task
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -99,8 +100,13 @@ def test_extra_losses_are_per_element_mse(encoders, pairs_file):
     model, tok = load_encoder(start)
     anchor, _ = load_encoder(orig)
     pool = load_pool([pairs_file], 30, seed=0)
-    loss = build_continual_loss(ContinualConfig(align_weight=0.01, anchor_weight=1.0,
-                                                pairs_per_step=6), pool, anchor, tok, seed=3)
+    loss = build_continual_loss(
+        ContinualConfig(align_weight=0.01, anchor_weight=1.0, pairs_per_step=6),
+        pool,
+        anchor,
+        tok,
+        seed=3,
+    )
     model.eval()  # no dropout: the manual recomputation must see the same vectors
 
     class Wrapper(torch.nn.Module):  # the task model's encoder is its base_model
@@ -142,16 +148,33 @@ def _cl_finetune(encoders, pairs_file, tmp, ccfg, *, anchor_model=None, seed=2, 
     if ccfg is not None:
         if anchor_model is None:
             anchor_model, _ = load_encoder(orig)
-        aux = build_continual_loss(ccfg, load_pool([pairs_file], ccfg.pool_size, seed),
-                                   anchor_model, load_tokenizer(start), seed=seed)
-    return finetune(get_task("nli"), start, toy.nli_records(24), cfg=toy.train_config(),
-                    seed=seed, work_dir=tmp, aux_loss=aux, **kw)
+        aux = build_continual_loss(
+            ccfg,
+            load_pool([pairs_file], ccfg.pool_size, seed),
+            anchor_model,
+            load_tokenizer(start),
+            seed=seed,
+        )
+    return finetune(
+        get_task("nli"),
+        start,
+        toy.nli_records(24),
+        cfg=toy.train_config(),
+        seed=seed,
+        work_dir=tmp,
+        aux_loss=aux,
+        **kw,
+    )
 
 
 def test_zero_weights_reproduce_plain_fine_tuning_exactly(encoders, pairs_file, tmp_path):
     plain = _cl_finetune(encoders, pairs_file, tmp_path / "plain", None)
-    zero = _cl_finetune(encoders, pairs_file, tmp_path / "zero",
-                        ContinualConfig(align_weight=0.0, anchor_weight=0.0))
+    zero = _cl_finetune(
+        encoders,
+        pairs_file,
+        tmp_path / "zero",
+        ContinualConfig(align_weight=0.0, anchor_weight=0.0),
+    )
     assert _same(_state(plain.model), _state(zero.model))
     cl = _cl_finetune(encoders, pairs_file, tmp_path / "cl", ContinualConfig(pairs_per_step=4))
     assert not _same(_state(plain.model), _state(cl.model))
@@ -162,16 +185,21 @@ def test_anchor_never_changes_and_losses_are_logged(encoders, pairs_file, tmp_pa
 
     anchor, _ = load_encoder(encoders[1])
     before = _state(anchor)
-    res = _cl_finetune(encoders, pairs_file, tmp_path / "w",
-                       ContinualConfig(align_weight=0.5, anchor_weight=1.0, pairs_per_step=4),
-                       anchor_model=anchor)
+    res = _cl_finetune(
+        encoders,
+        pairs_file,
+        tmp_path / "w",
+        ContinualConfig(align_weight=0.5, anchor_weight=1.0, pairs_per_step=4),
+        anchor_model=anchor,
+    )
     assert _same(before, _state(anchor))
     assert res.model.base_model is not anchor
     logs = [h for h in res.log["log_history"] if "loss" in h]
     assert logs and all({"task_loss", "align_loss", "reg_loss"} <= set(h) for h in logs)
     for h in logs:  # the total is task + weighted extras
-        assert h["loss"] == pytest.approx(h["task_loss"] + 0.5 * h["align_loss"]
-                                          + h["reg_loss"], rel=1e-3)
+        assert h["loss"] == pytest.approx(
+            h["task_loss"] + 0.5 * h["align_loss"] + h["reg_loss"], rel=1e-3
+        )
     assert set(res.summary["final"]) >= {"task_loss", "align_loss", "reg_loss"}
     json.dumps(res.log)
 

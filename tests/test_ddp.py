@@ -47,7 +47,8 @@ PAIRS = toy_bitext(128, seed=1, min_len=6, max_len=6)  # 6 words a side, 6 one-t
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -75,17 +76,27 @@ def no_dropout_encoder(texts: list[str], vocab: int):
         model.config.hidden_dropout_prob = 0.0
         model.config.attention_probs_dropout_prob = 0.0
         save_encoder(model, tok, out / "encoder")
+
     return fill
 
 
 def adjust_job(store: ArtifactStore) -> Job:
-    enc = stored(store, "hub_model", {"fixture": "test_ddp encoder, dropout 0"},
-                 no_dropout_encoder(toy_texts(PAIRS), 300))
-    pairs = stored(store, "align", {"fixture": "test_ddp pairs", "lang": "es"},
-                   lambda out: write_jsonl(out / "pairs.jsonl", PAIRS))
+    enc = stored(
+        store,
+        "hub_model",
+        {"fixture": "test_ddp encoder, dropout 0"},
+        no_dropout_encoder(toy_texts(PAIRS), 300),
+    )
+    pairs = stored(
+        store,
+        "align",
+        {"fixture": "test_ddp pairs", "lang": "es"},
+        lambda out: write_jsonl(out / "pairs.jsonl", PAIRS),
+    )
     cfg = AdjustConfig(learning_rate=1e-3, batch_size=16, max_pairs=128)
-    return Job("adjust", {"adjust": to_dict(cfg), "langs": ["es"]},
-               {"encoder": enc, "align_es": pairs})
+    return Job(
+        "adjust", {"adjust": to_dict(cfg), "langs": ["es"]}, {"encoder": enc, "align_es": pairs}
+    )
 
 
 def finetune_job(store: ArtifactStore) -> Job:
@@ -97,8 +108,12 @@ def finetune_job(store: ArtifactStore) -> Job:
         bundle.train["nli"] = "nli.train.jsonl"
         bundle.save()
 
-    enc = stored(store, "pretrain", {"fixture": "test_ddp task encoder, dropout 0"},
-                 no_dropout_encoder(toy.texts(), 200))
+    enc = stored(
+        store,
+        "pretrain",
+        {"fixture": "test_ddp task encoder, dropout 0"},
+        no_dropout_encoder(toy.texts(), 200),
+    )
     d = stored(store, "data", {"fixture": "test_ddp 64 NLI examples"}, data)
     cfg = toy.finetune_config("nli", batch_size=16, num_train_epochs=2.0)
     return Job("finetune", cfg, {"encoder": enc, "data": d})
@@ -128,8 +143,9 @@ def test_adjustment_on_two_processes_matches_one(tmp_path):
     job2 = adjust_job(two)
     assert job2.key == job1.key  # the world size is not part of the key
     ranks = tmp_path / "ranks"
-    launch.run_distributed(job2, str(two.root), 2, device="cpu", torch_threads=1,
-                           keep_rank_outputs=ranks)
+    launch.run_distributed(
+        job2, str(two.root), 2, device="cpu", torch_threads=1, keep_rank_outputs=ranks
+    )
     art2 = two.get("adjust", job2.key)
     assert art2 is not None
     assert art2.manifest["distributed"]["world_size"] == 2

@@ -18,7 +18,8 @@ from repro.tasks.base import FeatureConfig, pad_token_id
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -33,6 +34,8 @@ def _one_thread():
     import torch
 
     torch.set_num_threads(1)  # tiny models on a shared 2-core box: 2 threads thrash
+
+
 FCFG = FeatureConfig(max_seq_length=40, doc_stride=12)
 
 
@@ -65,10 +68,17 @@ def test_bucketed_and_fixed_padding_give_identical_predictions(name, encoder):
     task = get_task(name)
     model, tok = _model(name, encoder)
     recs = _records(name)
-    p_b, m_b = evaluate_records(task, model, tok, recs, fcfg=FCFG,
-                                ecfg=toy.eval_config(batch_size=4, bucket_by_length=True))
-    p_f, m_f = evaluate_records(task, model, tok, recs, fcfg=FCFG,
-                                ecfg=toy.eval_config(batch_size=4, bucket_by_length=False))
+    p_b, m_b = evaluate_records(
+        task, model, tok, recs, fcfg=FCFG, ecfg=toy.eval_config(batch_size=4, bucket_by_length=True)
+    )
+    p_f, m_f = evaluate_records(
+        task,
+        model,
+        tok,
+        recs,
+        fcfg=FCFG,
+        ecfg=toy.eval_config(batch_size=4, bucket_by_length=False),
+    )
     assert p_b == p_f
     assert [p["id"] for p in p_b] == [r["id"] for r in recs]
     metric = m_b["metric"]
@@ -80,8 +90,9 @@ def test_batched_outputs_match_one_by_one_inference(name, encoder):
     task = get_task(name)
     model, tok = _model(name, encoder)
     feats = task.encode_eval(_records(name), tok, FCFG).features
-    kw = dict(output_names=task.OUTPUTS, per_token=task.PER_TOKEN, pad_to=40,
-              pad_id=pad_token_id(tok))
+    kw = dict(
+        output_names=task.OUTPUTS, per_token=task.PER_TOKEN, pad_to=40, pad_id=pad_token_id(tok)
+    )
     batched = model_outputs(model, feats, batch_size=5, bucket_by_length=True, **kw)
     single = model_outputs(model, feats, batch_size=1, bucket_by_length=False, **kw)
     for out in task.OUTPUTS:
@@ -109,19 +120,22 @@ def test_zeroed_classifier_is_flagged_collapsed(encoder):
 def test_max_examples_caps_the_set(encoder):
     task = get_task("nli")
     model, tok = _model("nli", encoder)
-    preds, m = evaluate_records(task, model, tok, _records("nli"), fcfg=FCFG,
-                                ecfg=toy.eval_config(max_examples=5))
+    preds, m = evaluate_records(
+        task, model, tok, _records("nli"), fcfg=FCFG, ecfg=toy.eval_config(max_examples=5)
+    )
     assert len(preds) == m["n"] == 5
 
 
 def test_metrics_document_and_prediction_files(tmp_path):
     results = {
-        "nli.synthetic.es": ([{"id": "a", "correct": 1}],
-                             {"metric": "accuracy", "accuracy": 0.9, "n": 1, "chance": 1 / 3,
-                              "collapsed": False}),
-        "nli.synthetic.hi": ([{"id": "a", "correct": 0}],
-                             {"metric": "accuracy", "accuracy": 0.35, "n": 1, "chance": 1 / 3,
-                              "collapsed": True}),
+        "nli.synthetic.es": (
+            [{"id": "a", "correct": 1}],
+            {"metric": "accuracy", "accuracy": 0.9, "n": 1, "chance": 1 / 3, "collapsed": False},
+        ),
+        "nli.synthetic.hi": (
+            [{"id": "a", "correct": 0}],
+            {"metric": "accuracy", "accuracy": 0.35, "n": 1, "chance": 1 / 3, "collapsed": True},
+        ),
     }
     doc = write_results(tmp_path, "nli", results)
     assert doc == json.loads((tmp_path / "metrics.json").read_text())

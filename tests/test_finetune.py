@@ -26,7 +26,8 @@ from repro.tasks.base import FeatureConfig
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -41,6 +42,8 @@ def _one_thread():
     import torch
 
     torch.set_num_threads(1)  # tiny models on a shared 2-core box: 2 threads thrash
+
+
 FIELDS = {
     "nli": {"id", "lang", "label", "pred", "correct"},
     "ner": {"id", "lang", "tp", "n_pred", "n_gold", "pred_tags"},
@@ -54,8 +57,7 @@ def encoder(tmp_path_factory):
 
 
 def _train(name):
-    return {"nli": toy.nli_records(24), "ner": toy.ner_records(24),
-            "qa": toy.qa_records(24)}[name]
+    return {"nli": toy.nli_records(24), "ner": toy.ner_records(24), "qa": toy.qa_records(24)}[name]
 
 
 def _state(model):
@@ -74,18 +76,23 @@ def test_each_task_trains_and_evaluates(name, encoder, tmp_path):
 
     task = get_task(name)
     cfg = toy.train_config(max_seq_length=40)
-    res = finetune(task, encoder, _train(name), cfg=cfg, seed=3, work_dir=tmp_path / "w",
-                   doc_stride=12)
+    res = finetune(
+        task, encoder, _train(name), cfg=cfg, seed=3, work_dir=tmp_path / "w", doc_stride=12
+    )
     assert res.summary["steps"] == total_train_steps(res.summary["features"], cfg) == 3
     assert math.isfinite(res.summary["train_loss"])
     assert "task_loss" in res.log["log_history"][0]
     base, _ = load_encoder(encoder)
     emb = res.model.base_model.embeddings.word_embeddings.weight
     assert not torch.equal(emb, base.embeddings.word_embeddings.weight)  # it trained
-    recs = {"nli": toy.nli_records(6, "es"), "ner": toy.ner_records(6, "es"),
-            "qa": toy.qa_records(6, "en", "es")}[name]
-    preds, metrics = evaluate_records(task, res.model, res.tokenizer, recs,
-                                      ecfg=toy.eval_config(), fcfg=FeatureConfig(40, 12))
+    recs = {
+        "nli": toy.nli_records(6, "es"),
+        "ner": toy.ner_records(6, "es"),
+        "qa": toy.qa_records(6, "en", "es"),
+    }[name]
+    preds, metrics = evaluate_records(
+        task, res.model, res.tokenizer, recs, ecfg=toy.eval_config(), fcfg=FeatureConfig(40, 12)
+    )
     assert [set(p) for p in preds] == [FIELDS[name]] * len(recs)
     assert 0.0 <= metrics[metrics["metric"]] <= 1.0 and metrics["n"] == len(recs)
 
@@ -93,8 +100,10 @@ def test_each_task_trains_and_evaluates(name, encoder, tmp_path):
 def test_same_seed_same_weights_other_seed_differs(encoder, tmp_path):
     task = get_task("nli")
     cfg = toy.train_config()
-    runs = [finetune(task, encoder, _train("nli"), cfg=cfg, seed=s, work_dir=tmp_path / f"w{i}")
-            for i, s in enumerate((5, 5, 6))]
+    runs = [
+        finetune(task, encoder, _train("nli"), cfg=cfg, seed=s, work_dir=tmp_path / f"w{i}")
+        for i, s in enumerate((5, 5, 6))
+    ]
     a, b, c = (_state(r.model) for r in runs)
     assert _same(a, b)
     assert not _same(a, c)
@@ -122,8 +131,16 @@ def test_resume_after_failure_ends_with_the_same_weights(encoder, tmp_path):
     recs = _train("ner")  # 3 steps per epoch: the failure lands mid-epoch 2
     ref = finetune(task, encoder, recs, cfg=cfg, seed=2, work_dir=tmp_path / "ref", save_steps=2)
     with pytest.raises(_Boom):
-        finetune(task, encoder, recs, cfg=cfg, seed=2, work_dir=tmp_path / "w", save_steps=2,
-                 callbacks=[_fail_at(5)])
+        finetune(
+            task,
+            encoder,
+            recs,
+            cfg=cfg,
+            seed=2,
+            work_dir=tmp_path / "w",
+            save_steps=2,
+            callbacks=[_fail_at(5)],
+        )
     assert (tmp_path / "w" / "checkpoints" / "checkpoint-4").is_dir()
     res = finetune(task, encoder, recs, cfg=cfg, seed=2, work_dir=tmp_path / "w", save_steps=2)
     assert res.summary["resumed_from"] == "checkpoint-4"
@@ -132,8 +149,16 @@ def test_resume_after_failure_ends_with_the_same_weights(encoder, tmp_path):
 
 
 def test_bf16_flag_runs_on_cpu(encoder, tmp_path):
-    res = finetune(get_task("nli"), encoder, _train("nli"), cfg=toy.train_config(), seed=1,
-                   work_dir=tmp_path / "w", bf16=True, max_steps=2)
+    res = finetune(
+        get_task("nli"),
+        encoder,
+        _train("nli"),
+        cfg=toy.train_config(),
+        seed=1,
+        work_dir=tmp_path / "w",
+        bf16=True,
+        max_steps=2,
+    )
     assert res.summary["steps"] == 2 and math.isfinite(res.summary["train_loss"])
     assert res.log["hyperparameters"]["bf16"] is True
 
@@ -144,10 +169,22 @@ def test_saved_task_model_round_trips(encoder, tmp_path):
     from repro.model.io import load_encoder
 
     task = get_task("qa")
-    res = finetune(task, encoder, _train("qa"), cfg=toy.train_config(max_seq_length=40),
-                   seed=1, work_dir=tmp_path / "w", doc_stride=12, max_steps=1)
-    out = save_task_model(res.model, res.tokenizer, tmp_path / "model",
-                          {"task": "qa", "max_seq_length": 40, "doc_stride": 12})
+    res = finetune(
+        task,
+        encoder,
+        _train("qa"),
+        cfg=toy.train_config(max_seq_length=40),
+        seed=1,
+        work_dir=tmp_path / "w",
+        doc_stride=12,
+        max_steps=1,
+    )
+    out = save_task_model(
+        res.model,
+        res.tokenizer,
+        tmp_path / "model",
+        {"task": "qa", "max_seq_length": 40, "doc_stride": 12},
+    )
     assert read_task_info(out)["task"] == "qa"
     loaded = task.load_model(out)
     feats = task.encode_eval(toy.qa_records(2), res.tokenizer, FeatureConfig(40, 12)).features
@@ -161,26 +198,46 @@ def test_saved_task_model_round_trips(encoder, tmp_path):
 
 
 def test_paper_optimiser_policy(tmp_path):
-    args = training_arguments(toy.train_config(), output_dir=tmp_path, seed=1, bf16=False,
-                              device="cpu", label_names=["labels"], save_steps=5,
-                              logging_steps=1)
+    args = training_arguments(
+        toy.train_config(),
+        output_dir=tmp_path,
+        seed=1,
+        bf16=False,
+        device="cpu",
+        label_names=["labels"],
+        save_steps=5,
+        logging_steps=1,
+    )
     assert args.adam_epsilon == 1e-6 and args.lr_scheduler_type == "linear"
     assert args.warmup_steps == 0 and args.max_grad_norm == 0.0
     assert args.seed == args.data_seed == 1 and args.report_to in ([], "none", ["none"])
     with pytest.raises(ConfigError):
-        training_arguments(toy.train_config(warmup_ratio=1.5), output_dir=tmp_path, seed=1,
-                           bf16=False, device="cpu", label_names=["labels"], save_steps=5,
-                           logging_steps=1)
+        training_arguments(
+            toy.train_config(warmup_ratio=1.5),
+            output_dir=tmp_path,
+            seed=1,
+            bf16=False,
+            device="cpu",
+            label_names=["labels"],
+            save_steps=5,
+            logging_steps=1,
+        )
 
 
 def test_no_training_records_is_a_data_error(encoder, tmp_path):
     with pytest.raises(DataError):
-        finetune(get_task("nli"), encoder, [], cfg=toy.train_config(), seed=1,
-                 work_dir=tmp_path)
+        finetune(get_task("nli"), encoder, [], cfg=toy.train_config(), seed=1, work_dir=tmp_path)
 
 
 def test_train_log_is_json_serialisable(encoder, tmp_path):
-    res = finetune(get_task("nli"), encoder, _train("nli"), cfg=toy.train_config(), seed=1,
-                   work_dir=tmp_path / "w", max_steps=2)
+    res = finetune(
+        get_task("nli"),
+        encoder,
+        _train("nli"),
+        cfg=toy.train_config(),
+        seed=1,
+        work_dir=tmp_path / "w",
+        max_steps=2,
+    )
     json.dumps(res.log)
     assert res.log["feature_config"]["max_seq_length"] == 48

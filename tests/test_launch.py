@@ -33,8 +33,12 @@ def fake_stages(monkeypatch):
 def graph() -> Job:
     d = Job("data", {"name": "d", "sizes": (1, 2)})
     a = Job("align", {"name": "a", "lang": "es"}, {"data": d})
-    return Job("adjust", {"name": "adj", "adjust": {"lr": 5e-5, "betas": [0.9, 0.98]}},
-               {"data": d, "align_es": a}, label="es@30000")
+    return Job(
+        "adjust",
+        {"name": "adj", "adjust": {"lr": 5e-5, "betas": [0.9, 0.98]}},
+        {"data": d, "align_es": a},
+        label="es@30000",
+    )
 
 
 def test_job_file_round_trip_keeps_every_key(tmp_path):
@@ -56,8 +60,9 @@ def test_a_job_file_whose_config_changed_is_refused(tmp_path):
         launch.read_job_file(path)
 
 
-@pytest.mark.parametrize("text, match", [("{not json", "invalid JSON"),
-                                         ('{"config": {}}', "not a job description")])
+@pytest.mark.parametrize(
+    "text, match", [("{not json", "invalid JSON"), ('{"config": {}}', "not a job description")]
+)
 def test_bad_job_files_name_the_file(tmp_path, text, match):
     path = tmp_path / "bad.json"
     path.write_text(text)
@@ -72,13 +77,14 @@ def test_missing_job_file(tmp_path):
 
 
 def test_torchrun_command_runs_this_module_on_one_node(tmp_path):
-    cmd = launch.torchrun_command(tmp_path / "j.json", tmp_path / "store", 4, device="cuda",
-                                  torch_threads=3)
+    cmd = launch.torchrun_command(
+        tmp_path / "j.json", tmp_path / "store", 4, device="cuda", torch_threads=3
+    )
     assert cmd[1:4] == ["-m", "torch.distributed.run", "--standalone"]
     assert "--nproc-per-node=4" in cmd
     i = cmd.index("repro.launch")
     assert cmd[i - 1] == "-m"
-    args = launch.build_parser().parse_args(cmd[i + 1:])
+    args = launch.build_parser().parse_args(cmd[i + 1 :])
     assert (args.job_file, args.device, args.threads) == (str(tmp_path / "j.json"), "cuda", 3)
 
 
@@ -95,16 +101,19 @@ def test_main_runs_a_job_file_without_a_launcher(tmp_path, fake_stages):
     store = ArtifactStore(tmp_path / "store")
     d = Job("data", {"name": "from-file"})
     path = launch.write_job_file(d, launch.job_file_path(store.root, d))
-    assert launch.main(["--job-file", str(path), "--store", str(store.root),
-                        "--device", "cpu"]) == 0
+    assert (
+        launch.main(["--job-file", str(path), "--store", str(store.root), "--device", "cpu"]) == 0
+    )
     art = store.get("data", d.key)
     assert art is not None and art.manifest["summary"] == {"name": "from-file"}
-    assert launch.main(["--job-file", str(tmp_path / "missing.json"),
-                        "--store", str(store.root)]) == 1
+    assert (
+        launch.main(["--job-file", str(tmp_path / "missing.json"), "--store", str(store.root)]) == 1
+    )
 
 
-def test_local_executor_sends_only_adjust_and_finetune_to_torchrun(tmp_path, fake_stages,
-                                                                  monkeypatch):
+def test_local_executor_sends_only_adjust_and_finetune_to_torchrun(
+    tmp_path, fake_stages, monkeypatch
+):
     launched: list[tuple[str, int, int]] = []
 
     def fake_run_distributed(job, root, nproc, device="auto", torch_threads=2, **kw):
@@ -128,8 +137,9 @@ def test_local_executor_sends_only_adjust_and_finetune_to_torchrun(tmp_path, fak
 
 def test_procs_per_job_must_be_positive(tmp_path):
     with pytest.raises(ReproError, match="procs_per_job"):
-        LocalExecutor(procs_per_job=0).run_wave([Job("data", {"name": "d"})],
-                                                ArtifactStore(tmp_path))
+        LocalExecutor(procs_per_job=0).run_wave(
+            [Job("data", {"name": "d"})], ArtifactStore(tmp_path)
+        )
     with pytest.raises(ConfigError, match="procs_per_job"):
         launch.run_distributed(Job("data", {"name": "d"}), str(tmp_path), 0)
 

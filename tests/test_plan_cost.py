@@ -101,8 +101,11 @@ def test_adjustment_pairs_are_capped_by_the_pool():
     small = _cost("smoke", ("adjust.mode=per_language", "adjust.max_pairs=2500"), build)
     large = _cost("smoke", ("adjust.mode=per_language", "adjust.max_pairs=10000"), build)
     assert large.flops == small.flops
-    bigger = _cost("smoke", ("adjust.mode=per_language", "adjust.max_pairs=10000",
-                             "world.n_parallel=5000"), build)
+    bigger = _cost(
+        "smoke",
+        ("adjust.mode=per_language", "adjust.max_pairs=10000", "world.n_parallel=5000"),
+        build,
+    )
     assert bigger.flops == pytest.approx(2 * small.flops, rel=1e-9)
 
 
@@ -113,8 +116,9 @@ def test_token_counts_come_from_the_profile_sizes():
     base = _cost("smoke", ("world.n_nli_train=6400",), nli)
     double = _cost("smoke", ("world.n_nli_train=12800",), nli)
     assert double.flops == pytest.approx(2 * base.flops, rel=1e-9)
-    capped = _cost("smoke", ("world.n_nli_train=12800", "finetune.nli.max_train_examples=6400"),
-                   nli)
+    capped = _cost(
+        "smoke", ("world.n_nli_train=12800", "finetune.nli.max_train_examples=6400"), nli
+    )
     assert capped.flops == pytest.approx(base.flops, rel=1e-9)
 
     # MNLI pairs (35 words, ~84 padded sub-words) are cut by a shorter max_seq_length only
@@ -130,8 +134,11 @@ def test_token_counts_come_from_the_profile_sizes():
     long = _cost("paper", ("finetune.qa.max_seq_length=384",), qa)
     assert short.steps > 2 * long.steps
     # a bigger tiny model costs more per token
-    wide = _cost("smoke", ("world.n_nli_train=6400", "model.hidden_size=256",
-                           "model.intermediate_size=1024"), nli)
+    wide = _cost(
+        "smoke",
+        ("world.n_nli_train=6400", "model.hidden_size=256", "model.intermediate_size=1024"),
+        nli,
+    )
     assert wide.flops > 3 * base.flops
 
 
@@ -166,8 +173,7 @@ def test_repro_plan_paper_prints_per_stage_lines_and_a_total(capsys, tmp_path, m
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert "estimated cost in GPU-hours" in out
-    for stage in ("hub_model", "align", "adjust", "finetune", "evaluate", "retrieve",
-                  "distances"):
+    for stage in ("hub_model", "align", "adjust", "finetune", "evaluate", "retrieve", "distances"):
         row = [ln for ln in lines if ln.strip().startswith(stage + " ")]
         assert row, stage
     total = [ln for ln in lines if ln.strip().startswith("total ")]
@@ -177,4 +183,5 @@ def test_repro_plan_paper_prints_per_stage_lines_and_a_total(capsys, tmp_path, m
     assert main(["plan", "--profile", "paper", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["estimate"]["per_stage"]["finetune"]["jobs"] == sum(
-        j["stage"] == "finetune" for j in data["jobs"])
+        j["stage"] == "finetune" for j in data["jobs"]
+    )

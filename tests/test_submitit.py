@@ -20,14 +20,29 @@ from repro.pipeline import Job, SubmititExecutor, run
 
 submitit = pytest.importorskip("submitit")
 
-TINY_WORLD = {"n_mono": 50, "n_parallel": 20, "n_heldout": 5, "n_nli_train": 30, "n_nli_dev": 6,
-              "n_nli_test": 9, "n_ner_train": 10, "n_ner_dev": 3, "n_ner_test": 5,
-              "n_qa_train": 10, "n_qa_dev": 3, "n_qa_test": 5, "n_xsr": 5}
+TINY_WORLD = {
+    "n_mono": 50,
+    "n_parallel": 20,
+    "n_heldout": 5,
+    "n_nli_train": 30,
+    "n_nli_dev": 6,
+    "n_nli_test": 9,
+    "n_ner_train": 10,
+    "n_ner_dev": 3,
+    "n_ner_test": 5,
+    "n_qa_train": 10,
+    "n_qa_dev": 3,
+    "n_qa_test": 5,
+    "n_xsr": 5,
+}
 
 
 def data_job(seed: int, **world: Any) -> Job:
-    return Job("data", {"source": "synthetic", "world": {"seed": seed, **TINY_WORLD, **world}},
-               label=f"world{seed}")
+    return Job(
+        "data",
+        {"source": "synthetic", "world": {"seed": seed, **TINY_WORLD, **world}},
+        label=f"world{seed}",
+    )
 
 
 @pytest.mark.slow
@@ -36,13 +51,14 @@ def test_a_wave_of_two_jobs_runs_through_submitit_local(tmp_path, monkeypatch):
     store = ArtifactStore(tmp_path / "store")
     folder = tmp_path / "submitit"
     jobs = [data_job(1), data_job(2)]
-    rep = run(jobs, store, SubmititExecutor(folder=str(folder), cluster="local",
-                                            torch_threads=1))
+    rep = run(jobs, store, SubmititExecutor(folder=str(folder), cluster="local", torch_threads=1))
     assert (rep.ran, rep.cached) == (2, 0)
     bundles = [Bundle.load(store.get("data", j.key).path) for j in jobs]
     assert all(b.source == "synthetic" for b in bundles)
-    texts = [(store.get("data", j.key).path / b.mono["en"]).read_text()
-             for j, b in zip(jobs, bundles, strict=True)]
+    texts = [
+        (store.get("data", j.key).path / b.mono["en"]).read_text()
+        for j, b in zip(jobs, bundles, strict=True)
+    ]
     assert texts[0] != texts[1]  # two different worlds, one per task
     assert len(list(folder.glob("*_result.pkl"))) == 2  # each ran as its own submitit task
     rep = run(jobs, store, SubmititExecutor(folder=str(folder), cluster="local"))
@@ -92,11 +108,22 @@ def test_slurm_arrays_give_adjust_and_finetune_jobs_several_gpus(tmp_path, monke
     monkeypatch.setattr(submitit, "AutoExecutor", FakeAutoExecutor)
     store = ArtifactStore(tmp_path)
     d = Job("data", {"name": "d"})
-    jobs = [Job("adjust", {"a": 1}, {"data": d}), Job("align", {"b": 1}, {"data": d}),
-            Job("finetune", {"c": 1}, {"data": d}), Job("evaluate", {"e": 1}, {"data": d})]
-    ex = SubmititExecutor(folder=str(tmp_path / "s"), partition="gpu", gpus_per_node=1,
-                          timeout_min=90, torch_threads=8, procs_per_job=4, cpus_per_task=16,
-                          extra={"slurm_account": "proj"})
+    jobs = [
+        Job("adjust", {"a": 1}, {"data": d}),
+        Job("align", {"b": 1}, {"data": d}),
+        Job("finetune", {"c": 1}, {"data": d}),
+        Job("evaluate", {"e": 1}, {"data": d}),
+    ]
+    ex = SubmititExecutor(
+        folder=str(tmp_path / "s"),
+        partition="gpu",
+        gpus_per_node=1,
+        timeout_min=90,
+        torch_threads=8,
+        procs_per_job=4,
+        cpus_per_task=16,
+        extra={"slurm_account": "proj"},
+    )
     ex.run_wave(jobs, store)
     plain, ddp = FakeAutoExecutor.arrays
     assert plain["fn"] is pipeline.execute_job
@@ -160,15 +187,20 @@ def test_a_ddp_job_runs_torchrun_inside_a_submitit_task(tmp_path, monkeypatch):
     pairs = toy_bitext(32, seed=5)
     enc = Job("hub_model", {"fixture": "test_submitit encoder"})
     with store.writer("hub_model", enc.key, {}) as out:
-        save_encoder(*tiny_test_model(toy_texts(pairs), hidden=32, layers=2, vocab=200),
-                     out / "encoder")
+        save_encoder(
+            *tiny_test_model(toy_texts(pairs), hidden=32, layers=2, vocab=200), out / "encoder"
+        )
     al = Job("align", {"fixture": "test_submitit pairs", "lang": "es"})
     with store.writer("align", al.key, {}) as out:
         write_jsonl(out / "pairs.jsonl", pairs)
-    job = Job("adjust", {"adjust": to_dict(AdjustConfig(batch_size=16, max_pairs=32)),
-                         "langs": ["es"]}, {"encoder": enc, "align_es": al})
-    ex = SubmititExecutor(folder=str(tmp_path / "submitit"), cluster="local", torch_threads=2,
-                          procs_per_job=2)
+    job = Job(
+        "adjust",
+        {"adjust": to_dict(AdjustConfig(batch_size=16, max_pairs=32)), "langs": ["es"]},
+        {"encoder": enc, "align_es": al},
+    )
+    ex = SubmititExecutor(
+        folder=str(tmp_path / "submitit"), cluster="local", torch_threads=2, procs_per_job=2
+    )
     ex.run_wave([job], store)
     art = store.get("adjust", job.key)
     assert art is not None and art.manifest["distributed"]["world_size"] == 2

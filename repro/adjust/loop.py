@@ -48,20 +48,28 @@ BUCKET_BATCHES = 50  # batches per sorting window of the length bucketing
 
 
 # -- batching and schedule -----------------------------------------------------------------------
-def pair_lengths(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Mapping[str, Any]],
-                 chunk: int = 4096) -> list[int]:
+def pair_lengths(
+    tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Mapping[str, Any]], chunk: int = 4096
+) -> list[int]:
     """Padded length of each pair in one forward: max of its two sides' sub-word counts."""
     out: list[int] = []
     for s in range(0, len(pairs), chunk):
-        parsed = [check_pair(p, index=s + k) for k, p in enumerate(pairs[s:s + chunk])]
+        parsed = [check_pair(p, index=s + k) for k, p in enumerate(pairs[s : s + chunk])]
         en = token_counts(tokenizer, [p[0] for p in parsed])
         xx = token_counts(tokenizer, [p[1] for p in parsed])
         out += [max(a, b) for a, b in zip(en, xx, strict=True)]
     return out
 
 
-def batch_plan(lengths: Sequence[int], batch_size: int, *, seed: int, bucket: bool,
-               epochs: int = 1, bucket_batches: int = BUCKET_BATCHES) -> list[list[int]]:
+def batch_plan(
+    lengths: Sequence[int],
+    batch_size: int,
+    *,
+    seed: int,
+    bucket: bool,
+    epochs: int = 1,
+    bucket_batches: int = BUCKET_BATCHES,
+) -> list[list[int]]:
     """Indices of the pairs of every step, over all epochs.
 
     Bucketed: shuffle (seeded), sort windows of ``bucket_batches`` batches by length, cut into
@@ -82,8 +90,8 @@ def batch_plan(lengths: Sequence[int], batch_size: int, *, seed: int, bucket: bo
         window = batch_size * bucket_batches
         batches = []
         for w in range(0, n, window):
-            chunk = sorted(order[w:w + window], key=lambda i: (lengths[i], i))
-            batches += [chunk[s:s + batch_size] for s in range(0, len(chunk), batch_size)]
+            chunk = sorted(order[w : w + window], key=lambda i: (lengths[i], i))
+            batches += [chunk[s : s + batch_size] for s in range(0, len(chunk), batch_size)]
         rng.shuffle(batches)
         plan += batches
     return plan
@@ -183,9 +191,14 @@ class Curve:
 
 
 def _fingerprint(cfg: AdjustConfig, n_pairs: int, plan: list[list[int]]) -> dict[str, Any]:
-    return {"n_pairs": n_pairs, "n_steps": len(plan), "seed": int(cfg.seed),
-            "batch_size": int(cfg.batch_size), "learning_rate": float(cfg.learning_rate),
-            "first_batch": plan[0][:8] if plan else []}
+    return {
+        "n_pairs": n_pairs,
+        "n_steps": len(plan),
+        "seed": int(cfg.seed),
+        "batch_size": int(cfg.batch_size),
+        "learning_rate": float(cfg.learning_rate),
+        "first_batch": plan[0][:8] if plan else [],
+    }
 
 
 def _save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
@@ -213,13 +226,20 @@ def _load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] 
 
 
 # -- the loop ------------------------------------------------------------------------------------
-def adjust_encoder(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
-                   pairs: Sequence[Mapping[str, Any]], cfg: AdjustConfig, *,
-                   device: str = "cpu", work_dir: str | Path | None = None, progress: bool = True,
-                   checkpoint_every: int = 100, max_steps: int | None = None,
-                   max_length: int | None = None,
-                   anchor_model: torch.nn.Module | None = None
-                   ) -> tuple[torch.nn.Module, dict[str, Any]]:
+def adjust_encoder(
+    model: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[Mapping[str, Any]],
+    cfg: AdjustConfig,
+    *,
+    device: str = "cpu",
+    work_dir: str | Path | None = None,
+    progress: bool = True,
+    checkpoint_every: int = 100,
+    max_steps: int | None = None,
+    max_length: int | None = None,
+    anchor_model: torch.nn.Module | None = None,
+) -> tuple[torch.nn.Module, dict[str, Any]]:
     """Adjust ``model`` in place on ``pairs``; returns it (eval mode) and the loss curve.
 
     ``work_dir``: a checkpoint is written every ``checkpoint_every`` steps and a restarted call
@@ -241,10 +261,16 @@ def adjust_encoder(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
     anchor.to(rt.device)
     anchor.eval()
     anchor.requires_grad_(False)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
-                                 betas=tuple(cfg.adam_betas), eps=cfg.adam_eps, weight_decay=0.0)
-    plan = batch_plan(lengths, cfg.batch_size, seed=cfg.seed, bucket=cfg.bucket_by_length,
-                      epochs=cfg.epochs)
+    optimizer = torch.optim.Adam(
+        model.parameters(),
+        lr=cfg.learning_rate,
+        betas=tuple(cfg.adam_betas),
+        eps=cfg.adam_eps,
+        weight_decay=0.0,
+    )
+    plan = batch_plan(
+        lengths, cfg.batch_size, seed=cfg.seed, bucket=cfg.bucket_by_length, epochs=cfg.epochs
+    )
     n_total = sum(len(b) for b in plan)
     fingerprint = _fingerprint(cfg, len(pairs), plan)
     ckpt_path = Path(work_dir) / CHECKPOINT if work_dir is not None else None
@@ -266,24 +292,37 @@ def adjust_encoder(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
 
     end = len(plan) if max_steps is None else min(len(plan), max_steps)
     pairs_seen = sum(len(b) for b in plan[:start])
-    bar = tqdm(total=n_total, initial=pairs_seen, unit="pair", desc="adjust", dynamic_ncols=True,
-               disable=True if not (progress and rt.is_main) else None)
+    bar = tqdm(
+        total=n_total,
+        initial=pairs_seen,
+        unit="pair",
+        desc="adjust",
+        dynamic_ncols=True,
+        disable=True if not (progress and rt.is_main) else None,
+    )
     t0, pairs_done = time.perf_counter(), 0
     log_every = max(1, len(plan) // 10)
     for step in range(start, end):
         global_batch = plan[step]
         share = math.ceil(len(global_batch) / rt.world)
-        idx = global_batch[rt.rank * share:(rt.rank + 1) * share] or global_batch[:1]
-        batch = make_align_batch(tokenizer, [pairs[i] for i in idx],
-                                 include_cls_sep=cfg.align_cls_sep,
-                                 max_length=max_length).to(rt.device)
+        idx = global_batch[rt.rank * share : (rt.rank + 1) * share] or global_batch[:1]
+        batch = make_align_batch(
+            tokenizer,
+            [pairs[i] for i in idx],
+            include_cls_sep=cfg.align_cls_sep,
+            max_length=max_length,
+        ).to(rt.device)
         lr = warmup_lr(cfg.learning_rate, pairs_seen, n_total, cfg.warmup_ratio)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with _autocast(rt.device, cfg.bf16):
-            align, reg = alignment_losses(model, batch, pooling=cfg.pooling,
-                                          english_target=cfg.english_target,
-                                          anchor_model=anchor)
+            align, reg = alignment_losses(
+                model,
+                batch,
+                pooling=cfg.pooling,
+                english_target=cfg.english_target,
+                anchor_model=anchor,
+            )
         loss = align + cfg.regularizer_weight * reg
         optimizer.zero_grad(set_to_none=True)
         rt.backward(loss)
@@ -300,29 +339,50 @@ def adjust_encoder(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
         bar.update(len(global_batch))
         bar.set_postfix(align=f"{curve.align[-1]:.4g}", reg=f"{curve.reg[-1]:.3g}", refresh=False)
         if (step + 1) % log_every == 0:
-            log.info("adjust step %d/%d align %.4g reg %.4g lr %.3g", step + 1, len(plan),
-                     curve.align[-1], curve.reg[-1], lr)
+            log.info(
+                "adjust step %d/%d align %.4g reg %.4g lr %.3g",
+                step + 1,
+                len(plan),
+                curve.align[-1],
+                curve.reg[-1],
+                lr,
+            )
         done = step + 1 == len(plan)
-        if ckpt_path is not None and not done and (
-                (step + 1) % checkpoint_every == 0 or step + 1 == end):
+        if (
+            ckpt_path is not None
+            and not done
+            and ((step + 1) % checkpoint_every == 0 or step + 1 == end)
+        ):
             rt.barrier()
             if rt.is_main:
-                _save_checkpoint(ckpt_path, {
-                    "step": step + 1, "fingerprint": fingerprint,
-                    "model": rt.unwrap(model).state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "rng_cpu": torch.get_rng_state(),
-                    "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available()
-                    else [],
-                    "curve": curve.as_dict(),
-                })
+                _save_checkpoint(
+                    ckpt_path,
+                    {
+                        "step": step + 1,
+                        "fingerprint": fingerprint,
+                        "model": rt.unwrap(model).state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "rng_cpu": torch.get_rng_state(),
+                        "rng_cuda": torch.cuda.get_rng_state_all()
+                        if torch.cuda.is_available()
+                        else [],
+                        "curve": curve.as_dict(),
+                    },
+                )
     bar.close()
     wall = time.perf_counter() - t0
     model = rt.unwrap(model)
     model.eval()
     result = curve.as_dict()
-    result.update({"n_pairs": len(pairs), "n_steps": len(plan), "steps_done": end,
-                   "finished": end == len(plan), "resumed_from": start,
-                   "wall_s": round(wall, 3),
-                   "pairs_per_s": round(pairs_done / wall, 2) if wall > 0 else None})
+    result.update(
+        {
+            "n_pairs": len(pairs),
+            "n_steps": len(plan),
+            "steps_done": end,
+            "finished": end == len(plan),
+            "resumed_from": start,
+            "wall_s": round(wall, 3),
+            "pairs_per_s": round(pairs_done / wall, 2) if wall > 0 else None,
+        }
+    )
     return model, result

@@ -47,26 +47,37 @@ def split_words(text: str | Sequence[str]) -> list[str]:
     return text.split() if isinstance(text, str) else list(text)
 
 
-def check_pair(rec: Mapping[str, Any], *, source: str | Path | None = None,
-               index: int | None = None) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+def check_pair(
+    rec: Mapping[str, Any], *, source: str | Path | None = None, index: int | None = None
+) -> tuple[list[str], list[str], list[tuple[int, int]]]:
     """English words, target words and validated links of one parallel record."""
     rid = rec.get("id", index)
     for field in ("src", "tgt", "alignment"):
         if field not in rec or rec[field] is None:
-            raise DataError(source, rid, f"parallel record lacks {field!r} (expected src, tgt and "
-                            "alignment [[i_en, j_xx], ...])")
+            raise DataError(
+                source,
+                rid,
+                f"parallel record lacks {field!r} (expected src, tgt and "
+                "alignment [[i_en, j_xx], ...])",
+            )
     en, xx = split_words(rec["src"]), split_words(rec["tgt"])
     if not en or not xx:
         raise DataError(source, rid, "empty source or target sentence")
     links = []
     for link in rec["alignment"]:
-        if not (isinstance(link, (list, tuple)) and len(link) == 2
-                and all(isinstance(v, int) and not isinstance(v, bool) for v in link)):
+        if not (
+            isinstance(link, (list, tuple))
+            and len(link) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in link)
+        ):
             raise DataError(source, rid, f"alignment link {link!r} is not a pair of integers")
         i, j = link
         if not (0 <= i < len(en) and 0 <= j < len(xx)):
-            raise DataError(source, rid, f"alignment link {i}-{j} out of range ({len(en)} English, "
-                            f"{len(xx)} target words)")
+            raise DataError(
+                source,
+                rid,
+                f"alignment link {i}-{j} out of range ({len(en)} English, {len(xx)} target words)",
+            )
         links.append((i, j))
     return en, xx, links
 
@@ -90,13 +101,24 @@ class AlignBatch:
         return len(self.en)
 
     def to(self, device: str | torch.device) -> AlignBatch:
-        return AlignBatch(self.en.to(device), self.xx.to(device), self.link_pair.to(device),
-                          self.link_en.to(device), self.link_xx.to(device), self.ids)
+        return AlignBatch(
+            self.en.to(device),
+            self.xx.to(device),
+            self.link_pair.to(device),
+            self.link_en.to(device),
+            self.link_xx.to(device),
+            self.ids,
+        )
 
 
-def make_align_batch(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Mapping[str, Any]], *,
-                     include_cls_sep: bool = True, max_length: int | None = None,
-                     source: str | Path | None = None) -> AlignBatch:
+def make_align_batch(
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[Mapping[str, Any]],
+    *,
+    include_cls_sep: bool = True,
+    max_length: int | None = None,
+    source: str | Path | None = None,
+) -> AlignBatch:
     """Tokenise a batch of parallel records ``{src (English), tgt, alignment}``.
 
     Links to a word that produced no tokens (or was truncated) are dropped.
@@ -130,8 +152,9 @@ def make_align_batch(tokenizer: PreTrainedTokenizerBase, pairs: Sequence[Mapping
     return AlignBatch(en_b, xx_b, r[keep], e[keep], x[keep], ids)
 
 
-def pair_word_vectors(model: Any, batch: AlignBatch, *, pooling: str = "avg",
-                      layer: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+def pair_word_vectors(
+    model: Any, batch: AlignBatch, *, pooling: str = "avg", layer: int = -1
+) -> tuple[torch.Tensor, torch.Tensor]:
     """English and target word vectors from ONE forward pass over both sides.
 
     One forward (not two) keeps DDP happy and halves kernel launches.
@@ -147,8 +170,9 @@ def pair_word_vectors(model: Any, batch: AlignBatch, *, pooling: str = "avg",
     return en_vec, xx_vec
 
 
-def anchor_english_vectors(anchor_model: Any, batch: WordBatch, *, pooling: str = "avg",
-                           layer: int = -1) -> torch.Tensor:
+def anchor_english_vectors(
+    anchor_model: Any, batch: WordBatch, *, pooling: str = "avg", layer: int = -1
+) -> torch.Tensor:
     """The frozen anchor's English word vectors (eval mode, no autograd)."""
     if anchor_model.training:
         anchor_model.eval()
@@ -165,10 +189,16 @@ def _fit_width(t: torch.Tensor, width: int) -> torch.Tensor:
     return F.pad(t, (0, 0, 0, width - t.shape[1]))
 
 
-def alignment_losses(model: Any, batch: AlignBatch, *, pooling: str = "avg",
-                     english_target: str = "current", anchor_en: torch.Tensor | None = None,
-                     anchor_model: Any = None, layer: int = -1
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
+def alignment_losses(
+    model: Any,
+    batch: AlignBatch,
+    *,
+    pooling: str = "avg",
+    english_target: str = "current",
+    anchor_en: torch.Tensor | None = None,
+    anchor_model: Any = None,
+    layer: int = -1,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(align_loss, reg_loss)`` for one batch; see the module docstring.
 
     The anchor's English vectors come from ``anchor_en`` ([B, W, H], e.g. from
@@ -180,8 +210,10 @@ def alignment_losses(model: Any, batch: AlignBatch, *, pooling: str = "avg",
     en_vec, xx_vec = pair_word_vectors(model, batch, pooling=pooling, layer=layer)
     if anchor_en is not None:
         if anchor_en.shape[0] != len(batch) or anchor_en.shape[2] != en_vec.shape[2]:
-            raise ValueError(f"anchor_en {tuple(anchor_en.shape)} does not match the batch's "
-                             f"English vectors {tuple(en_vec.shape)}")
+            raise ValueError(
+                f"anchor_en {tuple(anchor_en.shape)} does not match the batch's "
+                f"English vectors {tuple(en_vec.shape)}"
+            )
         anchor = _fit_width(anchor_en.to(en_vec.device, torch.float32), en_vec.shape[1])
     elif anchor_model is not None:
         anchor = anchor_english_vectors(anchor_model, batch.en, pooling=pooling, layer=layer)
@@ -228,11 +260,20 @@ class AnchorCache:
         return int(self.offsets.numel()) - 1
 
     @classmethod
-    def build(cls, anchor_model: Any, tokenizer: PreTrainedTokenizerBase,
-              pairs: Sequence[Mapping[str, Any]], *, pooling: str = "avg",
-              include_cls_sep: bool = True, batch_size: int = 64, device: str = "cpu",
-              max_length: int | None = None, half: bool | None = None,
-              layer: int = -1) -> AnchorCache:
+    def build(
+        cls,
+        anchor_model: Any,
+        tokenizer: PreTrainedTokenizerBase,
+        pairs: Sequence[Mapping[str, Any]],
+        *,
+        pooling: str = "avg",
+        include_cls_sep: bool = True,
+        batch_size: int = 64,
+        device: str = "cpu",
+        max_length: int | None = None,
+        half: bool | None = None,
+        layer: int = -1,
+    ) -> AnchorCache:
         """Encode every pair's English side with the anchor (length-bucketed, no grad)."""
         if not pairs:
             raise ValueError("AnchorCache.build: no pairs")
@@ -252,9 +293,13 @@ class AnchorCache:
         order = np.argsort(np.array([len(w) for w in words]), kind="stable")
         with torch.no_grad():
             for s in range(0, len(order), batch_size):
-                idx = order[s:s + batch_size]
-                wb = encode_words(tokenizer, [words[i] for i in idx], add_cls_sep=include_cls_sep,
-                                  max_length=max_length).to(device)
+                idx = order[s : s + batch_size]
+                wb = encode_words(
+                    tokenizer,
+                    [words[i] for i in idx],
+                    add_cls_sep=include_cls_sep,
+                    max_length=max_length,
+                ).to(device)
                 vec, m = word_vectors(anchor_model, wb, pooling=pooling, layer=layer)
                 vec, m = vec.cpu(), m.cpu()
                 for r, i in enumerate(idx):
@@ -264,9 +309,9 @@ class AnchorCache:
         anchor_model.train(was_training)
         return cls(vectors, mask, torch.from_numpy(offsets), pooling, include_cls_sep)
 
-    def english_vectors(self, indices: Sequence[int] | torch.Tensor,
-                        device: str | torch.device | None = None
-                        ) -> tuple[torch.Tensor, torch.Tensor]:
+    def english_vectors(
+        self, indices: Sequence[int] | torch.Tensor, device: str | torch.device | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Padded float32 vectors [B, W, H] and slot mask [B, W] of the given pool indices."""
         idx = torch.as_tensor(indices, dtype=torch.long).reshape(-1)
         if idx.numel() == 0:

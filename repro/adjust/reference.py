@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from repro.config import AdjustConfig
 
 
-def reference_word_vectors(model: Any, tokenizer: PreTrainedTokenizerBase, words: Sequence[str],
-                           *, pooling: str = "avg", include_cls_sep: bool = True
-                           ) -> list[torch.Tensor | None]:
+def reference_word_vectors(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    words: Sequence[str],
+    *,
+    pooling: str = "avg",
+    include_cls_sep: bool = True,
+) -> list[torch.Tensor | None]:
     """One vector per slot ([CLS], words..., [SEP]); None for a word without tokens."""
     pieces = [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(w)) for w in words]
     ids = [tokenizer.cls_token_id] + [t for p in pieces for t in p] + [tokenizer.sep_token_id]
@@ -53,10 +58,16 @@ def reference_word_vectors(model: Any, tokenizer: PreTrainedTokenizerBase, words
     return vectors
 
 
-def reference_losses(model: Any, tokenizer: PreTrainedTokenizerBase,
-                     pairs: Sequence[Mapping[str, Any]], *, anchor_model: Any,
-                     pooling: str = "avg", english_target: str = "current",
-                     include_cls_sep: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def reference_losses(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[Mapping[str, Any]],
+    *,
+    anchor_model: Any,
+    pooling: str = "avg",
+    english_target: str = "current",
+    include_cls_sep: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(align, reg)``: per-element MSE over all links / English slots of the batch."""
     xs, es, cur, base = [], [], [], []
     shift = 1 if include_cls_sep else 0
@@ -84,27 +95,39 @@ def reference_losses(model: Any, tokenizer: PreTrainedTokenizerBase,
     return align, reg
 
 
-def reference_adjust(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
-                     pairs: Sequence[Mapping[str, Any]], cfg: AdjustConfig, *,
-                     anchor_model: torch.nn.Module, device: str = "cpu"
-                     ) -> tuple[torch.nn.Module, dict[str, Any]]:
+def reference_adjust(
+    model: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[Mapping[str, Any]],
+    cfg: AdjustConfig,
+    *,
+    anchor_model: torch.nn.Module,
+    device: str = "cpu",
+) -> tuple[torch.nn.Module, dict[str, Any]]:
     """The same training as :func:`repro.adjust.loop.adjust_encoder` with consecutive,
     unbucketed batches, one sentence at a time."""
     model.to(device).train()
     anchor_model.to(device).eval()
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate,
-                                 betas=tuple(cfg.adam_betas), eps=cfg.adam_eps)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=cfg.learning_rate, betas=tuple(cfg.adam_betas), eps=cfg.adam_eps
+    )
     n = len(pairs)
     losses: list[float] = []
     seen = 0
     t0 = time.perf_counter()
     for s in range(0, n, cfg.batch_size):
-        chunk = pairs[s:s + cfg.batch_size]
+        chunk = pairs[s : s + cfg.batch_size]
         for g in optimizer.param_groups:
             g["lr"] = warmup_lr(cfg.learning_rate, seen, n, cfg.warmup_ratio)
-        align, reg = reference_losses(model, tokenizer, chunk, anchor_model=anchor_model,
-                                      pooling=cfg.pooling, english_target=cfg.english_target,
-                                      include_cls_sep=cfg.align_cls_sep)
+        align, reg = reference_losses(
+            model,
+            tokenizer,
+            chunk,
+            anchor_model=anchor_model,
+            pooling=cfg.pooling,
+            english_target=cfg.english_target,
+            include_cls_sep=cfg.align_cls_sep,
+        )
         loss = align + cfg.regularizer_weight * reg
         optimizer.zero_grad()
         loss.backward()

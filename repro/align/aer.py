@@ -19,8 +19,9 @@ def _as_set(links: Links) -> set[tuple[int, int]]:
     return {(int(i), int(j)) for i, j in links}
 
 
-def aer(predicted: Sequence[Links], sure: Sequence[Links],
-        possible: Sequence[Links] | None = None) -> dict[str, float]:
+def aer(
+    predicted: Sequence[Links], sure: Sequence[Links], possible: Sequence[Links] | None = None
+) -> dict[str, float]:
     """Corpus precision, recall and AER; one link collection per sentence pair.
 
     Empty denominators give the vacuous value (precision 1 with no predictions, recall 1 with no
@@ -28,7 +29,8 @@ def aer(predicted: Sequence[Links], sure: Sequence[Links],
     """
     if len(predicted) != len(sure) or (possible is not None and len(possible) != len(sure)):
         sizes = f"{len(predicted)} predicted, {len(sure)} sure" + (
-            f", {len(possible)} possible" if possible is not None else "")
+            f", {len(possible)} possible" if possible is not None else ""
+        )
         raise DataError(None, None, f"alignment corpora differ in length ({sizes})")
     n_a = n_s = n_as = n_ap = 0
     for k, (a_links, s_links) in enumerate(zip(predicted, sure, strict=True)):

@@ -54,7 +54,8 @@ class AlignConfig:
             raise ConfigError(f"align.method={self.method!r}; expected one of {METHODS}")
         if self.symmetrize not in SYMMETRIZATIONS:
             raise ConfigError(
-                f"align.symmetrize={self.symmetrize!r}; expected one of {SYMMETRIZATIONS}")
+                f"align.symmetrize={self.symmetrize!r}; expected one of {SYMMETRIZATIONS}"
+            )
         for name in ("max_words", "ibm1_iterations"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -65,34 +66,39 @@ class AlignConfig:
                 raise ConfigError(f"align.{name}={v!r}; expected true or false")
         v = self.ibm1_diagonal_tension
         if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < float("inf"):
-            raise ConfigError(
-                f"align.ibm1_diagonal_tension={v!r}; expected a finite number >= 0")
+            raise ConfigError(f"align.ibm1_diagonal_tension={v!r}; expected a finite number >= 0")
 
 
 def _validated(records: Sequence[dict[str, Any]], *, need_gold: bool) -> list[dict[str, Any]]:
     for idx, rec in enumerate(records):
         validate_parallel(rec, None, idx)
         if need_gold and rec.get("alignment") is None:
-            raise DataError(None, rec["id"], "no gold 'alignment' (method 'gold' and scoring "
-                                             "need one on every record)")
+            raise DataError(
+                None,
+                rec["id"],
+                "no gold 'alignment' (method 'gold' and scoring need one on every record)",
+            )
     return list(records)
 
 
-def _run_aligner(records: Sequence[dict[str, Any]], cfg: AlignConfig
-                 ) -> tuple[list[list[Link]], list[list[Link]]]:
+def _run_aligner(
+    records: Sequence[dict[str, Any]], cfg: AlignConfig
+) -> tuple[list[list[Link]], list[list[Link]]]:
     src = [r["src"].split() for r in records]
     tgt = [r["tgt"].split() for r in records]
     if cfg.method == "ibm1":
-        params = IBM1Params(iterations=cfg.ibm1_iterations,
-                            diagonal_tension=float(cfg.ibm1_diagonal_tension))
+        params = IBM1Params(
+            iterations=cfg.ibm1_iterations, diagonal_tension=float(cfg.ibm1_diagonal_tension)
+        )
         return ibm1_align(src, tgt, params)
     if cfg.method == "eflomal":
         return eflomal_align(src, tgt)
     raise ConfigError(f"align.method={cfg.method!r} is not an aligner")
 
 
-def _predict(records: Sequence[dict[str, Any]], cfg: AlignConfig
-             ) -> tuple[list[list[Link]], list[list[Link]] | None, list[list[Link]] | None]:
+def _predict(
+    records: Sequence[dict[str, Any]], cfg: AlignConfig
+) -> tuple[list[list[Link]], list[list[Link]] | None, list[list[Link]] | None]:
     """(symmetrised, forward, reverse) links per record; gold has no directions."""
     if cfg.method == "gold":
         return [sorted({(int(i), int(j)) for i, j in r["alignment"]}) for r in records], None, None
@@ -116,8 +122,9 @@ def align_records(records: list[dict], cfg: AlignConfig) -> tuple[list[dict], di
         new = dict(rec)
         new["alignment"] = [[i, j] for i, j in lk]
         aligned.append(new)
-    out, fstats = apply_link_filters(aligned, one_to_one_only=cfg.one_to_one,
-                                     identical=cfg.drop_identical)
+    out, fstats = apply_link_filters(
+        aligned, one_to_one_only=cfg.one_to_one, identical=cfg.drop_identical
+    )
     stats = {
         "method": cfg.method,
         "symmetrize": cfg.symmetrize if cfg.method != "gold" else None,
@@ -128,8 +135,13 @@ def align_records(records: list[dict], cfg: AlignConfig) -> tuple[list[dict], di
         "n_out": len(out),
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    log.info("align (%s): %d -> %d pairs, %d links", cfg.method, stats["n_in"], stats["n_out"],
-             stats["links"])
+    log.info(
+        "align (%s): %d -> %d pairs, %d links",
+        cfg.method,
+        stats["n_in"],
+        stats["n_out"],
+        stats["links"],
+    )
     return out, stats
 
 
@@ -145,15 +157,19 @@ def score_aligner(records_with_gold: list[dict], cfg: AlignConfig) -> dict:
     kept, _ = filter_length(records, cfg.max_words)
     gold = [r["alignment"] for r in kept]
     sym, fwd, rev = _predict(kept, cfg) if kept else ([], None, None)
-    result: dict[str, Any] = {"method": cfg.method,
-                              "symmetrize": cfg.symmetrize if cfg.method != "gold" else None,
-                              "n_pairs": len(kept), **aer(sym, gold)}
+    result: dict[str, Any] = {
+        "method": cfg.method,
+        "symmetrize": cfg.symmetrize if cfg.method != "gold" else None,
+        "n_pairs": len(kept),
+        **aer(sym, gold),
+    }
     if fwd is not None and rev is not None:
         result["forward_aer"] = aer(fwd, gold)["aer"]
         result["reverse_aer"] = aer(rev, gold)["aer"]
     predicted = [dict(r, alignment=[list(x) for x in lk]) for r, lk in zip(kept, sym, strict=True)]
-    filtered, _ = apply_link_filters(predicted, one_to_one_only=cfg.one_to_one,
-                                     identical=cfg.drop_identical)
+    filtered, _ = apply_link_filters(
+        predicted, one_to_one_only=cfg.one_to_one, identical=cfg.drop_identical
+    )
     gold_by_id = {r["id"]: {(int(i), int(j)) for i, j in r["alignment"]} for r in kept}
     n_links = sum(len(r["alignment"]) for r in filtered)
     n_good = sum(sum((i, j) in gold_by_id[r["id"]] for i, j in r["alignment"]) for r in filtered)

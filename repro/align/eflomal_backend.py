@@ -29,23 +29,35 @@ def import_eflomal() -> ModuleType:
     except ImportError as exc:
         raise ConfigError(
             "align.method='eflomal' needs the optional eflomal package (GPLv3, built from source "
-            f"with a C compiler): {INSTALL_HINT}; or use align.method='ibm1'") from exc
+            f"with a C compiler): {INSTALL_HINT}; or use align.method='ibm1'"
+        ) from exc
     return eflomal
 
 
-def _check_links(path: Path, alignments: list[list[Link]], src: Sequence[Sequence[str]],
-                 tgt: Sequence[Sequence[str]]) -> None:
+def _check_links(
+    path: Path,
+    alignments: list[list[Link]],
+    src: Sequence[Sequence[str]],
+    tgt: Sequence[Sequence[str]],
+) -> None:
     for k, links in enumerate(alignments):
         for i, j in links:
             if i >= len(src[k]) or j >= len(tgt[k]):
-                raise DataError(path, f"line {k + 1}",
-                                f"link {i}-{j} out of range ({len(src[k])} source, "
-                                f"{len(tgt[k])} target words)")
+                raise DataError(
+                    path,
+                    f"line {k + 1}",
+                    f"link {i}-{j} out of range ({len(src[k])} source, {len(tgt[k])} target words)",
+                )
 
 
-def eflomal_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *, model: int = 3,
-                  n_samplers: int = 3, null_prior: float = 0.2,
-                  ) -> tuple[list[list[Link]], list[list[Link]]]:
+def eflomal_align(
+    src: Sequence[Sequence[str]],
+    tgt: Sequence[Sequence[str]],
+    *,
+    model: int = 3,
+    n_samplers: int = 3,
+    null_prior: float = 0.2,
+) -> tuple[list[list[Link]], list[list[Link]]]:
     """Forward and reverse links, both as (src index, tgt index), one list per sentence pair."""
     if len(src) != len(tgt):
         raise ValueError(f"{len(src)} source but {len(tgt)} target sentences")
@@ -54,8 +66,12 @@ def eflomal_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
     with tempfile.TemporaryDirectory(prefix="repro-eflomal-") as tmp:
         fwd_path, rev_path = Path(tmp) / "fwd.links", Path(tmp) / "rev.links"
         aligner = eflomal.Aligner(model=model, n_samplers=n_samplers, null_prior=null_prior)
-        aligner.align([" ".join(w) + "\n" for w in src], [" ".join(w) + "\n" for w in tgt],
-                      links_filename_fwd=str(fwd_path), links_filename_rev=str(rev_path))
+        aligner.align(
+            [" ".join(w) + "\n" for w in src],
+            [" ".join(w) + "\n" for w in tgt],
+            links_filename_fwd=str(fwd_path),
+            links_filename_rev=str(rev_path),
+        )
         for p in (fwd_path, rev_path):
             if not p.is_file():
                 raise DataError(p, None, "eflomal wrote no links file (did its binary run?)")
@@ -63,6 +79,11 @@ def eflomal_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         rev = read_pharaoh_file(rev_path, n_expected=len(src))
         _check_links(fwd_path, fwd, src, tgt)
         _check_links(rev_path, rev, src, tgt)
-    log.info("eflomal (model %d, %d samplers): %d pairs in %.1f s",
-             model, n_samplers, len(src), time.perf_counter() - t0)
+    log.info(
+        "eflomal (model %d, %d samplers): %d pairs in %.1f s",
+        model,
+        n_samplers,
+        len(src),
+        time.perf_counter() - t0,
+    )
     return fwd, rev

@@ -19,8 +19,9 @@ def n_words(text: str) -> int:
     return len(text.split())
 
 
-def filter_length(records: Iterable[dict[str, Any]], max_words: int = 64
-                  ) -> tuple[list[dict[str, Any]], int]:
+def filter_length(
+    records: Iterable[dict[str, Any]], max_words: int = 64
+) -> tuple[list[dict[str, Any]], int]:
     """Keep pairs whose both sides have at most ``max_words`` whitespace words."""
     kept, dropped = [], 0
     for rec in records:
@@ -45,8 +46,9 @@ def one_to_one(links: Iterable[Sequence[int]]) -> tuple[list[Link], int]:
     return kept, len(uniq) - len(kept)
 
 
-def drop_identical(links: Iterable[Sequence[int]], src_words: Sequence[str],
-                   tgt_words: Sequence[str]) -> tuple[list[Link], int]:
+def drop_identical(
+    links: Iterable[Sequence[int]], src_words: Sequence[str], tgt_words: Sequence[str]
+) -> tuple[list[Link], int]:
     """Drop links whose two words are the same string (digits, punctuation, shared names).
 
     Exact string comparison, as in the authors' code: such links would teach the model nothing
@@ -73,8 +75,9 @@ def drop_unlinked(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any
     return kept, dropped
 
 
-def apply_link_filters(records: Iterable[dict[str, Any]], *, one_to_one_only: bool = True,
-                       identical: bool = True) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def apply_link_filters(
+    records: Iterable[dict[str, Any]], *, one_to_one_only: bool = True, identical: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """One-to-one, then identical-string, then drop pairs left without links.
 
     Records must already carry ``alignment``; they are copied, never mutated. Returns the kept

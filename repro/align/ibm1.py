@@ -65,9 +65,17 @@ class _Direction:
     kept; positions are recomputed from the sentence lengths when needed.
     """
 
-    def __init__(self, gen: np.ndarray, gen_len: np.ndarray, n_gen_vocab: int,
-                 obs: np.ndarray, obs_len: np.ndarray, n_obs_vocab: int,
-                 params: IBM1Params, block_entries: int) -> None:
+    def __init__(
+        self,
+        gen: np.ndarray,
+        gen_len: np.ndarray,
+        n_gen_vocab: int,
+        obs: np.ndarray,
+        obs_len: np.ndarray,
+        n_obs_vocab: int,
+        params: IBM1Params,
+        block_entries: int,
+    ) -> None:
         self.gen, self.gen_len, self.obs, self.obs_len = gen, gen_len, obs, obs_len
         self.n_gen_vocab, self.n_obs_vocab, self.params = n_gen_vocab, n_obs_vocab, params
         self.gen_start = np.cumsum(gen_len) - gen_len
@@ -85,8 +93,11 @@ class _Direction:
             size = np.repeat(gen_len[a:b] + 1, obs_len[a:b])
             self.groups.append((np.cumsum(size) - size, size))
             self.prior.append(self._prior(*geo, *self.groups[-1]))
-        self.pairs = (_unique_inverse(np.concatenate([u for u, _ in local]))[0] if local
-                      else np.empty(0, dtype=np.int64))
+        self.pairs = (
+            _unique_inverse(np.concatenate([u for u, _ in local]))[0]
+            if local
+            else np.empty(0, dtype=np.int64)
+        )
         self.pair_gen = self.pairs // n_obs_vocab
         dtype = np.int32 if len(self.pairs) < 2**31 else np.int64
         self.pair_idx = [np.searchsorted(self.pairs, u).astype(dtype)[inv] for u, inv in local]
@@ -111,8 +122,14 @@ class _Direction:
             gen_id = np.full(len(sent), self.n_gen_vocab, dtype=np.int64)
         return gen_id * self.n_obs_vocab + self.obs[self.obs_start[sent] + opos]
 
-    def _prior(self, sent: np.ndarray, opos: np.ndarray, gpos: np.ndarray,
-               g_start: np.ndarray, g_size: np.ndarray) -> np.ndarray | None:
+    def _prior(
+        self,
+        sent: np.ndarray,
+        opos: np.ndarray,
+        gpos: np.ndarray,
+        g_start: np.ndarray,
+        g_size: np.ndarray,
+    ) -> np.ndarray | None:
         lam, p0 = self.params.diagonal_tension, self.params.null_prob
         if lam <= 0 or len(sent) == 0:
             return None
@@ -150,8 +167,9 @@ class _Direction:
                 n_obs += len(denom)
             totals = np.bincount(self.pair_gen, weights=counts, minlength=self.n_gen_vocab + 1)
             t = counts / totals[self.pair_gen]
-            log.debug("IBM-1 iteration %d: log-likelihood per word %.4f",
-                      it + 1, loglik / max(n_obs, 1))
+            log.debug(
+                "IBM-1 iteration %d: log-likelihood per word %.4f", it + 1, loglik / max(n_obs, 1)
+            )
         return t
 
     def viterbi(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,7 +183,7 @@ class _Direction:
             best = np.maximum.reduceat(p, g_start)
             hit = np.flatnonzero(p == np.repeat(best, g_size))
             group = np.repeat(np.arange(len(g_start)), g_size)[hit]
-            first = hit[np.r_[True, group[1:] != group[:-1]]]   # ties: lowest gen position
+            first = hit[np.r_[True, group[1:] != group[:-1]]]  # ties: lowest gen position
             sent, opos, gpos = (x[first] for x in self._geometry(a, b))
             real = gpos < self.gen_len[sent]
             out.append((sent[real], opos[real], gpos[real]))
@@ -201,18 +219,23 @@ def _blocks(sizes: np.ndarray, block_entries: int) -> list[tuple[int, int]]:
     return blocks
 
 
-def _group_links(n_sent: int, sent: np.ndarray, src_pos: np.ndarray,
-                 tgt_pos: np.ndarray) -> list[list[Link]]:
+def _group_links(
+    n_sent: int, sent: np.ndarray, src_pos: np.ndarray, tgt_pos: np.ndarray
+) -> list[list[Link]]:
     order = np.lexsort((tgt_pos, src_pos, sent))
     sent, src_pos, tgt_pos = sent[order], src_pos[order], tgt_pos[order]
     bounds = np.searchsorted(sent, np.arange(n_sent + 1))
     pairs = list(zip(src_pos.tolist(), tgt_pos.tolist(), strict=True))
-    return [pairs[bounds[s]:bounds[s + 1]] for s in range(n_sent)]
+    return [pairs[bounds[s] : bounds[s + 1]] for s in range(n_sent)]
 
 
-def ibm1_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
-               params: IBM1Params | None = None, *, block_entries: int = 1 << 22,
-               ) -> tuple[list[list[Link]], list[list[Link]]]:
+def ibm1_align(
+    src: Sequence[Sequence[str]],
+    tgt: Sequence[Sequence[str]],
+    params: IBM1Params | None = None,
+    *,
+    block_entries: int = 1 << 22,
+) -> tuple[list[list[Link]], list[list[Link]]]:
     """Train both directions on the corpus and return their Viterbi links, each as (src, tgt).
 
     forward: every target word picks at most one source word (p(tgt | src)); reverse: every source
@@ -231,6 +254,10 @@ def ibm1_align(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
     d = _Direction(t_ids, t_len, t_v, s_ids, s_len, s_v, params, block_entries)
     sent, opos, gpos = d.viterbi(d.train())
     rev = _group_links(n, sent, opos, gpos)
-    log.info("IBM-1: %d pairs, %d iterations x 2 directions in %.1f s",
-             n, params.iterations, time.perf_counter() - t0)
+    log.info(
+        "IBM-1: %d pairs, %d iterations x 2 directions in %.1f s",
+        n,
+        params.iterations,
+        time.perf_counter() - t0,
+    )
     return fwd, rev

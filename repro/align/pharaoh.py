@@ -20,8 +20,9 @@ Link = tuple[int, int]
 _TOKEN = re.compile(r"([0-9]+)-([0-9]+)")
 
 
-def parse_pharaoh(line: str, *, path: str | Path | None = None,
-                  record: object | None = None) -> list[Link]:
+def parse_pharaoh(
+    line: str, *, path: str | Path | None = None, record: object | None = None
+) -> list[Link]:
     """Parse one line; order is preserved so that ``parse_pharaoh(format_pharaoh(x)) == x``.
 
     ``path``/``record`` only decorate the error message.
@@ -30,9 +31,12 @@ def parse_pharaoh(line: str, *, path: str | Path | None = None,
     for tok in line.split():
         m = _TOKEN.fullmatch(tok)
         if m is None:
-            raise DataError(path, record,
-                            f"malformed Pharaoh link {tok!r}; expected 'i-j' with "
-                            "non-negative integers i and j")
+            raise DataError(
+                path,
+                record,
+                f"malformed Pharaoh link {tok!r}; expected 'i-j' with "
+                "non-negative integers i and j",
+            )
         links.append((int(m.group(1)), int(m.group(2))))
     return links
 
@@ -60,19 +64,19 @@ def read_pharaoh_file(path: str | Path, n_expected: int | None = None) -> list[l
     path = Path(path)
     out: list[list[Link]] = []
     try:
-        with open(path, "rb") as fh:   # decode per line so an error names the right line
+        with open(path, "rb") as fh:  # decode per line so an error names the right line
             for lineno, raw in enumerate(fh, 1):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    raise DataError(path, f"line {lineno}",
-                                    f"invalid UTF-8: {exc.reason}") from exc
+                    raise DataError(path, f"line {lineno}", f"invalid UTF-8: {exc.reason}") from exc
                 out.append(parse_pharaoh(line, path=path, record=f"line {lineno}"))
     except FileNotFoundError as exc:
         raise DataError(path, None, "alignment file not found") from exc
     if n_expected is not None and len(out) != n_expected:
-        raise DataError(path, None,
-                        f"{len(out)} alignment lines but {n_expected} sentence pairs expected")
+        raise DataError(
+            path, None, f"{len(out)} alignment lines but {n_expected} sentence pairs expected"
+        )
     return out
 
 

@@ -28,8 +28,9 @@ def union(fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]]) -> list[Li
     return sorted(_as_set(fwd) | _as_set(rev))
 
 
-def grow_diag_final(fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]], *,
-                    final_and: bool = False) -> list[Link]:
+def grow_diag_final(
+    fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]], *, final_and: bool = False
+) -> list[Link]:
     """Start from the intersection, grow into union neighbours (incl. diagonals), then add
     directional links touching an unaligned word (``final_and``: both words unaligned)."""
     f, r = _as_set(fwd), _as_set(rev)
@@ -64,8 +65,11 @@ def grow_diag_final(fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]], 
                 j = last = min(later)
                 for di, dj in _NEIGHBOURS:
                     p = (i + di, j + dj)
-                    if p in uni and p not in aligned and (
-                            p[0] not in src_done or p[1] not in tgt_done):
+                    if (
+                        p in uni
+                        and p not in aligned
+                        and (p[0] not in src_done or p[1] not in tgt_done)
+                    ):
                         add(*p)
                         added = True
     for direction in (f, r):
@@ -78,8 +82,9 @@ def grow_diag_final(fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]], 
     return sorted(aligned)
 
 
-def symmetrize(fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]],
-               method: str = "intersect") -> list[Link]:
+def symmetrize(
+    fwd: Iterable[Sequence[int]], rev: Iterable[Sequence[int]], method: str = "intersect"
+) -> list[Link]:
     """Dispatch on one of :data:`METHODS`."""
     if method == "intersect":
         return intersect(fwd, rev)

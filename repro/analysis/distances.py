@@ -32,8 +32,9 @@ def euclidean_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64), axis=-1)
 
 
-def draw_unrelated(link_pair: Sequence[int], valid_words: Sequence[Sequence[int]],
-                   rng: np.random.Generator) -> list[tuple[int, int]]:
+def draw_unrelated(
+    link_pair: Sequence[int], valid_words: Sequence[Sequence[int]], rng: np.random.Generator
+) -> list[tuple[int, int]]:
     """For each link of pair ``p``: a (pair, word) from a different pair, uniformly.
 
     ``valid_words[q]`` lists the target words of pair q that have a vector. Pairs with none are
@@ -52,8 +53,12 @@ def draw_unrelated(link_pair: Sequence[int], valid_words: Sequence[Sequence[int]
 
 
 def _stats(x: np.ndarray) -> dict[str, Any]:
-    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "std": float(np.std(x)),
-            "quantiles": [float(v) for v in np.quantile(x, QUANTILES)]}
+    return {
+        "mean": float(np.mean(x)),
+        "median": float(np.median(x)),
+        "std": float(np.std(x)),
+        "quantiles": [float(v) for v in np.quantile(x, QUANTILES)],
+    }
 
 
 def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -79,9 +84,9 @@ def summarize(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def histogram(values: Sequence[float], bins: int = 30,
-              value_range: tuple[float, float] | None = None) -> dict[str, list[float]]:
+def histogram(
+    values: Sequence[float], bins: int = 30, value_range: tuple[float, float] | None = None
+) -> dict[str, list[float]]:
     """Counts and edges for plotting (e.g. paired differences)."""
-    counts, edges = np.histogram(np.asarray(values, dtype=np.float64), bins=bins,
-                                 range=value_range)
+    counts, edges = np.histogram(np.asarray(values, dtype=np.float64), bins=bins, range=value_range)
     return {"counts": [int(c) for c in counts], "edges": [float(e) for e in edges]}

@@ -54,16 +54,20 @@ class Bench:
 BENCHES: dict[str, Bench] = {
     "adjust_vs_reference": Bench(
         "repro.benchmarks.adjust_bench:bench_adjust_vs_reference",
-        quick={"n_pairs": 24, "hidden": 32, "layers": 2, "batch_size": 8, "repeats": 1}),
+        quick={"n_pairs": 24, "hidden": 32, "layers": 2, "batch_size": 8, "repeats": 1},
+    ),
     "bootstrap_vs_scipy": Bench(
         "repro.benchmarks.stats_bench:bench_bootstrap_vs_scipy",
-        quick={"n": 500, "n_resamples": 1000, "repeats": 1}),
+        quick={"n": 500, "n_resamples": 1000, "repeats": 1},
+    ),
     "eval_bucketed_vs_fixed": Bench(
         "repro.benchmarks.task_bench:bench_eval_bucketed_vs_fixed",
-        quick={"n_examples": 64, "repeats": 1}),
+        quick={"n_examples": 64, "repeats": 1},
+    ),
     "continual_vs_plain": Bench(
         "repro.benchmarks.task_bench:bench_continual_vs_plain",
-        quick={"steps": 2, "warmup": 1, "repeats": 1}),
+        quick={"steps": 2, "warmup": 1, "repeats": 1},
+    ),
 }
 REQUIRED_KEYS = ("ratio", "ours", "baseline", "unit")
 
@@ -107,8 +111,9 @@ def _child(name: str, quick: bool, result_path: Path, threads: int) -> int:
         import torch
 
         torch.set_num_threads(threads)
-        out: dict[str, Any] = {"result": _import_floor() if name == FLOOR
-                               else call_bench(BENCHES[name], quick)}
+        out: dict[str, Any] = {
+            "result": _import_floor() if name == FLOOR else call_bench(BENCHES[name], quick)
+        }
     except Exception as exc:  # noqa: BLE001 - reported to the parent as this step's error
         traceback.print_exc()
         out = _error(exc)
@@ -124,8 +129,17 @@ def _run_child(name: str, quick: bool, threads: int, timeout: float) -> tuple[di
 
     with tempfile.TemporaryDirectory(prefix="repro-bench-") as tmp:
         result_path = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "repro.benchmarks", "--one", name,
-               "--result", str(result_path), "--threads", str(threads)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "repro.benchmarks",
+            "--one",
+            name,
+            "--result",
+            str(result_path),
+            "--threads",
+            str(threads),
+        ]
         if quick:
             cmd.append("--quick")
         run = run_measured(cmd, timeout=timeout)
@@ -134,8 +148,9 @@ def _run_child(name: str, quick: bool, threads: int, timeout: float) -> tuple[di
         elif run.timed_out:
             out = _error(f"timed out after {timeout:.0f} s")
         else:
-            out = _error(f"child exited with code {run.returncode} without a result: "
-                         f"{run.tail(1500)}")
+            out = _error(
+                f"child exited with code {run.returncode} without a result: {run.tail(1500)}"
+            )
     # the child's own resource.getrusage figure; the parent's os.wait4 one if it died first
     peak = out.get("peak_rss_mb") or run.peak_rss_mb
     if "result" not in out:
@@ -146,10 +161,17 @@ def _run_child(name: str, quick: bool, threads: int, timeout: float) -> tuple[di
 
 
 # -- the suite ----------------------------------------------------------------------------------
-def run_suite(names: Iterable[str] | None = None, *, quick: bool = False, smoke: bool = False,
-              isolate: bool = True, threads: int = 2, timeout: float = 1800.0,
-              smoke_kwargs: Mapping[str, Any] | None = None,
-              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_suite(
+    names: Iterable[str] | None = None,
+    *,
+    quick: bool = False,
+    smoke: bool = False,
+    isolate: bool = True,
+    threads: int = 2,
+    timeout: float = 1800.0,
+    smoke_kwargs: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Run the selected steps; return the bench.json document (never raises for one step)."""
     from repro.env import git_revision, machine, versions
 
@@ -195,8 +217,14 @@ def run_suite(names: Iterable[str] | None = None, *, quick: bool = False, smoke:
             results["smoke_cold_s"] = results["smoke_warm_s"] = _error(exc)
         say(f"smoke: {_brief(results['smoke_cold_s'])} / {_brief(results['smoke_warm_s'])}")
     results["peak_memory"] = _peak_memory(rss, floor_rss if isolate else None, isolate)
-    return {"machine": machine(), "versions": versions(), "git_revision": git_revision(),
-            "quick": quick, "threads": threads, "results": results}
+    return {
+        "machine": machine(),
+        "versions": versions(),
+        "git_revision": git_revision(),
+        "quick": quick,
+        "threads": threads,
+        "results": results,
+    }
 
 
 def _peak_memory(rss: Mapping[str, float], floor: float | None, isolate: bool) -> dict[str, Any]:
@@ -204,11 +232,20 @@ def _peak_memory(rss: Mapping[str, float], floor: float | None, isolate: bool) -
         return _error("no bench step reported its memory")
     step = max(rss, key=lambda k: rss[k])
     peak = rss[step]
-    return {"ratio": round(peak / floor, 3) if floor else None, "ours": peak,
-            "baseline": floor, "unit": "MB", "step": step, "per_step": dict(rss),
-            "measure": ("peak RSS (ru_maxrss) of each step's own process; baseline: a process "
-                        "that only imports torch and transformers") if isolate else
-                       "cumulative peak RSS of this process after each step (in-process run)"}
+    return {
+        "ratio": round(peak / floor, 3) if floor else None,
+        "ours": peak,
+        "baseline": floor,
+        "unit": "MB",
+        "step": step,
+        "per_step": dict(rss),
+        "measure": (
+            "peak RSS (ru_maxrss) of each step's own process; baseline: a process "
+            "that only imports torch and transformers"
+        )
+        if isolate
+        else "cumulative peak RSS of this process after each step (in-process run)",
+    }
 
 
 def _brief(res: Mapping[str, Any]) -> str:
@@ -235,14 +272,24 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m repro.benchmarks",
-                                 description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m repro.benchmarks", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("--out", type=Path, default=Path("reports/bench.json"))
-    ap.add_argument("--smoke", action="store_true",
-                    help="also time `repro run --profile smoke` cold and warm (~20 min)")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="also time `repro run --profile smoke` cold and warm (~20 min)",
+    )
     ap.add_argument("--quick", action="store_true", help="tiny sizes (tests of the suite)")
-    ap.add_argument("--only", action="append", default=None, metavar="NAME",
-                    choices=sorted(BENCHES), help="run only this bench (repeatable)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="NAME",
+        choices=sorted(BENCHES),
+        help="run only this bench (repeatable)",
+    )
     ap.add_argument("--threads", type=int, default=2, help="torch threads per step (default 2)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per step")
     ap.add_argument("--in-process", action="store_true", help="no child processes (debugging)")
@@ -254,9 +301,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
     if args.one is not None:
         if args.result is None:
             raise SystemExit("--one needs --result")
@@ -269,14 +318,21 @@ def main(argv: list[str] | None = None) -> int:
         from repro.benchmarks.smoke_bench import TINY_OVERRIDES
 
         smoke_kwargs = {"overrides": TINY_OVERRIDES, "claims": "C01,C03", "report": False}
-    doc = run_suite(args.only, quick=args.quick, smoke=args.smoke,
-                    isolate=not args.in_process, threads=args.threads, timeout=args.timeout,
-                    smoke_kwargs=smoke_kwargs)
+    doc = run_suite(
+        args.only,
+        quick=args.quick,
+        smoke=args.smoke,
+        isolate=not args.in_process,
+        threads=args.threads,
+        timeout=args.timeout,
+        smoke_kwargs=smoke_kwargs,
+    )
     _write_json(args.out, doc)
     errors = sorted(k for k, v in doc["results"].items() if "error" in v)
     sys.stdout.write(json.dumps(doc["results"], indent=1, sort_keys=True, default=str) + "\n")
-    sys.stdout.write(f"wrote {args.out}" + (f"; failed: {', '.join(errors)}" if errors else "")
-                     + "\n")
+    sys.stdout.write(
+        f"wrote {args.out}" + (f"; failed: {', '.join(errors)}" if errors else "") + "\n"
+    )
     return 1 if errors else 0
 
 

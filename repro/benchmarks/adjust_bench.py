@@ -25,9 +25,17 @@ def _word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables))
 
 
-def toy_bitext(n_pairs: int, *, seed: int = 0, vocab: int = 120, min_len: int = 4,
-               max_len: int = 12, lang: str = "es", id_prefix: str = "p",
-               swap_prob: float = 0.3) -> list[dict[str, Any]]:
+def toy_bitext(
+    n_pairs: int,
+    *,
+    seed: int = 0,
+    vocab: int = 120,
+    min_len: int = 4,
+    max_len: int = 12,
+    lang: str = "es",
+    id_prefix: str = "p",
+    swap_prob: float = 0.3,
+) -> list[dict[str, Any]]:
     """Parallel records ``{id, src_lang, tgt_lang, src, tgt, alignment}``.
 
     English word k translates to target word k (disjoint random spellings of 1-3 syllables);
@@ -57,9 +65,16 @@ def toy_bitext(n_pairs: int, *, seed: int = 0, vocab: int = 120, min_len: int = 
                 order[i], order[i + 1] = order[i + 1], order[i]
         tgt_words = [xx_lex[words[o]] for o in order]
         alignment = [[o, j] for j, o in enumerate(order)]
-        out.append({"id": f"{id_prefix}{k}", "src_lang": "en", "tgt_lang": lang,
-                    "src": " ".join(en_lex[w] for w in words), "tgt": " ".join(tgt_words),
-                    "alignment": sorted(alignment)})
+        out.append(
+            {
+                "id": f"{id_prefix}{k}",
+                "src_lang": "en",
+                "tgt_lang": lang,
+                "src": " ".join(en_lex[w] for w in words),
+                "tgt": " ".join(tgt_words),
+                "alignment": sorted(alignment),
+            }
+        )
     return out
 
 
@@ -68,9 +83,15 @@ def toy_texts(pairs: list[dict[str, Any]]) -> list[str]:
     return [p["src"] for p in pairs] + [p["tgt"] for p in pairs]
 
 
-def bench_adjust_vs_reference(n_pairs: int = 256, seed: int = 0, *, hidden: int = 128,
-                              layers: int = 4, batch_size: int = 32,
-                              repeats: int = 2) -> dict[str, Any]:
+def bench_adjust_vs_reference(
+    n_pairs: int = 256,
+    seed: int = 0,
+    *,
+    hidden: int = 128,
+    layers: int = 4,
+    batch_size: int = 32,
+    repeats: int = 2,
+) -> dict[str, Any]:
     """Train from the same start with both implementations; pairs/s, best of ``repeats``.
 
     The two are interleaved (ours, reference, ours, ...) so both see the same machine load.
@@ -86,8 +107,9 @@ def bench_adjust_vs_reference(n_pairs: int = 256, seed: int = 0, *, hidden: int 
     from repro.model.tiny import tiny_test_model
 
     pairs = toy_bitext(n_pairs, seed=seed, vocab=400)
-    model, tok = tiny_test_model(toy_texts(pairs), hidden=hidden, layers=layers, heads=2,
-                                 vocab=1000, seed=seed)
+    model, tok = tiny_test_model(
+        toy_texts(pairs), hidden=hidden, layers=layers, heads=2, vocab=1000, seed=seed
+    )
     cfg = AdjustConfig(batch_size=batch_size, bucket_by_length=True, seed=seed)
     warm = pairs[:batch_size]
     adjust_encoder(copy.deepcopy(model), tok, warm, cfg, progress=False)
@@ -98,14 +120,23 @@ def bench_adjust_vs_reference(n_pairs: int = 256, seed: int = 0, *, hidden: int 
         torch.manual_seed(seed)
         _, ours = adjust_encoder(copy.deepcopy(model), tok, pairs, cfg, progress=False)
         torch.manual_seed(seed)
-        _, ref = reference_adjust(copy.deepcopy(model), tok, pairs, cfg,
-                                  anchor_model=frozen_copy(model))
+        _, ref = reference_adjust(
+            copy.deepcopy(model), tok, pairs, cfg, anchor_model=frozen_copy(model)
+        )
         best_ours, best_ref = min(best_ours, ours["wall_s"]), min(best_ref, ref["wall_s"])
     ours_rate, ref_rate = n_pairs / best_ours, n_pairs / best_ref
-    return {"ratio": round(ours_rate / ref_rate, 3), "ours": round(ours_rate, 2),
-            "baseline": round(ref_rate, 2), "unit": "pairs/s",
-            "n_pairs": n_pairs, "hidden": hidden, "layers": layers, "batch_size": batch_size,
-            "threads": torch.get_num_threads(), "repeats": repeats}
+    return {
+        "ratio": round(ours_rate / ref_rate, 3),
+        "ours": round(ours_rate, 2),
+        "baseline": round(ref_rate, 2),
+        "unit": "pairs/s",
+        "n_pairs": n_pairs,
+        "hidden": hidden,
+        "layers": layers,
+        "batch_size": batch_size,
+        "threads": torch.get_num_threads(),
+        "repeats": repeats,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,17 +28,39 @@ log = logging.getLogger(__name__)
 
 #: Overrides that shrink the smoke run to seconds (tests of the bench itself; ``--quick``).
 TINY_OVERRIDES: tuple[str, ...] = (
-    'languages=["es"]', 'world.languages=["en","es"]', "world.n_mono=400", "world.n_parallel=120",
-    "world.n_heldout=20", "world.n_nli_train=160", "world.n_nli_dev=30", "world.n_nli_test=60",
-    "world.n_ner_train=40", "world.n_ner_dev=10", "world.n_ner_test=20", "world.n_qa_train=40",
-    "world.n_qa_dev=10", "world.n_qa_test=20", "world.n_xsr=40",
-    "model.vocab_size=400", "model.hidden_size=32", "model.num_hidden_layers=2",
-    "model.intermediate_size=64", "model.max_position_embeddings=64",
-    "pretrain.steps=30", "pretrain.batch_size=16", "pretrain.bf16=false",
-    "adjust.max_pairs=100", "adjust.batch_size=16", "adjust.bf16=false",
-    "finetune.seeds=[1,2]", "finetune.bf16=false", "finetune.nli.num_train_epochs=1.0",
-    "finetune.nli.batch_size=16", "finetune.nli.max_seq_length=48",
-    "claims.n_resamples=200", "sweep.enabled=false",
+    'languages=["es"]',
+    'world.languages=["en","es"]',
+    "world.n_mono=400",
+    "world.n_parallel=120",
+    "world.n_heldout=20",
+    "world.n_nli_train=160",
+    "world.n_nli_dev=30",
+    "world.n_nli_test=60",
+    "world.n_ner_train=40",
+    "world.n_ner_dev=10",
+    "world.n_ner_test=20",
+    "world.n_qa_train=40",
+    "world.n_qa_dev=10",
+    "world.n_qa_test=20",
+    "world.n_xsr=40",
+    "model.vocab_size=400",
+    "model.hidden_size=32",
+    "model.num_hidden_layers=2",
+    "model.intermediate_size=64",
+    "model.max_position_embeddings=64",
+    "pretrain.steps=30",
+    "pretrain.batch_size=16",
+    "pretrain.bf16=false",
+    "adjust.max_pairs=100",
+    "adjust.batch_size=16",
+    "adjust.bf16=false",
+    "finetune.seeds=[1,2]",
+    "finetune.bf16=false",
+    "finetune.nli.num_train_epochs=1.0",
+    "finetune.nli.batch_size=16",
+    "finetune.nli.max_seq_length=48",
+    "claims.n_resamples=200",
+    "sweep.enabled=false",
 )
 
 
@@ -57,8 +79,13 @@ class ChildRun:
         return (self.stderr or self.stdout)[-n:]
 
 
-def run_measured(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
-                 cwd: str | Path | None = None, timeout: float | None = None) -> ChildRun:
+def run_measured(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float | None = None,
+) -> ChildRun:
     """Run ``cmd``; wall seconds and the child's own peak RSS (MB, from ``os.wait4``).
 
     Linux carries the parent's RSS high-water mark into a spawned child, so the figure is
@@ -66,8 +93,14 @@ def run_measured(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), env=dict(env) if env is not None else None,
-                                cwd=cwd, stdout=out, stderr=err, start_new_session=True)
+        proc = subprocess.Popen(
+            list(cmd),
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
         expired = threading.Event()
 
         def _kill() -> None:
@@ -87,11 +120,14 @@ def run_measured(cmd: Sequence[str], *, env: Mapping[str, str] | None = None,
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return ChildRun(returncode=proc.returncode, wall_s=round(wall, 3),
-                        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
-                        stdout=out.read().decode("utf-8", "replace"),
-                        stderr=err.read().decode("utf-8", "replace"),
-                        timed_out=expired.is_set())
+        return ChildRun(
+            returncode=proc.returncode,
+            wall_s=round(wall, 3),
+            peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+            timed_out=expired.is_set(),
+        )
 
 
 def _jobs(run_json: Path) -> dict[str, Any]:
@@ -101,18 +137,38 @@ def _jobs(run_json: Path) -> dict[str, Any]:
         return {}
 
 
-def bench_smoke(profile: str = "smoke", *, overrides: Sequence[str] = (),
-                claims: str | None = None, report: bool = True, timeout: float = 3600.0,
-                workdir: str | Path | None = None) -> dict[str, dict[str, Any]]:
+def bench_smoke(
+    profile: str = "smoke",
+    *,
+    overrides: Sequence[str] = (),
+    claims: str | None = None,
+    report: bool = True,
+    timeout: float = 3600.0,
+    workdir: str | Path | None = None,
+) -> dict[str, dict[str, Any]]:
     """``{"smoke_cold_s": {...}, "smoke_warm_s": {...}}``: ``ours`` holds wall seconds of each
     run and ``ratio`` is warm / cold in both. Raises RuntimeError when either run fails."""
     with tempfile.TemporaryDirectory(prefix="repro-smoke-bench-", dir=workdir) as tmp:
         root = Path(tmp)
         env = dict(os.environ)
-        env.update({"REPRO_ARTIFACTS": str(root / "artifacts"), "HF_HUB_OFFLINE": "1",
-                    "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
-        cmd = [sys.executable, "-m", "repro", "run", "--profile", profile,
-               "--reports", str(root / "reports")]
+        env.update(
+            {
+                "REPRO_ARTIFACTS": str(root / "artifacts"),
+                "HF_HUB_OFFLINE": "1",
+                "HF_DATASETS_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false",
+            }
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "repro",
+            "run",
+            "--profile",
+            profile,
+            "--reports",
+            str(root / "reports"),
+        ]
         for o in overrides:
             cmd += ["--set", o]
         if claims:
@@ -126,21 +182,39 @@ def bench_smoke(profile: str = "smoke", *, overrides: Sequence[str] = (),
             res = run_measured(cmd, env=env, cwd=os.getcwd(), timeout=timeout)
             if res.returncode != 0:
                 why = "timed out" if res.timed_out else f"exit code {res.returncode}"
-                raise RuntimeError(f"{name} `repro run --profile {profile}` failed ({why}): "
-                                   f"{res.tail()}")
+                raise RuntimeError(
+                    f"{name} `repro run --profile {profile}` failed ({why}): {res.tail()}"
+                )
             runs[name] = res
             jobs[name] = _jobs(root / "reports" / profile / "run.json")
     cold, warm = runs["cold"].wall_s, runs["warm"].wall_s
     ratio = round(warm / cold, 4) if cold > 0 else None
-    common = {"unit": "s", "profile": profile, "overrides": list(overrides),
-              "claims": claims or "all", "report": report}
+    common = {
+        "unit": "s",
+        "profile": profile,
+        "overrides": list(overrides),
+        "claims": claims or "all",
+        "report": report,
+    }
     return {
-        "smoke_cold_s": {"ratio": ratio, "ours": cold, "baseline": warm, **common,
-                         "note": "ratio is warm/cold (as for smoke_warm_s); baseline = warm s",
-                         "jobs": jobs["cold"], "peak_rss_mb": runs["cold"].peak_rss_mb},
-        "smoke_warm_s": {"ratio": ratio, "ours": warm, "baseline": cold, **common,
-                         "jobs": jobs["warm"], "all_cached": jobs["warm"].get("ran") == 0,
-                         "peak_rss_mb": runs["warm"].peak_rss_mb},
+        "smoke_cold_s": {
+            "ratio": ratio,
+            "ours": cold,
+            "baseline": warm,
+            **common,
+            "note": "ratio is warm/cold (as for smoke_warm_s); baseline = warm s",
+            "jobs": jobs["cold"],
+            "peak_rss_mb": runs["cold"].peak_rss_mb,
+        },
+        "smoke_warm_s": {
+            "ratio": ratio,
+            "ours": warm,
+            "baseline": cold,
+            **common,
+            "jobs": jobs["warm"],
+            "all_cached": jobs["warm"].get("ran") == 0,
+            "peak_rss_mb": runs["warm"].peak_rss_mb,
+        },
     }
 
 

@@ -44,8 +44,14 @@ def _best_of(fn: Callable[[], object], repeats: int) -> float:
     return best
 
 
-def bench_bootstrap_vs_scipy(n: int = 5010, n_resamples: int = 10_000, seed: int = 0, *,
-                             data: str = "binary", repeats: int = 3) -> dict[str, object]:
+def bench_bootstrap_vs_scipy(
+    n: int = 5010,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    *,
+    data: str = "binary",
+    repeats: int = 3,
+) -> dict[str, object]:
     """``{"ratio": scipy_s / ours_s, "ours": s, "baseline": s, "unit": ...}``."""
     base, new = _paired_data(n, data, np.random.default_rng(seed))
 
@@ -53,15 +59,26 @@ def bench_bootstrap_vs_scipy(n: int = 5010, n_resamples: int = 10_000, seed: int
         return paired_bootstrap(base, new, n_resamples=n_resamples, seed=seed)
 
     def scipy_bootstrap() -> object:
-        return sps.bootstrap((base, new), lambda b, x, axis: np.mean(x - b, axis=axis),
-                             paired=True, vectorized=True, n_resamples=n_resamples,
-                             batch=1000, method="percentile", confidence_level=0.95,
-                             rng=np.random.default_rng(seed))
+        return sps.bootstrap(
+            (base, new),
+            lambda b, x, axis: np.mean(x - b, axis=axis),
+            paired=True,
+            vectorized=True,
+            n_resamples=n_resamples,
+            batch=1000,
+            method="percentile",
+            confidence_level=0.95,
+            rng=np.random.default_rng(seed),
+        )
 
     ours_s = _best_of(ours, repeats)
     scipy_s = _best_of(scipy_bootstrap, repeats)
-    return {"ratio": scipy_s / ours_s, "ours": ours_s, "baseline": scipy_s,
-            "unit": "s per paired comparison"}
+    return {
+        "ratio": scipy_s / ours_s,
+        "ours": ours_s,
+        "baseline": scipy_s,
+        "unit": "s per paired comparison",
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover - manual benchmark

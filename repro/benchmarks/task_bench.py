@@ -27,10 +27,23 @@ log = logging.getLogger(__name__)
 def _world(seed: int = 0):
     from repro.data.synthetic import WorldConfig, generate_world
 
-    cfg = WorldConfig(seed=seed, languages=("en", "es"), n_mono=3000, n_parallel=600,
-                      n_heldout=10, n_nli_train=2000, n_nli_dev=10, n_nli_test=1500,
-                      n_ner_train=10, n_ner_dev=10, n_ner_test=10, n_qa_train=10, n_qa_dev=10,
-                      n_qa_test=10, n_xsr=10)
+    cfg = WorldConfig(
+        seed=seed,
+        languages=("en", "es"),
+        n_mono=3000,
+        n_parallel=600,
+        n_heldout=10,
+        n_nli_train=2000,
+        n_nli_dev=10,
+        n_nli_test=1500,
+        n_ner_train=10,
+        n_ner_dev=10,
+        n_ner_test=10,
+        n_qa_train=10,
+        n_qa_dev=10,
+        n_qa_test=10,
+        n_xsr=10,
+    )
     return generate_world(cfg)
 
 
@@ -46,9 +59,15 @@ def _smoke_encoder(world, out: Path, seed: int = 0) -> Path:
     return save_encoder(model, tok, out / "encoder")
 
 
-def bench_eval_bucketed_vs_fixed(n_examples: int = 1500, *, max_seq_length: int = 128,
-                                 batch_size: int = 64, repeats: int = 2, seed: int = 0,
-                                 bf16: bool = False) -> dict[str, Any]:
+def bench_eval_bucketed_vs_fixed(
+    n_examples: int = 1500,
+    *,
+    max_seq_length: int = 128,
+    batch_size: int = 64,
+    repeats: int = 2,
+    seed: int = 0,
+    bf16: bool = False,
+) -> dict[str, Any]:
     """Sentences/s of NLI evaluation, bucketed over fixed padding (same model, same set)."""
     import torch
 
@@ -73,17 +92,24 @@ def bench_eval_bucketed_vs_fixed(n_examples: int = 1500, *, max_seq_length: int 
         for bucket in (True, False):
             ecfg = EvalConfig(batch_size=batch_size, bucket_by_length=bucket)
             t0 = time.perf_counter()
-            preds[bucket], _ = evaluate_records(task, model, tok, records, ecfg=ecfg, fcfg=fcfg,
-                                                bf16=bf16)
+            preds[bucket], _ = evaluate_records(
+                task, model, tok, records, ecfg=ecfg, fcfg=fcfg, bf16=bf16
+            )
             best[bucket] = max(best[bucket], len(records) / (time.perf_counter() - t0))
     lengths = [len(f["input_ids"]) for f in task.encode_eval(records, tok, fcfg).features]
-    return {"ratio": round(best[True] / best[False], 3), "ours": round(best[True], 1),
-            "baseline": round(best[False], 1), "unit": "sentences/s",
-            "n": len(records), "max_seq_length": max_seq_length, "batch_size": batch_size,
-            "mean_tokens": round(sum(lengths) / len(lengths), 1), "bf16": bf16,
-            "same_predictions": [p["pred"] for p in preds[True]]
-            == [p["pred"] for p in preds[False]],
-            "threads": torch.get_num_threads()}
+    return {
+        "ratio": round(best[True] / best[False], 3),
+        "ours": round(best[True], 1),
+        "baseline": round(best[False], 1),
+        "unit": "sentences/s",
+        "n": len(records),
+        "max_seq_length": max_seq_length,
+        "batch_size": batch_size,
+        "mean_tokens": round(sum(lengths) / len(lengths), 1),
+        "bf16": bf16,
+        "same_predictions": [p["pred"] for p in preds[True]] == [p["pred"] for p in preds[False]],
+        "threads": torch.get_num_threads(),
+    }
 
 
 def _step_timer():
@@ -99,9 +125,15 @@ def _step_timer():
     return StepTimer()
 
 
-def bench_continual_vs_plain(steps: int = 40, warmup: int = 5, *, repeats: int = 2,
-                             seed: int = 0, bf16: bool = True,
-                             pairs_per_step: int = 16) -> dict[str, Any]:
+def bench_continual_vs_plain(
+    steps: int = 40,
+    warmup: int = 5,
+    *,
+    repeats: int = 2,
+    seed: int = 0,
+    bf16: bool = True,
+    pairs_per_step: int = 16,
+) -> dict[str, Any]:
     """Seconds per NLI fine-tuning step (batch 32) with and without continual learning."""
     import torch
 
@@ -115,8 +147,9 @@ def bench_continual_vs_plain(steps: int = 40, warmup: int = 5, *, repeats: int =
     train = world.train["nli"]
     pool = world.parallel["es"]
     task = get_task("nli")
-    cfg = TaskTrainConfig(learning_rate=1e-4, num_train_epochs=1.0, batch_size=32,
-                          max_seq_length=128)
+    cfg = TaskTrainConfig(
+        learning_rate=1e-4, num_train_epochs=1.0, batch_size=32, max_seq_length=128
+    )
     ccfg = ContinualConfig(pairs_per_step=pairs_per_step)
     best: dict[str, float] = {"plain": float("inf"), "continual": float("inf")}
     cache_s = 0.0
@@ -129,17 +162,34 @@ def bench_continual_vs_plain(steps: int = 40, warmup: int = 5, *, repeats: int =
         for r in range(repeats):
             for name in ("plain", "continual"):
                 timer = _step_timer()
-                finetune(task, enc, train, cfg=cfg, seed=seed, work_dir=Path(tmp) / f"{name}{r}",
-                         bf16=bf16, aux_loss=aux if name == "continual" else None,
-                         max_steps=warmup + steps, save_steps=10**9, callbacks=[timer])
+                finetune(
+                    task,
+                    enc,
+                    train,
+                    cfg=cfg,
+                    seed=seed,
+                    work_dir=Path(tmp) / f"{name}{r}",
+                    bf16=bf16,
+                    aux_loss=aux if name == "continual" else None,
+                    max_steps=warmup + steps,
+                    save_steps=10**9,
+                    callbacks=[timer],
+                )
                 s = timer.stamps
                 best[name] = min(best[name], (s[-1] - s[warmup - 1]) / (len(s) - warmup))
-    return {"ratio": round(best["continual"] / best["plain"], 3),
-            "ours": round(best["continual"], 4), "baseline": round(best["plain"], 4),
-            "unit": "s/step", "steps": steps, "batch_size": cfg.batch_size,
-            "pairs_per_step": pairs_per_step, "bf16": bf16,
-            "anchor_cache_s": round(cache_s, 2), "pool": len(pool),
-            "threads": torch.get_num_threads()}
+    return {
+        "ratio": round(best["continual"] / best["plain"], 3),
+        "ours": round(best["continual"], 4),
+        "baseline": round(best["plain"], 4),
+        "unit": "s/step",
+        "steps": steps,
+        "batch_size": cfg.batch_size,
+        "pairs_per_step": pairs_per_step,
+        "bf16": bf16,
+        "anchor_cache_s": round(cache_s, 2),
+        "pool": len(pool),
+        "threads": torch.get_num_threads(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -74,8 +74,11 @@ class Claim:
 
 def default_claims_dir() -> Path:
     """``claims/`` of the checkout (cwd or package parent), else the copy inside the wheel."""
-    candidates = [Path.cwd() / "claims", Path(__file__).resolve().parents[2] / "claims",
-                  Path(__file__).resolve().parents[1] / "_claims"]
+    candidates = [
+        Path.cwd() / "claims",
+        Path(__file__).resolve().parents[2] / "claims",
+        Path(__file__).resolve().parents[1] / "_claims",
+    ]
     for c in candidates:
         if c.is_dir() and any(c.glob("c[0-9][0-9]_*.py")):
             return c
@@ -117,6 +120,8 @@ def select(claims: Mapping[str, Claim], ids: str | None) -> dict[str, Claim]:
         import difflib
 
         hint = difflib.get_close_matches(unknown[0], list(claims), n=1)
-        raise ConfigError(f"unknown claim id(s) {unknown}; valid: {sorted(claims)}"
-                          + (f"; did you mean {hint[0]}?" if hint else ""))
+        raise ConfigError(
+            f"unknown claim id(s) {unknown}; valid: {sorted(claims)}"
+            + (f"; did you mean {hint[0]}?" if hint else "")
+        )
     return {k: claims[k] for k in wanted}

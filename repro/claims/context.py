@@ -35,24 +35,53 @@ class ClaimContext:
         return tuple(self.cfg.languages)
 
     def datasets(self, task: str, lang_pair: str) -> list[str]:
-        return sorted({e.key.dataset for e in self.results.find(kind="eval", task=task,
-                                                                 lang=lang_pair)})
+        return sorted(
+            {e.key.dataset for e in self.results.find(kind="eval", task=task, lang=lang_pair)}
+        )
 
     # -- assembling paired arrays -------------------------------------------------------------
-    def _entries(self, kind: str, task: str, dataset: str, lang: str, state: str
-                 ) -> dict[int, Entry]:
+    def _entries(
+        self, kind: str, task: str, dataset: str, lang: str, state: str
+    ) -> dict[int, Entry]:
         found = self.results.find(kind=kind, task=task, dataset=dataset, lang=lang, state=state)
         return {e.key.seed: e for e in found}
 
-    def compare(self, kind: str, task: str, dataset: str, lang: str, base_state: str,
-                new_state: str, *, quantity: str | None = None, label: str | None = None,
-                seeds: str = "all") -> dict[str, Any]:
-        return self.compare_pooled(kind, task, [(dataset, lang)], base_state, new_state,
-                                   quantity=quantity, label=label or lang, seeds=seeds)
+    def compare(
+        self,
+        kind: str,
+        task: str,
+        dataset: str,
+        lang: str,
+        base_state: str,
+        new_state: str,
+        *,
+        quantity: str | None = None,
+        label: str | None = None,
+        seeds: str = "all",
+    ) -> dict[str, Any]:
+        return self.compare_pooled(
+            kind,
+            task,
+            [(dataset, lang)],
+            base_state,
+            new_state,
+            quantity=quantity,
+            label=label or lang,
+            seeds=seeds,
+        )
 
-    def compare_pooled(self, kind: str, task: str, sources: list[tuple[str, str]],
-                       base_state: str, new_state: str, *, quantity: str | None = None,
-                       label: str, seeds: str = "all") -> dict[str, Any]:
+    def compare_pooled(
+        self,
+        kind: str,
+        task: str,
+        sources: list[tuple[str, str]],
+        base_state: str,
+        new_state: str,
+        *,
+        quantity: str | None = None,
+        label: str,
+        seeds: str = "all",
+    ) -> dict[str, Any]:
         """Paired comparison over one or several (dataset, lang) result sets pooled together.
 
         Pooled examples keep their source in the id; the resampling cluster is the source-free
@@ -69,19 +98,29 @@ class ClaimContext:
             common = common[:1]
         datasets = sorted({d for d, _ in sources})
         row: dict[str, Any] = {
-            "label": label, "kind": kind, "task": task, "dataset": "+".join(datasets),
-            "lang": "+".join(lang for _, lang in sources), "base_state": base_state,
+            "label": label,
+            "kind": kind,
+            "task": task,
+            "dataset": "+".join(datasets),
+            "lang": "+".join(lang for _, lang in sources),
+            "base_state": base_state,
             "new_state": new_state,
         }
         if not common:
-            raise MissingResults(f"{task}/{row['lang']}: {base_state} and {new_state} share "
-                                 "no fine-tuning seed")
-        excluded = [s for s in common
-                    if any(_collapsed(b[s]) or _collapsed(n[s]) for b, n in zip(base_e, new_e))]
+            raise MissingResults(
+                f"{task}/{row['lang']}: {base_state} and {new_state} share no fine-tuning seed"
+            )
+        excluded = [
+            s
+            for s in common
+            if any(_collapsed(b[s]) or _collapsed(n[s]) for b, n in zip(base_e, new_e))
+        ]
         used = [s for s in common if s not in excluded]
-        near_chance = [s for s in used
-                       if any(_near_chance(b[s]) or _near_chance(n[s])
-                              for b, n in zip(base_e, new_e))]
+        near_chance = [
+            s
+            for s in used
+            if any(_near_chance(b[s]) or _near_chance(n[s]) for b, n in zip(base_e, new_e))
+        ]
         row.update({"seeds": used, "excluded_seeds": excluded, "near_chance_seeds": near_chance})
         if not used:
             row.update({"status": "all seeds collapsed"})
@@ -89,8 +128,10 @@ class ClaimContext:
         parts = []
         for b, n in zip(base_e, new_e):
             ids = _common_ids([b[s] for s in used] + [n[s] for s in used])
-            parts.append(self._arrays(kind, task, quantity, ids, [b[s] for s in used],
-                                      [n[s] for s in used]) + (ids,))
+            parts.append(
+                self._arrays(kind, task, quantity, ids, [b[s] for s in used], [n[s] for s in used])
+                + (ids,)
+            )
         metric = parts[0][0]
         if metric == "f1":
             base_arr = {f: np.concatenate([p[1][f] for p in parts], axis=1) for f in parts[0][1]}
@@ -100,32 +141,47 @@ class ClaimContext:
             new_arr = np.concatenate([p[2] for p in parts], axis=1)
         groups = None
         if len(parts) > 1 or parts[0][3] is not None:
-            groups = np.concatenate([p[3] if p[3] is not None else np.asarray(p[4])
-                                     for p in parts])
+            groups = np.concatenate([p[3] if p[3] is not None else np.asarray(p[4]) for p in parts])
         from repro.stats.bootstrap import paired_bootstrap
 
-        res = paired_bootstrap(base_arr, new_arr, metric=metric, groups=groups,
-                               n_resamples=self.cfg.claims.n_resamples,
-                               seed=self.cfg.claims.seed,
-                               resample_seeds=self.cfg.claims.resample_seeds)
+        res = paired_bootstrap(
+            base_arr,
+            new_arr,
+            metric=metric,
+            groups=groups,
+            n_resamples=self.cfg.claims.n_resamples,
+            seed=self.cfg.claims.seed,
+            resample_seeds=self.cfg.claims.resample_seeds,
+        )
         row.update(_result_fields(res))
         row["metric"] = quantity or _default_quantity(kind, task)
         row["n_examples"] = sum(len(p[4]) for p in parts)
         row["mde"] = _mde(base_arr, new_arr, metric, groups, self.alpha)
         return row
 
-    def _arrays(self, kind: str, task: str, quantity: str | None, ids: list[str],
-                base: list[Entry], new: list[Entry]):
+    def _arrays(
+        self,
+        kind: str,
+        task: str,
+        quantity: str | None,
+        ids: list[str],
+        base: list[Entry],
+        new: list[Entry],
+    ):
         def take(entries: list[Entry], field: str) -> np.ndarray:
             return np.stack([_column(e, field, ids) for e in entries]).astype(float)
 
         groups = None
         if kind == "eval" and task == "ner":
             metric = "f1"
-            b = {f: np.stack([_column(e, f, ids) for e in base]).astype(np.int64)
-                 for f in ("tp", "n_pred", "n_gold")}
-            n = {f: np.stack([_column(e, f, ids) for e in new]).astype(np.int64)
-                 for f in ("tp", "n_pred", "n_gold")}
+            b = {
+                f: np.stack([_column(e, f, ids) for e in base]).astype(np.int64)
+                for f in ("tp", "n_pred", "n_gold")
+            }
+            n = {
+                f: np.stack([_column(e, f, ids) for e in new]).astype(np.int64)
+                for f in ("tp", "n_pred", "n_gold")
+            }
             return metric, b, n, None
         if kind == "eval":
             field = quantity or _default_quantity(kind, task)
@@ -134,6 +190,7 @@ class ClaimContext:
                 groups = np.asarray([base[0].groups[pos[i]] for i in ids])
             return "mean", take(base, field), take(new, field), groups
         if kind == "xsr":
+
             def hits(entries: list[Entry]) -> np.ndarray:
                 return (take(entries, "hit_xx2en") + take(entries, "hit_en2xx")) / 2.0
 
@@ -156,8 +213,11 @@ def _distance_quantity(entries: list[Entry], quantity: str, ids: list[str]) -> n
 
 
 def _default_quantity(kind: str, task: str) -> str:
-    return {"nli": "correct", "ner": "f1", "qa": "f1"}.get(task, "hit") if kind == "eval" \
+    return (
+        {"nli": "correct", "ner": "f1", "qa": "f1"}.get(task, "hit")
+        if kind == "eval"
         else ("hit" if kind == "xsr" else "related_cos")
+    )
 
 
 def _collapsed(entry: Entry) -> bool:
@@ -201,14 +261,16 @@ def _mde(base: Any, new: Any, metric: str, groups: Any, alpha: float) -> float |
     try:
         from repro.stats.power import minimum_detectable_effect
 
-        res = minimum_detectable_effect(base, new, metric=metric, alpha=alpha, groups=groups,
-                                        n_resamples=1000)
+        res = minimum_detectable_effect(
+            base, new, metric=metric, alpha=alpha, groups=groups, n_resamples=1000
+        )
         val = float(getattr(res, "mde", float("nan")))
         return None if math.isnan(val) else round(val, 6)
     except Exception:  # noqa: BLE001 - the MDE is informative only, never decides a verdict
         return None
 
 
-def entry_key(kind: str, task: str, dataset: str, lang: str, state: str, seed: int = -1
-              ) -> EntryKey:
+def entry_key(
+    kind: str, task: str, dataset: str, lang: str, state: str, seed: int = -1
+) -> EntryKey:
     return EntryKey(kind, task, dataset, lang, state, seed)

@@ -59,22 +59,31 @@ class Entry:
                 return [round(float(x), 6) for x in a]
             return [int(x) for x in a]
 
-        out = {"key": self.key.__dict__, "ids": self.ids,
-               "stats": {k: col(v) for k, v in sorted(self.stats.items())}, "meta": self.meta}
+        out = {
+            "key": self.key.__dict__,
+            "ids": self.ids,
+            "stats": {k: col(v) for k, v in sorted(self.stats.items())},
+            "meta": self.meta,
+        }
         if self.groups is not None:
             out["groups"] = self.groups
         return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Entry:
-        return cls(key=EntryKey(**raw["key"]), ids=list(raw["ids"]),
-                   stats={k: np.asarray(v) for k, v in raw["stats"].items()},
-                   groups=raw.get("groups"), meta=raw.get("meta", {}))
+        return cls(
+            key=EntryKey(**raw["key"]),
+            ids=list(raw["ids"]),
+            stats={k: np.asarray(v) for k, v in raw["stats"].items()},
+            groups=raw.get("groups"),
+            meta=raw.get("meta", {}),
+        )
 
 
 def entry_from_predictions(key: EntryKey, path: Path, meta: dict[str, Any]) -> Entry:
-    fields = STAT_FIELDS["xsr" if key.kind == "xsr" else
-                         "distances" if key.kind == "distances" else key.task]
+    fields = STAT_FIELDS[
+        "xsr" if key.kind == "xsr" else "distances" if key.kind == "distances" else key.task
+    ]
     group_field = GROUP_FIELDS.get(key.task) if key.kind == "eval" else None
     ids: list[str] = []
     cols: dict[str, list] = {f: [] for f in fields}
@@ -91,13 +100,17 @@ def entry_from_predictions(key: EntryKey, path: Path, meta: dict[str, Any]) -> E
             groups.append(str(rec.get(group_field, rec["id"])))
     stats = {}
     for f, v in cols.items():
-        dtype = float if key.kind == "distances" or f in ("em", "f1", "em_mlqa",
-                                                          "f1_mlqa") else np.int64
+        dtype = (
+            float
+            if key.kind == "distances" or f in ("em", "f1", "em_mlqa", "f1_mlqa")
+            else np.int64
+        )
         try:
             arr = np.asarray(v, dtype=dtype)
         except (TypeError, ValueError) as exc:
-            raise ArtifactError(f"{path}: field {f!r} must hold one number per record "
-                                f"({exc})") from exc
+            raise ArtifactError(
+                f"{path}: field {f!r} must hold one number per record ({exc})"
+            ) from exc
         if arr.ndim != 1:
             raise ArtifactError(f"{path}: field {f!r} must hold one number per record")
         stats[f] = arr
@@ -125,8 +138,9 @@ class ResultSet:
         return self._entries.get(key)
 
     def find(self, **kw: Any) -> list[Entry]:
-        return [e for e in self._entries.values()
-                if all(getattr(e.key, k) == v for k, v in kw.items())]
+        return [
+            e for e in self._entries.values() if all(getattr(e.key, k) == v for k, v in kw.items())
+        ]
 
     def save(self, root: Path) -> list[Path]:
         root = Path(root)

@@ -65,26 +65,34 @@ def jobs_for_need(graph: Graph, need: Need) -> list[tuple[Job, Export]]:
                 if need.seeds == "first":
                     seeds = seeds[:1]
                 for seed in seeds:
-                    out.append((graph.evaluate(need.task, state, lang, seed),
-                                Export("eval", need.task, state, lang, seed)))
+                    out.append(
+                        (
+                            graph.evaluate(need.task, state, lang, seed),
+                            Export("eval", need.task, state, lang, seed),
+                        )
+                    )
             elif need.kind == "xsr":
                 out.append((graph.retrieve(state, lang), Export("xsr", "xsr", state, lang)))
             else:
-                out.append((graph.distances(state, lang),
-                            Export("distances", "distances", state, lang)))
+                out.append(
+                    (graph.distances(state, lang), Export("distances", "distances", state, lang))
+                )
     return out
 
 
-def plan_claims(cfg: ExperimentConfig, claims: Mapping[str, Claim]
-                ) -> tuple[list[tuple[Job, Export]], dict[str, str]]:
+def plan_claims(
+    cfg: ExperimentConfig, claims: Mapping[str, Claim]
+) -> tuple[list[tuple[Job, Export]], dict[str, str]]:
     """All (job, export) pairs the claims need, plus claims skipped by profile (reason)."""
     graph = Graph(cfg)
     pairs: list[tuple[Job, Export]] = []
     skipped: dict[str, str] = {}
     for cid, claim in claims.items():
         if claim.requires_profile_feature == "sweep" and not cfg.sweep.enabled:
-            skipped[cid] = ("the data-size sweep is disabled in this profile "
-                            "(enable with --set sweep.enabled=true)")
+            skipped[cid] = (
+                "the data-size sweep is disabled in this profile "
+                "(enable with --set sweep.enabled=true)"
+            )
             continue
         for need in claim.needs:
             pairs.extend(jobs_for_need(graph, need))
@@ -108,31 +116,41 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
             english_collapsed = any(per_set.get(n, {}).get("collapsed") for n in english)
             for name in job.config["sets"]:
                 task, dataset, set_lang = name.split(".", 2)
-                if set(set_lang.split("-")) == {"en"} and not _language_independent(cfg,
-                                                                                  ex.state):
+                if set(set_lang.split("-")) == {"en"} and not _language_independent(cfg, ex.state):
                     continue
                 if not _concerns(set_lang, ex.lang):
                     continue
                 key = EntryKey("eval", task, dataset, set_lang, ex.state, ex.seed)
-                meta = {"artifact": job.key[:16],
-                        "model_artifact": job.inputs["model"].key[:16],
-                        "metrics": _stable(per_set.get(name, {})),
-                        "collapsed": bool(per_set.get(name, {}).get("collapsed")),
-                        "english_collapsed": english_collapsed}
-                rs.add(entry_from_predictions(key, art.path / "predictions" / f"{name}.jsonl",
-                                              meta))
+                meta = {
+                    "artifact": job.key[:16],
+                    "model_artifact": job.inputs["model"].key[:16],
+                    "metrics": _stable(per_set.get(name, {})),
+                    "collapsed": bool(per_set.get(name, {}).get("collapsed")),
+                    "english_collapsed": english_collapsed,
+                }
+                rs.add(
+                    entry_from_predictions(key, art.path / "predictions" / f"{name}.jsonl", meta)
+                )
         elif ex.kind == "xsr":
             key = EntryKey("xsr", "xsr", "xsr", ex.lang, ex.state)
             metrics = json.loads((art.path / "metrics.json").read_text())
-            rs.add(entry_from_predictions(key, art.path / "predictions" / f"xsr.{ex.lang}.jsonl",
-                                          {"artifact": job.key[:16],
-                                           "metrics": _stable(metrics.get(ex.lang, metrics))}))
+            rs.add(
+                entry_from_predictions(
+                    key,
+                    art.path / "predictions" / f"xsr.{ex.lang}.jsonl",
+                    {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))},
+                )
+            )
         else:
             key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
             metrics = json.loads((art.path / "metrics.json").read_text())
-            rs.add(entry_from_predictions(key, art.path / "distances" / f"{ex.lang}.jsonl",
-                                          {"artifact": job.key[:16],
-                                           "metrics": _stable(metrics.get(ex.lang, metrics))}))
+            rs.add(
+                entry_from_predictions(
+                    key,
+                    art.path / "distances" / f"{ex.lang}.jsonl",
+                    {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))},
+                )
+            )
     return rs
 
 
@@ -140,12 +158,14 @@ def _stable(metrics: Any) -> Any:
     """Drop timings so committed results change only when results change."""
     if not isinstance(metrics, Mapping):
         return metrics
-    return {k: v for k, v in metrics.items()
-            if not (k.endswith("_s") or k in ("seconds", "wall", "timing", "timings"))}
+    return {
+        k: v
+        for k, v in metrics.items()
+        if not (k.endswith("_s") or k in ("seconds", "wall", "timing", "timings"))
+    }
 
 
-def evaluate_claim(claim: Claim, ctx: ClaimContext, skipped_reason: str | None = None
-                   ) -> Outcome:
+def evaluate_claim(claim: Claim, ctx: ClaimContext, skipped_reason: str | None = None) -> Outcome:
     if skipped_reason:
         return Outcome(Verdict.NOT_RUN, skipped_reason)
     try:
@@ -154,8 +174,11 @@ def evaluate_claim(claim: Claim, ctx: ClaimContext, skipped_reason: str | None =
         return Outcome(Verdict.NOT_RUN, f"results missing: {exc}")
     except Exception as exc:  # noqa: BLE001 - an ERROR verdict carries the failure
         log.exception("claim %s failed", claim.id)
-        return Outcome(Verdict.ERROR, f"{type(exc).__name__}: {exc}",
-                       {"traceback": traceback.format_exc(limit=8)})
+        return Outcome(
+            Verdict.ERROR,
+            f"{type(exc).__name__}: {exc}",
+            {"traceback": traceback.format_exc(limit=8)},
+        )
 
 
 def claim_record(claim: Claim, outcome: Outcome, profile: str) -> dict[str, Any]:
@@ -167,28 +190,36 @@ def claim_record(claim: Claim, outcome: Outcome, profile: str) -> dict[str, Any]
         "source": claim.source,
         "rule": claim.rule,
         "rationale": outcome.rationale,
-        "margin": {"decades": margin,
-                   "fragile": margin is not None and margin < FRAGILE_DECADES},
+        "margin": {"decades": margin, "fragile": margin is not None and margin < FRAGILE_DECADES},
         "evidence": _jsonable(outcome.evidence),
         "paper_values": dict(claim.paper_values),
         "command": f"repro run --profile {profile} --claims {claim.id}",
     }
 
 
-def evaluate_all(cfg: ExperimentConfig, claims: Mapping[str, Claim], results: ResultSet,
-                 skipped: Mapping[str, str] | None = None) -> dict[str, Any]:
+def evaluate_all(
+    cfg: ExperimentConfig,
+    claims: Mapping[str, Claim],
+    results: ResultSet,
+    skipped: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     ctx = ClaimContext(cfg, results)
     skipped = skipped or {}
-    records = {cid: claim_record(claim, evaluate_claim(claim, ctx, skipped.get(cid)),
-                                 cfg.profile)
-               for cid, claim in sorted(claims.items())}
+    records = {
+        cid: claim_record(claim, evaluate_claim(claim, ctx, skipped.get(cid)), cfg.profile)
+        for cid, claim in sorted(claims.items())
+    }
     return {
         "profile": cfg.profile,
         **provenance(),
         "config_sha256": sha256_of(as_dict(cfg)),
-        "decision": {"alpha": cfg.claims.alpha, "correction": cfg.claims.correction,
-                     "n_resamples": cfg.claims.n_resamples, "bootstrap_seed": cfg.claims.seed,
-                     "fragile_below_decades": FRAGILE_DECADES},
+        "decision": {
+            "alpha": cfg.claims.alpha,
+            "correction": cfg.claims.correction,
+            "n_resamples": cfg.claims.n_resamples,
+            "bootstrap_seed": cfg.claims.seed,
+            "fragile_below_decades": FRAGILE_DECADES,
+        },
         "tolerance": DEFAULT_TOLERANCE,
         "claims": records,
     }
@@ -219,20 +250,32 @@ def compare_with_lock(new: Mapping[str, Any], lock: Mapping[str, Any]) -> list[s
             continue
         if n["verdict"] != o["verdict"]:
             margin = (o.get("margin") or {}).get("decades")
-            if isinstance(margin, (int, float)) and margin < LOCK_FLIP_DECADES \
-                    and "ERROR" not in (n["verdict"], o["verdict"]):
+            if (
+                isinstance(margin, (int, float))
+                and margin < LOCK_FLIP_DECADES
+                and "ERROR" not in (n["verdict"], o["verdict"])
+            ):
                 # a verdict this close to α may flip across CPUs (bf16 on AMX vs AVX-512):
                 # reported loudly, not a failure; widen the profile to make it robust
-                log.warning("%s: near-threshold verdict %s in the lock (margin %.2f decades) is "
-                            "now %s", cid, o["verdict"], margin, n["verdict"])
+                log.warning(
+                    "%s: near-threshold verdict %s in the lock (margin %.2f decades) is now %s",
+                    cid,
+                    o["verdict"],
+                    margin,
+                    n["verdict"],
+                )
                 continue
-            problems.append(f"{cid}: verdict {o['verdict']} in the lock, now {n['verdict']} "
-                            f"({n.get('rationale')})")
+            problems.append(
+                f"{cid}: verdict {o['verdict']} in the lock, now {n['verdict']} "
+                f"({n.get('rationale')})"
+            )
             continue
         for label, d_new, d_old in _paired_deltas(n.get("evidence", {}), o.get("evidence", {})):
             if abs(d_new - d_old) > tol:
-                problems.append(f"{cid} {label}: delta {d_old:+.4f} in the lock, now "
-                                f"{d_new:+.4f} (tolerance {tol})")
+                problems.append(
+                    f"{cid} {label}: delta {d_old:+.4f} in the lock, now "
+                    f"{d_new:+.4f} (tolerance {tol})"
+                )
     return problems
 
 

@@ -16,8 +16,9 @@ from repro.claims import Claim
 from repro.claims.context import ClaimContext
 
 
-def eval_rows(ctx: ClaimContext, task: str, *, base: str = "original", new: str = "adjusted"
-              ) -> list[dict[str, Any]]:
+def eval_rows(
+    ctx: ClaimContext, task: str, *, base: str = "original", new: str = "adjusted"
+) -> list[dict[str, Any]]:
     """One row per (dataset, target language) for NLI/NER."""
     rows = []
     for lang in ctx.languages:
@@ -32,8 +33,9 @@ def eval_rows(ctx: ClaimContext, task: str, *, base: str = "original", new: str 
     return rows
 
 
-def qa_rows(ctx: ClaimContext, *, cross: bool, base: str = "original", new: str = "adjusted"
-            ) -> list[dict[str, Any]]:
+def qa_rows(
+    ctx: ClaimContext, *, cross: bool, base: str = "original", new: str = "adjusted"
+) -> list[dict[str, Any]]:
     """Monolingual: one row per (dataset, xx-xx). Cross-lingual: one row per language pooling
     both directions (en-xx, xx-en) over every dataset that has them."""
     from repro.claims.context import MissingResults
@@ -55,20 +57,33 @@ def qa_rows(ctx: ClaimContext, *, cross: bool, base: str = "original", new: str 
     return rows
 
 
-def xsr_rows(ctx: ClaimContext, *, base: str = "original", new: str = "adjusted"
-             ) -> list[dict[str, Any]]:
-    return [ctx.compare("xsr", "xsr", "xsr", lang, base, new, label=lang)
-            for lang in ctx.languages]
+def xsr_rows(
+    ctx: ClaimContext, *, base: str = "original", new: str = "adjusted"
+) -> list[dict[str, Any]]:
+    return [ctx.compare("xsr", "xsr", "xsr", lang, base, new, label=lang) for lang in ctx.languages]
 
 
-def distance_rows(ctx: ClaimContext, base: str, new: str, quantity: str, *,
-                  label_prefix: str = "") -> list[dict[str, Any]]:
-    return [ctx.compare("distances", "distances", "heldout", lang, base, new, quantity=quantity,
-                        label=f"{label_prefix}{lang}") for lang in ctx.languages]
+def distance_rows(
+    ctx: ClaimContext, base: str, new: str, quantity: str, *, label_prefix: str = ""
+) -> list[dict[str, Any]]:
+    return [
+        ctx.compare(
+            "distances",
+            "distances",
+            "heldout",
+            lang,
+            base,
+            new,
+            quantity=quantity,
+            label=f"{label_prefix}{lang}",
+        )
+        for lang in ctx.languages
+    ]
 
 
-def pooled_rows(ctx: ClaimContext, task: str, base: str, new: str, *, label: str,
-                seeds: str = "all") -> list[dict[str, Any]]:
+def pooled_rows(
+    ctx: ClaimContext, task: str, base: str, new: str, *, label: str, seeds: str = "all"
+) -> list[dict[str, Any]]:
     """One row pooling every target language (clusters = the shared item id)."""
     sources = [(d, lang) for lang in ctx.languages for d in ctx.datasets(task, lang)]
     if not sources:
@@ -109,7 +124,8 @@ def lock_test(claim: Claim) -> Callable[[], None]:
         outcome = evaluate_claim(claim, ClaimContext(cfg, results))
         assert outcome.verdict.value == locked["verdict"], (
             f"{claim.id}: locked {locked['verdict']}, recomputed {outcome.verdict.value}: "
-            f"{outcome.rationale}")
+            f"{outcome.rationale}"
+        )
 
     test.__name__ = f"test_{claim.id.lower()}_matches_lock"
     return test

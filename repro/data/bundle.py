@@ -185,12 +185,23 @@ class Bundle:
         fields = ("task", "dataset", "lang", "path")
         sets = []
         for i, e in enumerate(evals):
-            if not isinstance(e, dict) or set(e) != set(fields) or not all(
-                    isinstance(e[f], str) for f in fields):
+            if (
+                not isinstance(e, dict)
+                or set(e) != set(fields)
+                or not all(isinstance(e[f], str) for f in fields)
+            ):
                 raise DataError(p, f"eval[{i}]", f"expected an object with string fields {fields}")
             sets.append(EvalSet(**e))
-        return cls(root=root, source=str(raw["source"]), languages=list(raw["languages"]),
-                   mono=raw.get("mono", {}), parallel=raw.get("parallel", {}),
-                   parallel_heldout=raw.get("parallel_heldout", {}), train=raw.get("train", {}),
-                   dev=raw.get("dev", {}), eval=sets, xsr=raw.get("xsr", {}),
-                   notes=raw.get("notes", {}))
+        return cls(
+            root=root,
+            source=str(raw["source"]),
+            languages=list(raw["languages"]),
+            mono=raw.get("mono", {}),
+            parallel=raw.get("parallel", {}),
+            parallel_heldout=raw.get("parallel_heldout", {}),
+            train=raw.get("train", {}),
+            dev=raw.get("dev", {}),
+            eval=sets,
+            xsr=raw.get("xsr", {}),
+            notes=raw.get("notes", {}),
+        )

@@ -74,12 +74,21 @@ MLQA_LANGS = ("es", "vi", "hi")  # of our targets; MLQA has no Russian
 TYDIQA_NAMES = {"en": "english", "ru": "russian"}  # TyDi covers only ru among our targets
 #: Sizes stated in the paper / dataset cards (notes/paper.md §2), checked after loading.
 PAPER_SIZES: dict[str, int] = {
-    "train.nli": 392702, "train.qa": 87599, "train.ner": 20000,
-    "eval.nli.xnli": 5010, "eval.qa.xquad": 1190,
-    "eval.qa.mlqa.es": 5253, "eval.qa.mlqa.vi": 5495, "eval.qa.mlqa.hi": 4918,
-    "eval.qa.tydiqa.ru": 812, "xsr": 1000,
-    "eval.ner.wikiann.en": 10000, "eval.ner.wikiann.es": 10000, "eval.ner.wikiann.ru": 10000,
-    "eval.ner.wikiann.vi": 10000, "eval.ner.wikiann.hi": 1000,
+    "train.nli": 392702,
+    "train.qa": 87599,
+    "train.ner": 20000,
+    "eval.nli.xnli": 5010,
+    "eval.qa.xquad": 1190,
+    "eval.qa.mlqa.es": 5253,
+    "eval.qa.mlqa.vi": 5495,
+    "eval.qa.mlqa.hi": 4918,
+    "eval.qa.tydiqa.ru": 812,
+    "xsr": 1000,
+    "eval.ner.wikiann.en": 10000,
+    "eval.ner.wikiann.es": 10000,
+    "eval.ner.wikiann.ru": 10000,
+    "eval.ner.wikiann.vi": 10000,
+    "eval.ner.wikiann.hi": 1000,
 }
 
 
@@ -106,28 +115,46 @@ def load_rows(spec: HubSpec, *, cache_dir: str | None = None) -> Any:
     import datasets
 
     try:
-        return datasets.load_dataset(spec.repo, spec.config, split=spec.split,
-                                     revision=spec.revision, cache_dir=cache_dir or None)
+        return datasets.load_dataset(
+            spec.repo,
+            spec.config,
+            split=spec.split,
+            revision=spec.revision,
+            cache_dir=cache_dir or None,
+        )
     except Exception as exc:  # the hub raises many types; all mean "not available"
         if spec.revision is None and spec.repo in (MLQA_REPO, XTREME_REPO, TYDIQA_REPO):
             try:
-                return datasets.load_dataset(spec.repo, spec.config, split=spec.split,
-                                             revision=PARQUET_FALLBACK,
-                                             cache_dir=cache_dir or None)
+                return datasets.load_dataset(
+                    spec.repo,
+                    spec.config,
+                    split=spec.split,
+                    revision=PARQUET_FALLBACK,
+                    cache_dir=cache_dir or None,
+                )
             except Exception:  # noqa: BLE001 - report the first error, it is the informative one
                 pass
-        raise DataError(f"hub:{spec.repo}", f"{spec.config}[{spec.split}]",
-                        f"could not load ({type(exc).__name__}: {exc}). Offline runs need the "
-                        "data fetched first (`repro data fetch`, with network)") from exc
+        raise DataError(
+            f"hub:{spec.repo}",
+            f"{spec.config}[{spec.split}]",
+            f"could not load ({type(exc).__name__}: {exc}). Offline runs need the "
+            "data fetched first (`repro data fetch`, with network)",
+        ) from exc
 
 
-def load_local_rows(fmt: str, data_files: str | Sequence[str] | Mapping[str, Any],
-                    split: str = "train", *, cache_dir: str | None = None) -> Any:
+def load_local_rows(
+    fmt: str,
+    data_files: str | Sequence[str] | Mapping[str, Any],
+    split: str = "train",
+    *,
+    cache_dir: str | None = None,
+) -> Any:
     """Rows from local parquet/json files through ``datasets`` (hub-shaped test fixtures)."""
     import datasets
 
-    return datasets.load_dataset(fmt, data_files=data_files, split=split,
-                                 cache_dir=cache_dir or None)
+    return datasets.load_dataset(
+        fmt, data_files=data_files, split=split, cache_dir=cache_dir or None
+    )
 
 
 def class_names(rows: Any, column: str) -> tuple[str, ...] | None:
@@ -146,23 +173,34 @@ def class_names(rows: Any, column: str) -> tuple[str, ...] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _label(value: Any, names: Sequence[str], where: str, idx: object, allowed: Sequence[str],
-           what: str) -> str:
+def _label(
+    value: Any, names: Sequence[str], where: str, idx: object, allowed: Sequence[str], what: str
+) -> str:
     if isinstance(value, bool):
         raise DataError(where, idx, f"{what} must be an int or a name, got {value!r}")
     if isinstance(value, int):
         if not 0 <= value < len(names):
-            raise DataError(where, idx, f"{what} {value} outside 0..{len(names) - 1} "
-                            "(unlabelled rows, e.g. -1, cannot be used)")
+            raise DataError(
+                where,
+                idx,
+                f"{what} {value} outside 0..{len(names) - 1} "
+                "(unlabelled rows, e.g. -1, cannot be used)",
+            )
         value = names[value]
     if value not in allowed:
         raise DataError(where, idx, f"unknown {what} {value!r}; expected {tuple(allowed)}")
     return value
 
 
-def nli_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix: str,
-                label_names: Sequence[str] = NLI_LABELS, id_field: str | None = None,
-                where: str = "<hub>") -> list[dict]:
+def nli_records(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    lang: str,
+    id_prefix: str,
+    label_names: Sequence[str] = NLI_LABELS,
+    id_field: str | None = None,
+    where: str = "<hub>",
+) -> list[dict]:
     """Hub NLI rows (premise, hypothesis, label int or name) -> NLI records.
 
     Ids are ``{id_prefix}{row}`` (or ``{id_prefix}{row[id_field]}``), so XNLI rows keep the ids the
@@ -172,15 +210,26 @@ def nli_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix: str,
     out = []
     for i, row in enumerate(rows):
         rid = f"{id_prefix}{row[id_field] if id_field else i}"
-        out.append({"id": rid, "lang": lang, "premise": row["premise"],
-                    "hypothesis": row["hypothesis"],
-                    "label": _label(row["label"], label_names, where, rid, NLI_LABELS,
-                                    "NLI label")})
+        out.append(
+            {
+                "id": rid,
+                "lang": lang,
+                "premise": row["premise"],
+                "hypothesis": row["hypothesis"],
+                "label": _label(row["label"], label_names, where, rid, NLI_LABELS, "NLI label"),
+            }
+        )
     return validate_all("nli", out, where)
 
 
-def ner_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix: str,
-                tag_names: Sequence[str] = WIKIANN_TAG_NAMES, where: str = "<hub>") -> list[dict]:
+def ner_records(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    lang: str,
+    id_prefix: str,
+    tag_names: Sequence[str] = WIKIANN_TAG_NAMES,
+    where: str = "<hub>",
+) -> list[dict]:
     """Hub WikiANN rows (tokens, int ner_tags) -> NER records ``{id_prefix}{row}``."""
     check_lang(lang, path=where)
     out = []
@@ -202,12 +251,21 @@ def _fix_offset(ctx: str, text: str, start: int) -> int | None:
     if not hits:
         return None
     k = bisect.bisect_left(hits, start)
-    return min(hits[max(k - 1, 0):k + 1], key=lambda h: (abs(h - start), h))
+    return min(hits[max(k - 1, 0) : k + 1], key=lambda h: (abs(h - start), h))
 
 
-def qa_records(rows: Iterable[Mapping[str, Any]], *, q_lang: str, c_lang: str, dataset: str,
-               id_prefix: str = "", require_answers: bool = True, fix_offsets: bool = False,
-               where: str = "<hub>", stats: dict[str, int] | None = None) -> list[dict]:
+def qa_records(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    q_lang: str,
+    c_lang: str,
+    dataset: str,
+    id_prefix: str = "",
+    require_answers: bool = True,
+    fix_offsets: bool = False,
+    where: str = "<hub>",
+    stats: dict[str, int] | None = None,
+) -> list[dict]:
     """Hub SQuAD-schema rows (id, context, question, answers{text[], answer_start[]}) -> QA.
 
     ``paragraph_id`` is ``{dataset}-{sha1(context)[:12]}``: questions on one paragraph share it.
@@ -235,20 +293,35 @@ def qa_records(rows: Iterable[Mapping[str, Any]], *, q_lang: str, c_lang: str, d
         for text, start in zip(texts, starts, strict=True):
             if not text:
                 continue
-            if (not isinstance(text, str) or isinstance(start, bool)
-                    or not isinstance(start, numbers.Integral)):
+            if (
+                not isinstance(text, str)
+                or isinstance(start, bool)
+                or not isinstance(start, numbers.Integral)
+            ):
                 raise DataError(where, rid, f"malformed answer {text!r} at {start!r}")
             start = int(start)
-            if ctx[start:start + len(text)] != text:
+            if ctx[start : start + len(text)] != text:
                 fixed = _fix_offset(ctx, text, start) if fix_offsets else None
                 if fixed is None:
-                    raise DataError(where, rid, f"answer {text!r} at offset {start} is not "
-                                    "inside the context (span outside context)")
+                    raise DataError(
+                        where,
+                        rid,
+                        f"answer {text!r} at offset {start} is not "
+                        "inside the context (span outside context)",
+                    )
                 start, n_fixed = fixed, n_fixed + 1
             answers.append({"text": text, "answer_start": start})
-        out.append({"id": rid, "q_lang": q_lang, "c_lang": c_lang, "question": row["question"],
-                    "context": ctx, "answers": answers,
-                    "paragraph_id": f"{dataset}-{hashlib.sha1(ctx.encode()).hexdigest()[:12]}"})
+        out.append(
+            {
+                "id": rid,
+                "q_lang": q_lang,
+                "c_lang": c_lang,
+                "question": row["question"],
+                "context": ctx,
+                "answers": answers,
+                "paragraph_id": f"{dataset}-{hashlib.sha1(ctx.encode()).hexdigest()[:12]}",
+            }
+        )
     if not out:
         raise DataError(where, None, "no questions")
     if require_answers and all(not r["answers"] for r in out):
@@ -260,8 +333,9 @@ def qa_records(rows: Iterable[Mapping[str, Any]], *, q_lang: str, c_lang: str, d
     return L.validate_all_qa(out, where, require_answers=require_answers)
 
 
-def xsr_records(rows: Iterable[Mapping[str, Any]], *, lang: str,
-                where: str = "<hub>") -> list[dict]:
+def xsr_records(
+    rows: Iterable[Mapping[str, Any]], *, lang: str, where: str = "<hub>"
+) -> list[dict]:
     """XTREME Tatoeba rows (source_sentence = foreign, target_sentence = English) -> XSR records
     with ids ``tatoeba-{lang}-{row}`` (as the local loader)."""
     check_lang(lang, path=where, allowed=TARGET_LANGUAGES)
@@ -270,15 +344,23 @@ def xsr_records(rows: Iterable[Mapping[str, Any]], *, lang: str,
         en, xx = row["target_sentence"].strip(), row["source_sentence"].strip()
         if not en or not xx:
             raise DataError(where, f"row {i}", "empty sentence in a parallel test pair")
-        out.append({"id": f"tatoeba-{lang}-{i}", "src_lang": "en", "tgt_lang": lang,
-                    "src": en, "tgt": xx})
+        out.append(
+            {"id": f"tatoeba-{lang}-{i}", "src_lang": "en", "tgt_lang": lang, "src": en, "tgt": xx}
+        )
     return validate_all("xsr", out, where)
 
 
-def parallel_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix: str,
-                     en_field: str = "english", xx_field: str = "non_english",
-                     where: str = "<hub>", skip_empty: bool = True,
-                     stats: dict[str, int] | None = None) -> list[dict]:
+def parallel_records(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    lang: str,
+    id_prefix: str,
+    en_field: str = "english",
+    xx_field: str = "non_english",
+    where: str = "<hub>",
+    skip_empty: bool = True,
+    stats: dict[str, int] | None = None,
+) -> list[dict]:
     """Parallel rows -> tokenised parallel records ``{id_prefix}{row}``.
 
     Mined corpora (WikiMatrix) do contain empty sides; they are skipped and counted in
@@ -298,8 +380,15 @@ def parallel_records(rows: Iterable[Mapping[str, Any]], *, lang: str, id_prefix:
         if not src or not tgt:
             n_empty += 1
             continue
-        out.append({"id": f"{id_prefix}{row.get('_row', i)}", "src_lang": "en",
-                    "tgt_lang": lang, "src": src, "tgt": tgt})
+        out.append(
+            {
+                "id": f"{id_prefix}{row.get('_row', i)}",
+                "src_lang": "en",
+                "tgt_lang": lang,
+                "src": src,
+                "tgt": tgt,
+            }
+        )
     if stats is not None:
         stats["empty"] = stats.get("empty", 0) + n_empty
     return validate_all("parallel", out, where)
@@ -316,9 +405,10 @@ def load_wikimatrix_dir(path: Path, lang: str) -> list[dict]:
     check_lang(lang, allowed=TARGET_LANGUAGES)
     en_p, xx_p = path / f"WikiMatrix.en-{lang}.en", path / f"WikiMatrix.en-{lang}.{lang}"
     if en_p.is_file() and xx_p.is_file():
-        rows = ({"english": e, "non_english": x}
-                for _, e, x in L.read_parallel_lines(L.read_lines(en_p), L.read_lines(xx_p),
-                                                     en_p, xx_p))
+        rows = (
+            {"english": e, "non_english": x}
+            for _, e, x in L.read_parallel_lines(L.read_lines(en_p), L.read_lines(xx_p), en_p, xx_p)
+        )
         return parallel_records(rows, lang=lang, id_prefix=f"wikimatrix-{lang}-", where=str(xx_p))
     pipe = sorted(path.glob(f"wiki_matrix.moses.{lang}-en*.token"))
     if pipe:
@@ -328,10 +418,15 @@ def load_wikimatrix_dir(path: Path, lang: str) -> list[dict]:
             if not sep:
                 raise DataError(pipe[0], f"line {i}", "expected '<xx> ||| <en>'")
             rows_l.append({"english": en, "non_english": xx})
-        return parallel_records(rows_l, lang=lang, id_prefix=f"wikimatrix-{lang}-",
-                                where=str(pipe[0]), skip_empty=False)
-    raise DataError(path, None, f"no WikiMatrix files for {lang} (expected {en_p.name} and "
-                    f"{xx_p.name}, or wiki_matrix.moses.{lang}-en.*.token)")
+        return parallel_records(
+            rows_l, lang=lang, id_prefix=f"wikimatrix-{lang}-", where=str(pipe[0]), skip_empty=False
+        )
+    raise DataError(
+        path,
+        None,
+        f"no WikiMatrix files for {lang} (expected {en_p.name} and "
+        f"{xx_p.name}, or wiki_matrix.moses.{lang}-en.*.token)",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,8 +500,9 @@ def hub_specs(cfg: HubDataConfig) -> dict[str, HubSpec]:
     return specs
 
 
-def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
-                     provider: RowsProvider | None = None) -> Bundle:
+def build_hub_bundle(
+    cfg: HubDataConfig, out_dir: Path, *, provider: RowsProvider | None = None
+) -> Bundle:
     """Load the paper profile's datasets, convert, filter parallel data, write the bundle.
 
     ``provider`` replaces the hub (tests pass one that reads local hub-shaped files).
@@ -423,17 +519,35 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
 
     def nli(key: str, lang: str, prefix: str) -> list[dict]:
         r = rows(key)
-        return nli_records(r, lang=lang, id_prefix=prefix, where=specs[key].name,
-                           label_names=class_names(r, "label") or NLI_LABELS)
+        return nli_records(
+            r,
+            lang=lang,
+            id_prefix=prefix,
+            where=specs[key].name,
+            label_names=class_names(r, "label") or NLI_LABELS,
+        )
 
     def ner(key: str, lang: str, prefix: str) -> list[dict]:
         r = rows(key)
-        return ner_records(r, lang=lang, id_prefix=prefix, where=specs[key].name,
-                           tag_names=class_names(r, "ner_tags") or WIKIANN_TAG_NAMES)
+        return ner_records(
+            r,
+            lang=lang,
+            id_prefix=prefix,
+            where=specs[key].name,
+            tag_names=class_names(r, "ner_tags") or WIKIANN_TAG_NAMES,
+        )
 
     def qa(key: str, q: str, c: str, dataset: str, **kw: Any) -> list[dict]:
-        return qa_records(rows(key), q_lang=q, c_lang=c, dataset=dataset, where=specs[key].name,
-                          fix_offsets=True, stats=qa_stats, **kw)
+        return qa_records(
+            rows(key),
+            q_lang=q,
+            c_lang=c,
+            dataset=dataset,
+            where=specs[key].name,
+            fix_offsets=True,
+            stats=qa_stats,
+            **kw,
+        )
 
     # training and English dev
     mnli = nli("mnli.train", "en", "mnli-train-")
@@ -448,29 +562,54 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
     xquad: dict[str, list[dict]] = {}
     for lang in all_langs:
         parts.eval.append(("nli", "xnli", lang, nli(f"xnli.test.{lang}", lang, "xnli-test-")))
-        parts.eval.append(("ner", "wikiann", lang,
-                           ner(f"wikiann.test.{lang}", lang, f"wikiann-test-{lang}-")))
+        parts.eval.append(
+            ("ner", "wikiann", lang, ner(f"wikiann.test.{lang}", lang, f"wikiann-test-{lang}-"))
+        )
         xquad[lang] = qa(f"xquad.{lang}", lang, lang, "xquad")
         parts.eval.append(("qa", "xquad", f"{lang}-{lang}", xquad[lang]))
     for lang in langs:
         for q, c in (("en", lang), (lang, "en")):
-            parts.eval.append(("qa", "xquad", f"{q}-{c}", L.join_cross(
-                xquad[q], xquad[c], q_path=specs[f"xquad.{q}"].name,
-                c_path=specs[f"xquad.{c}"].name)))
+            parts.eval.append(
+                (
+                    "qa",
+                    "xquad",
+                    f"{q}-{c}",
+                    L.join_cross(
+                        xquad[q],
+                        xquad[c],
+                        q_path=specs[f"xquad.{q}"].name,
+                        c_path=specs[f"xquad.{c}"].name,
+                    ),
+                )
+            )
     for lang in langs:
         if lang in MLQA_LANGS:
             for q, c in ((lang, lang), ("en", lang), (lang, "en")):
-                parts.eval.append(("qa", "mlqa", f"{q}-{c}",
-                                   qa(f"mlqa.{q}-{c}", q, c, f"mlqa-{c}")))
+                parts.eval.append(
+                    ("qa", "mlqa", f"{q}-{c}", qa(f"mlqa.{q}-{c}", q, c, f"mlqa-{c}"))
+                )
         if lang in TYDIQA_NAMES:
             prefix = f"{TYDIQA_NAMES[lang]}-"
             r = [row for row in rows(f"tydiqa.{lang}") if str(row["id"]).startswith(prefix)]
-            parts.eval.append(("qa", "tydiqa", f"{lang}-{lang}",
-                               qa_records(r, q_lang=lang, c_lang=lang, dataset="tydiqa",
-                                          where=specs[f"tydiqa.{lang}"].name, fix_offsets=True,
-                                          stats=qa_stats)))
-        parts.xsr[lang] = xsr_records(rows(f"tatoeba.{lang}"), lang=lang,
-                                      where=specs[f"tatoeba.{lang}"].name)
+            parts.eval.append(
+                (
+                    "qa",
+                    "tydiqa",
+                    f"{lang}-{lang}",
+                    qa_records(
+                        r,
+                        q_lang=lang,
+                        c_lang=lang,
+                        dataset="tydiqa",
+                        where=specs[f"tydiqa.{lang}"].name,
+                        fix_offsets=True,
+                        stats=qa_stats,
+                    ),
+                )
+            )
+        parts.xsr[lang] = xsr_records(
+            rows(f"tatoeba.{lang}"), lang=lang, where=specs[f"tatoeba.{lang}"].name
+        )
 
     # test sentences, then parallel data
     keys: set[str] = set()
@@ -496,14 +635,23 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
             recs = load_wikimatrix_dir(Path(cfg.wikimatrix_dir), lang)
         else:
             key = f"wikimatrix.{lang}"
-            cand = candidate_rows(rows(key), 2 * (cfg.n_parallel + cfg.n_heldout)
-                                  if cfg.n_parallel else 0, rng_for(cfg.seed, "wikimatrix", lang))
+            cand = candidate_rows(
+                rows(key),
+                2 * (cfg.n_parallel + cfg.n_heldout) if cfg.n_parallel else 0,
+                rng_for(cfg.seed, "wikimatrix", lang),
+            )
             stats["candidates"] = len(cand)
-            recs = parallel_records(cand, lang=lang, id_prefix=f"wikimatrix-{lang}-",
-                                    where=specs[key].name, stats=stats)
-        pool, held, c = prepare_parallel(recs, max_words=cfg.max_words, test_keys=test_keys,
-                                         n_heldout=cfg.n_heldout, max_pool=cfg.n_parallel,
-                                         rng=rng_for(cfg.seed, "parallel", lang))
+            recs = parallel_records(
+                cand, lang=lang, id_prefix=f"wikimatrix-{lang}-", where=specs[key].name, stats=stats
+            )
+        pool, held, c = prepare_parallel(
+            recs,
+            max_words=cfg.max_words,
+            test_keys=test_keys,
+            n_heldout=cfg.n_heldout,
+            max_pool=cfg.n_parallel,
+            rng=rng_for(cfg.seed, "parallel", lang),
+        )
         c.update(stats)
         par_counts[lang] = c
         parts.parallel[lang] = pool
@@ -525,10 +673,15 @@ def build_hub_bundle(cfg: HubDataConfig, out_dir: Path, *,
         "size_check": size_check(counts, cfg),
         "dropped_overlaps": {lang: par_counts[lang]["test_overlap"] for lang in langs},
         "licences": {
-            "mnli": "OANC / CC-BY-SA 3.0 (parts)", "xnli": "CC-BY-NC 4.0",
-            "wikiann": "unknown (Wikipedia text)", "squad": "CC-BY-SA 4.0",
-            "xquad": "CC-BY-SA 4.0", "mlqa": "CC-BY-SA 3.0", "tydiqa": "Apache 2.0",
-            "tatoeba": "CC-BY 2.0 FR", "wikimatrix": "CC-BY-SA",
+            "mnli": "OANC / CC-BY-SA 3.0 (parts)",
+            "xnli": "CC-BY-NC 4.0",
+            "wikiann": "unknown (Wikipedia text)",
+            "squad": "CC-BY-SA 4.0",
+            "xquad": "CC-BY-SA 4.0",
+            "mlqa": "CC-BY-SA 3.0",
+            "tydiqa": "Apache 2.0",
+            "tatoeba": "CC-BY 2.0 FR",
+            "wikimatrix": "CC-BY-SA",
         },
     }
     return write_bundle(parts, Path(out_dir))
@@ -585,8 +738,14 @@ def size_check(counts: Mapping[str, Any], cfg: HubDataConfig) -> dict[str, Any]:
         got[f"xsr.{lg}"] = n
     out: dict[str, Any] = {}
     for key, n in sorted(got.items()):
-        base = next((p for p in sorted(PAPER_SIZES, key=len, reverse=True)
-                     if key == p or key.startswith(p + ".")), None)
+        base = next(
+            (
+                p
+                for p in sorted(PAPER_SIZES, key=len, reverse=True)
+                if key == p or key.startswith(p + ".")
+            ),
+            None,
+        )
         if base is None or (base == "train.nli" and cfg.n_nli_train):
             continue
         expected = PAPER_SIZES[base]

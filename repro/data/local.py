@@ -53,15 +53,16 @@ FLORES = {"en": "eng_Latn", "es": "spa_Latn", "ru": "rus_Cyrl", "vi": "vie_Latn"
 def decode_text(data: bytes, path: str | Path) -> str:
     """Decode file bytes as UTF-8 (BOM dropped); DataError with the line number otherwise."""
     if data.startswith(BOM):
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
     if not data.strip():  # after the BOM: a BOM-only file is empty too
         raise DataError(path, None, "empty file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(path, f"line {line}",
-                        f"invalid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+        raise DataError(
+            path, f"line {line}", f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from exc
 
 
 def read_bytes(path: Path) -> bytes:
@@ -93,8 +94,9 @@ def parse_json(text: str, path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(path, f"line {exc.lineno}",
-                        f"invalid JSON: {exc.msg} (column {exc.colno})") from exc
+        raise DataError(
+            path, f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
+        ) from exc
 
 
 def _rel(path: Path, data_dir: Path) -> str:
@@ -157,6 +159,7 @@ def tokenized(text: str, lang: str) -> str:
 # Overlap normalisation
 # --------------------------------------------------------------------------------------------
 
+
 def overlap_key(text: str) -> str:
     """Key for test-overlap checks: NFC, case-folded, all whitespace removed.
 
@@ -182,15 +185,17 @@ def overlap_keys(sentences: Iterable[str]) -> OverlapKeys:
     return OverlapKeys(k for k in map(overlap_key, sentences) if k)
 
 
-def filter_overlap(parallel_records: Iterable[Mapping[str, Any]],
-                   test_sentences: Iterable[str]) -> tuple[list[dict], int]:
+def filter_overlap(
+    parallel_records: Iterable[Mapping[str, Any]], test_sentences: Iterable[str]
+) -> tuple[list[dict], int]:
     """Drop pairs whose English or foreign side occurs in any test set.
 
     ``test_sentences`` is raw text (normalised here) or an :class:`OverlapKeys` set. Returns the
     kept records (order preserved) and the number dropped.
     """
-    keys = (test_sentences if isinstance(test_sentences, OverlapKeys)
-            else overlap_keys(test_sentences))
+    keys = (
+        test_sentences if isinstance(test_sentences, OverlapKeys) else overlap_keys(test_sentences)
+    )
     kept: list[dict] = []
     dropped = 0
     for rec in parallel_records:
@@ -214,8 +219,9 @@ def split_sentences(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _tsv_rows(path: Path, n_cols: int, *, header: tuple[str, ...] | None = None
-              ) -> list[tuple[int, list[str]]]:
+def _tsv_rows(
+    path: Path, n_cols: int, *, header: tuple[str, ...] | None = None
+) -> list[tuple[int, list[str]]]:
     """Rows as (1-based line number, fields); checks the column count and the header."""
     lines = read_lines(path)
     start = 0
@@ -228,8 +234,9 @@ def _tsv_rows(path: Path, n_cols: int, *, header: tuple[str, ...] | None = None
     for i in range(start, len(lines)):
         fields = lines[i].split("\t")
         if len(fields) != n_cols:
-            raise DataError(path, f"line {i + 1}",
-                            f"expected {n_cols} tab-separated columns, got {len(fields)}")
+            raise DataError(
+                path, f"line {i + 1}", f"expected {n_cols} tab-separated columns, got {len(fields)}"
+            )
         rows.append((i + 1, fields))
     if not rows:
         raise DataError(path, None, "empty file (no data rows)")
@@ -283,8 +290,12 @@ def _read_myxnli(path_str: str, _stamp: tuple[int, int]) -> _MyXnli:
     path = Path(path_str)
     rows = _tsv_rows(path, len(MYXNLI_HEADER), header=MYXNLI_HEADER)
     labels = tuple(_check_label(f[1], path, f"line {ln}") for ln, f in rows)
-    return _MyXnli(labels, tuple(f[2] for _, f in rows), tuple(f[3] for _, f in rows),
-                   tuple(f[0] for _, f in rows))
+    return _MyXnli(
+        labels,
+        tuple(f[2] for _, f in rows),
+        tuple(f[3] for _, f in rows),
+        tuple(f[0] for _, f in rows),
+    )
 
 
 def _myxnli(path: Path) -> _MyXnli:
@@ -312,38 +323,62 @@ def load_xnli(data_dir: Path, lang: str, split: str) -> list[dict]:
         out = []
         for row, (ln, (p, h, lab)) in enumerate(rows):
             where = f"line {ln}"
-            out.append({"id": f"xnli-dev-{row}", "lang": lang,
-                        "premise": _check_text(p, path, where, "premise"),
-                        "hypothesis": _check_text(h, path, where, "hypothesis"),
-                        "label": _check_label(lab, path, where)})
+            out.append(
+                {
+                    "id": f"xnli-dev-{row}",
+                    "lang": lang,
+                    "premise": _check_text(p, path, where, "premise"),
+                    "hypothesis": _check_text(h, path, where, "hypothesis"),
+                    "label": _check_label(lab, path, where),
+                }
+            )
         return validate_all("nli", out, path)
 
     rows = _tsv_rows(path, 2)
     label_path = data_dir / "xnli" / "myxnli" / "my.genre.test.tsv"
     my = _myxnli(label_path)
     if len(rows) != len(my.labels):
-        raise DataError(path, None, f"{len(rows)} rows but the label file {label_path} has "
-                        f"{len(my.labels)}: cannot join labels by row")
+        raise DataError(
+            path,
+            None,
+            f"{len(rows)} rows but the label file {label_path} has "
+            f"{len(my.labels)}: cannot join labels by row",
+        )
     groups = premise_groups([f[0] for _, f in rows])
     ref = premise_groups(list(my.premises))
     if groups != ref:
         bad = next(i for i, (a, b) in enumerate(zip(groups, ref, strict=True)) if a != b)
-        raise DataError(path, f"line {rows[bad][0]}",
-                        f"premise grouping differs from {label_path} (row {bad}): the files are "
-                        "not in the same order, labels cannot be joined by row")
+        raise DataError(
+            path,
+            f"line {rows[bad][0]}",
+            f"premise grouping differs from {label_path} (row {bad}): the files are "
+            "not in the same order, labels cannot be joined by row",
+        )
     if lang == "en":
-        same = sum((f[0], f[1]) == (p, h)
-                   for (_, f), p, h in zip(rows, my.premises, my.hypotheses, strict=True))
+        same = sum(
+            (f[0], f[1]) == (p, h)
+            for (_, f), p, h in zip(rows, my.premises, my.hypotheses, strict=True)
+        )
         if same < XNLI_MIN_TEXT_AGREEMENT * len(rows):
-            raise DataError(path, None, f"only {same}/{len(rows)} rows have the same English "
-                            f"text as {label_path}: labels cannot be joined by row")
+            raise DataError(
+                path,
+                None,
+                f"only {same}/{len(rows)} rows have the same English "
+                f"text as {label_path}: labels cannot be joined by row",
+            )
     out = []
     for row, ((ln, (p, h)), lab, genre) in enumerate(zip(rows, my.labels, my.genres, strict=True)):
         where = f"line {ln}"
-        out.append({"id": f"xnli-test-{row}", "lang": lang,
-                    "premise": _check_text(p, path, where, "premise"),
-                    "hypothesis": _check_text(h, path, where, "hypothesis"),
-                    "label": lab, "genre": genre})
+        out.append(
+            {
+                "id": f"xnli-test-{row}",
+                "lang": lang,
+                "premise": _check_text(p, path, where, "premise"),
+                "hypothesis": _check_text(h, path, where, "hypothesis"),
+                "label": lab,
+                "genre": genre,
+            }
+        )
     return validate_all("nli", out, path)
 
 
@@ -363,10 +398,16 @@ def load_mnli(data_dir: Path, split: str) -> list[dict]:
     out = []
     for row, (ln, (p, h, lab, genre)) in enumerate(_tsv_rows(path, 4, header=MNLI_HEADER)):
         where = f"line {ln}"
-        out.append({"id": f"mnli-{split}-{row}", "lang": "en",
-                    "premise": _check_text(p, path, where, "premise"),
-                    "hypothesis": _check_text(h, path, where, "hypothesis"),
-                    "label": _check_label(lab, path, where), "genre": genre})
+        out.append(
+            {
+                "id": f"mnli-{split}-{row}",
+                "lang": "en",
+                "premise": _check_text(p, path, where, "premise"),
+                "hypothesis": _check_text(h, path, where, "hypothesis"),
+                "label": _check_label(lab, path, where),
+                "genre": genre,
+            }
+        )
     return validate_all("nli", out, path)
 
 
@@ -385,14 +426,16 @@ def parse_conll(lines: list[str], path: Path, *, lang: str, id_prefix: str) -> l
     for i, line in enumerate(lines, 1):
         if not line.strip():
             if toks:
-                out.append({"id": f"{id_prefix}{len(out)}", "lang": lang, "tokens": toks,
-                            "tags": tags})
+                out.append(
+                    {"id": f"{id_prefix}{len(out)}", "lang": lang, "tokens": toks, "tags": tags}
+                )
                 toks, tags = [], []
             continue
         fields = line.split("\t")
         if len(fields) != 2:
-            raise DataError(path, f"line {i}", f"expected 'token<TAB>tag' (2 columns), "
-                            f"got {len(fields)}")
+            raise DataError(
+                path, f"line {i}", f"expected 'token<TAB>tag' (2 columns), got {len(fields)}"
+            )
         tok, tag = fields
         if not tok.strip():
             raise DataError(path, f"line {i}", "empty token")
@@ -422,8 +465,16 @@ def load_wikiann(data_dir: Path, lang: str, split: str) -> list[dict]:
 # --------------------------------------------------------------------------------------------
 
 
-def parse_squad(obj: Any, path: str | Path, *, q_lang: str, c_lang: str, dataset: str,
-                require_answers: bool = True, id_format: str = "{qid}") -> list[dict]:
+def parse_squad(
+    obj: Any,
+    path: str | Path,
+    *,
+    q_lang: str,
+    c_lang: str,
+    dataset: str,
+    require_answers: bool = True,
+    id_format: str = "{qid}",
+) -> list[dict]:
     """SQuAD v1.1 JSON -> QA records.
 
     ``paragraph_id`` is ``{dataset}-{article}-{paragraph}`` (positional, so it is shared by
@@ -445,8 +496,11 @@ def parse_squad(obj: Any, path: str | Path, *, q_lang: str, c_lang: str, dataset
             raise DataError(path, f"article {a}", "missing 'paragraphs' list")
         for p, para in enumerate(paras):
             where = f"article {a} paragraph {p}"
-            if not isinstance(para, dict) or not isinstance(para.get("context"), str) \
-                    or not isinstance(para.get("qas"), list):
+            if (
+                not isinstance(para, dict)
+                or not isinstance(para.get("context"), str)
+                or not isinstance(para.get("qas"), list)
+            ):
                 raise DataError(path, where, "expected 'context' (string) and 'qas' (list)")
             ctx = para["context"]
             for qa in para["qas"]:
@@ -457,30 +511,53 @@ def parse_squad(obj: Any, path: str | Path, *, q_lang: str, c_lang: str, dataset
                 answers = []
                 raw_answers = qa["answers"] or []
                 if not isinstance(raw_answers, list):
-                    raise DataError(path, rid, "'answers' must be a list of {text, answer_start}, "
-                                    f"got {type(raw_answers).__name__}")
+                    raise DataError(
+                        path,
+                        rid,
+                        "'answers' must be a list of {text, answer_start}, "
+                        f"got {type(raw_answers).__name__}",
+                    )
                 for ans in raw_answers:
                     text = ans.get("text") if isinstance(ans, dict) else None
                     start = ans.get("answer_start") if isinstance(ans, dict) else None
-                    if not isinstance(text, str) or not isinstance(start, int) \
-                            or isinstance(start, bool):
+                    if (
+                        not isinstance(text, str)
+                        or not isinstance(start, int)
+                        or isinstance(start, bool)
+                    ):
                         raise DataError(path, rid, f"malformed answer {ans!r}")
                     if not text:
                         n_empty += 1
                         continue
-                    if start < 0 or ctx[start:start + len(text)] != text:
-                        raise DataError(path, rid, f"answer {text!r} at offset {start} is not "
-                                        "inside the context (span outside context)")
+                    if start < 0 or ctx[start : start + len(text)] != text:
+                        raise DataError(
+                            path,
+                            rid,
+                            f"answer {text!r} at offset {start} is not "
+                            "inside the context (span outside context)",
+                        )
                     answers.append({"text": text, "answer_start": start})
-                out.append({"id": rid, "q_lang": q_lang, "c_lang": c_lang,
-                            "question": qa["question"], "context": ctx, "answers": answers,
-                            "paragraph_id": f"{dataset}-{a}-{p}"})
+                out.append(
+                    {
+                        "id": rid,
+                        "q_lang": q_lang,
+                        "c_lang": c_lang,
+                        "question": qa["question"],
+                        "context": ctx,
+                        "answers": answers,
+                        "paragraph_id": f"{dataset}-{a}-{p}",
+                    }
+                )
     if not out:
         raise DataError(path, None, "no questions in file")
     if require_answers:
         if all(not r["answers"] for r in out):
-            raise DataError(path, None, f"all {len(out)} gold answers are empty: the labels were "
-                            "stripped; this file cannot be used for training or evaluation")
+            raise DataError(
+                path,
+                None,
+                f"all {len(out)} gold answers are empty: the labels were "
+                "stripped; this file cannot be used for training or evaluation",
+            )
         for r in out:
             if not r["answers"]:
                 raise DataError(path, r["id"], "no gold answer (empty answer text)")
@@ -501,19 +578,34 @@ def validate_all_qa(records: list[dict], path: str | Path, *, require_answers: b
     return records
 
 
-def load_squad_file(path: Path, *, q_lang: str, c_lang: str | None = None, dataset: str,
-                    require_answers: bool = True, id_format: str = "{qid}") -> list[dict]:
+def load_squad_file(
+    path: Path,
+    *,
+    q_lang: str,
+    c_lang: str | None = None,
+    dataset: str,
+    require_answers: bool = True,
+    id_format: str = "{qid}",
+) -> list[dict]:
     path = Path(path)
     obj = parse_json(read_text(path), path)
-    return parse_squad(obj, path, q_lang=q_lang, c_lang=c_lang or q_lang, dataset=dataset,
-                       require_answers=require_answers, id_format=id_format)
+    return parse_squad(
+        obj,
+        path,
+        q_lang=q_lang,
+        c_lang=c_lang or q_lang,
+        dataset=dataset,
+        require_answers=require_answers,
+        id_format=id_format,
+    )
 
 
 def load_xquad(data_dir: Path, lang: str) -> list[dict]:
     """XQuAD for ``lang``; ids are SQuAD question ids, shared across languages."""
     check_lang(lang)
-    return load_squad_file(Path(data_dir) / "xquad" / f"xquad.{lang}.json", q_lang=lang,
-                           dataset="xquad")
+    return load_squad_file(
+        Path(data_dir) / "xquad" / f"xquad.{lang}.json", q_lang=lang, dataset="xquad"
+    )
 
 
 MLQA_DEV_LANGS = ("en", "es", "vi", "hi")
@@ -554,9 +646,13 @@ def load_tydiqa(data_dir: Path, split: str, *, require_answers: bool = True) -> 
     if split not in TYDIQA_SPLITS:
         raise DataError(None, None, f"unknown TyDiQA split {split!r}; expected {TYDIQA_SPLITS}")
     path = Path(data_dir) / "tydiqa" / f"tydiqa.goldp.en.{split}.json"
-    return load_squad_file(path, q_lang="en", dataset=f"tydiqa-{split}",
-                           require_answers=require_answers,
-                           id_format=f"tydiqa-{split}-{{article}}-{{qid}}")
+    return load_squad_file(
+        path,
+        q_lang="en",
+        dataset=f"tydiqa-{split}",
+        require_answers=require_answers,
+        id_format=f"tydiqa-{split}-{{article}}-{{qid}}",
+    )
 
 
 def build_xquad_cross(data_dir: Path, q_lang: str, c_lang: str) -> list[dict]:
@@ -564,22 +660,35 @@ def build_xquad_cross(data_dir: Path, q_lang: str, c_lang: str) -> list[dict]:
     ``c_lang`` file, joined on the (shared) question id; every id must be in both files."""
     qs = load_xquad(data_dir, q_lang)
     cs = load_xquad(data_dir, c_lang)
-    return join_cross(qs, cs, q_path=Path(data_dir) / "xquad" / f"xquad.{q_lang}.json",
-                      c_path=Path(data_dir) / "xquad" / f"xquad.{c_lang}.json")
+    return join_cross(
+        qs,
+        cs,
+        q_path=Path(data_dir) / "xquad" / f"xquad.{q_lang}.json",
+        c_path=Path(data_dir) / "xquad" / f"xquad.{c_lang}.json",
+    )
 
 
-def join_cross(questions: list[dict], contexts: list[dict], *, q_path: str | Path,
-               c_path: str | Path) -> list[dict]:
+def join_cross(
+    questions: list[dict], contexts: list[dict], *, q_path: str | Path, c_path: str | Path
+) -> list[dict]:
     by_id = {r["id"]: r for r in questions}
     c_ids = {r["id"] for r in contexts}
     missing_q = sorted(c_ids - by_id.keys())
     missing_c = sorted(by_id.keys() - c_ids)
     if missing_q:
-        raise DataError(q_path, missing_q[0], f"{len(missing_q)} question id(s) of {c_path} are "
-                        "missing here; cross-lingual pairs need parallel files")
+        raise DataError(
+            q_path,
+            missing_q[0],
+            f"{len(missing_q)} question id(s) of {c_path} are "
+            "missing here; cross-lingual pairs need parallel files",
+        )
     if missing_c:
-        raise DataError(c_path, missing_c[0], f"{len(missing_c)} question id(s) of {q_path} are "
-                        "missing here; cross-lingual pairs need parallel files")
+        raise DataError(
+            c_path,
+            missing_c[0],
+            f"{len(missing_c)} question id(s) of {q_path} are "
+            "missing here; cross-lingual pairs need parallel files",
+        )
     out = []
     for c in contexts:
         q = by_id[c["id"]]
@@ -592,12 +701,16 @@ def join_cross(questions: list[dict], contexts: list[dict], *, q_path: str | Pat
 # --------------------------------------------------------------------------------------------
 
 
-def read_parallel_lines(en_lines: list[str], xx_lines: list[str], en_path: str | Path,
-                        xx_path: str | Path) -> list[tuple[int, str, str]]:
+def read_parallel_lines(
+    en_lines: list[str], xx_lines: list[str], en_path: str | Path, xx_path: str | Path
+) -> list[tuple[int, str, str]]:
     """Pairs (1-based line, en, xx); mismatched counts or an empty line on either side raise."""
     if len(en_lines) != len(xx_lines):
-        raise DataError(xx_path, None, f"{len(xx_lines)} lines but the parallel file {en_path} "
-                        f"has {len(en_lines)}")
+        raise DataError(
+            xx_path,
+            None,
+            f"{len(xx_lines)} lines but the parallel file {en_path} has {len(en_lines)}",
+        )
     out = []
     for i, (e, x) in enumerate(zip(en_lines, xx_lines, strict=True), 1):
         if not e.strip():
@@ -614,8 +727,10 @@ def load_tatoeba(data_dir: Path, lang: str) -> list[dict]:
     base = Path(data_dir) / "tatoeba" / f"tatoeba.{ISO3[lang]}-eng"
     en_path, xx_path = Path(f"{base}.eng"), Path(f"{base}.{ISO3[lang]}")
     pairs = read_parallel_lines(read_lines(en_path), read_lines(xx_path), en_path, xx_path)
-    recs = [{"id": f"tatoeba-{lang}-{i - 1}", "src_lang": "en", "tgt_lang": lang,
-             "src": e, "tgt": x} for i, e, x in pairs]
+    recs = [
+        {"id": f"tatoeba-{lang}-{i - 1}", "src_lang": "en", "tgt_lang": lang, "src": e, "tgt": x}
+        for i, e, x in pairs
+    ]
     return validate_all("xsr", recs, xx_path)
 
 
@@ -626,8 +741,15 @@ def load_tatoeba(data_dir: Path, lang: str) -> list[dict]:
 PARALLEL_GROUPS = ("wmt", "tico19", "iwslt15", "flores200", "ntrex128", "tatoeba-challenge")
 
 _WMT = {
-    "es": ("news-test2008", "newssyscomb2009", "newstest2009", "newstest2010", "newstest2011",
-           "newstest2012", "newstest2013"),
+    "es": (
+        "news-test2008",
+        "newssyscomb2009",
+        "newstest2009",
+        "newstest2010",
+        "newstest2011",
+        "newstest2012",
+        "newstest2013",
+    ),
     "ru": tuple(f"newstest{y}" for y in range(2012, 2021)),
     "hi": ("newstest2014",),
     "vi": (),
@@ -662,37 +784,80 @@ def parallel_sources(lang: str, groups: Iterable[str] | None = None) -> list[Par
     wanted = tuple(PARALLEL_GROUPS if groups is None else groups)
     for g in wanted:
         if g not in PARALLEL_GROUPS:
-            raise DataError(None, None,
-                            f"unknown parallel source {g!r}; expected {PARALLEL_GROUPS}")
+            raise DataError(
+                None, None, f"unknown parallel source {g!r}; expected {PARALLEL_GROUPS}"
+            )
     x3 = ISO3[lang]
     out: list[ParallelSource] = []
     for stem in _WMT[lang]:
-        out.append(ParallelSource(stem, "wmt", lang, f"parallel/en-{lang}/{stem}.eng",
-                                  f"parallel/en-{lang}/{stem}.{x3}",
-                                  licence="WMT news test sets: research use"))
+        out.append(
+            ParallelSource(
+                stem,
+                "wmt",
+                lang,
+                f"parallel/en-{lang}/{stem}.eng",
+                f"parallel/en-{lang}/{stem}.{x3}",
+                licence="WMT news test sets: research use",
+            )
+        )
     if lang in _TICO_XX:
-        out.append(ParallelSource("tico19", "tico19", lang, f"parallel/en-{lang}/tico19-test.en",
-                                  f"parallel/en-{lang}/tico19-test.{_TICO_XX[lang]}",
-                                  licence="CC0"))
+        out.append(
+            ParallelSource(
+                "tico19",
+                "tico19",
+                lang,
+                f"parallel/en-{lang}/tico19-test.en",
+                f"parallel/en-{lang}/tico19-test.{_TICO_XX[lang]}",
+                licence="CC0",
+            )
+        )
     if lang == "vi":
         for arc, stem in _IWSLT:
-            out.append(ParallelSource(f"iwslt15-{stem}", "iwslt15", lang, f"{stem}.en",
-                                      f"{stem}.vi", archive=f"parallel/en-vi/{arc}",
-                                      licence="CC BY-NC-ND 4.0 (TED)"))
-    out.append(ParallelSource("flores200", "flores200", lang,
-                              "parallel/flores200-devtest/eng_Latn.devtest",
-                              f"parallel/flores200-devtest/{FLORES[lang]}.devtest",
-                              licence="CC-BY-SA 4.0"))
-    out.append(ParallelSource("ntrex128", "ntrex128", lang,
-                              "parallel/ntrex128/newstest2019-src.eng.txt",
-                              f"parallel/ntrex128/newstest2019-ref.{x3}.txt",
-                              licence="CC-BY-SA 4.0"))
+            out.append(
+                ParallelSource(
+                    f"iwslt15-{stem}",
+                    "iwslt15",
+                    lang,
+                    f"{stem}.en",
+                    f"{stem}.vi",
+                    archive=f"parallel/en-vi/{arc}",
+                    licence="CC BY-NC-ND 4.0 (TED)",
+                )
+            )
+    out.append(
+        ParallelSource(
+            "flores200",
+            "flores200",
+            lang,
+            "parallel/flores200-devtest/eng_Latn.devtest",
+            f"parallel/flores200-devtest/{FLORES[lang]}.devtest",
+            licence="CC-BY-SA 4.0",
+        )
+    )
+    out.append(
+        ParallelSource(
+            "ntrex128",
+            "ntrex128",
+            lang,
+            "parallel/ntrex128/newstest2019-src.eng.txt",
+            f"parallel/ntrex128/newstest2019-ref.{x3}.txt",
+            licence="CC-BY-SA 4.0",
+        )
+    )
     if lang in _TATOEBA_CHALLENGE:
         d = f"parallel/tatoeba-challenge/{_TATOEBA_CHALLENGE[lang]}/tatoeba-test-v2021-08-07"
-        out.append(ParallelSource("tatoeba-challenge", "tatoeba-challenge", lang, f"{d}.eng",
-                                  f"{d}.{x3}", labels=f"{d}.{x3}.labels" if lang == "vi" else None,
-                                  label_ok=x3 if lang == "vi" else None,
-                                  licence="CC-BY 2.0 FR (Tatoeba)"))
+        out.append(
+            ParallelSource(
+                "tatoeba-challenge",
+                "tatoeba-challenge",
+                lang,
+                f"{d}.eng",
+                f"{d}.{x3}",
+                labels=f"{d}.{x3}.labels" if lang == "vi" else None,
+                label_ok=x3 if lang == "vi" else None,
+                licence="CC-BY 2.0 FR (Tatoeba)",
+            )
+        )
     return [s for s in out if s.group in wanted]
 
 
@@ -737,13 +902,15 @@ def read_parallel_source(data_dir: Path, src: ParallelSource) -> list[tuple[int,
         before = len(pairs)
         pairs = [p for p in pairs if labels[p[0] - 1].strip() == src.label_ok]
         if before != len(pairs):
-            log.info("%s: skipped %d lines not labelled %r", lpath, before - len(pairs),
-                     src.label_ok)
+            log.info(
+                "%s: skipped %d lines not labelled %r", lpath, before - len(pairs), src.label_ok
+            )
     return pairs
 
 
-def load_parallel(data_dir: Path, lang: str, *, sources: Iterable[str] | None = None,
-                  tokenize: bool = True) -> list[dict]:
+def load_parallel(
+    data_dir: Path, lang: str, *, sources: Iterable[str] | None = None, tokenize: bool = True
+) -> list[dict]:
     """Parallel records (src = English) from every available source for ``lang``.
 
     Ids are ``{source}-{lang}-{line}`` (1-based line). ``src``/``tgt`` are whitespace-tokenised
@@ -753,10 +920,16 @@ def load_parallel(data_dir: Path, lang: str, *, sources: Iterable[str] | None = 
     out = []
     for src in parallel_sources(lang, sources):
         for line, en, xx in read_parallel_source(data_dir, src):
-            out.append({"id": f"{src.name}-{lang}-{line}", "src_lang": "en", "tgt_lang": lang,
-                        "src": tokenized(en, "en") if tokenize else en,
-                        "tgt": tokenized(xx, lang) if tokenize else xx,
-                        "source": src.name})
+            out.append(
+                {
+                    "id": f"{src.name}-{lang}-{line}",
+                    "src_lang": "en",
+                    "tgt_lang": lang,
+                    "src": tokenized(en, "en") if tokenize else en,
+                    "tgt": tokenized(xx, lang) if tokenize else xx,
+                    "source": src.name,
+                }
+            )
     return validate_all("parallel", out, Path(data_dir) / "parallel")
 
 
@@ -765,8 +938,12 @@ def load_parallel(data_dir: Path, lang: str, *, sources: Iterable[str] | None = 
 # --------------------------------------------------------------------------------------------
 
 
-def collect_test_sentences(data_dir: Path, languages: Iterable[str] = LANGUAGES,
-                           *, cache: dict[str, list[dict]] | None = None) -> OverlapKeys:
+def collect_test_sentences(
+    data_dir: Path,
+    languages: Iterable[str] = LANGUAGES,
+    *,
+    cache: dict[str, list[dict]] | None = None,
+) -> OverlapKeys:
     """Overlap keys of every test sentence: Tatoeba (both sides), XNLI test premises and
     hypotheses, XQuAD and MLQA-dev questions and context sentences, WikiANN test sentences."""
     data_dir = Path(data_dir)

@@ -87,14 +87,18 @@ class LocalDataConfig:
         object.__setattr__(self, "parallel_sources", tuple(self.parallel_sources))
         for lang in self.languages:
             if lang not in TARGET_LANGUAGES:
-                raise ConfigError(f"data.languages: unknown target language {lang!r}; "
-                                  f"expected a subset of {TARGET_LANGUAGES}")
+                raise ConfigError(
+                    f"data.languages: unknown target language {lang!r}; "
+                    f"expected a subset of {TARGET_LANGUAGES}"
+                )
         if not self.languages:
             raise ConfigError("data.languages: at least one target language is needed")
         for g in self.parallel_sources:
             if g not in L.PARALLEL_GROUPS:
-                raise ConfigError(f"data.parallel_sources: unknown source {g!r}; "
-                                  f"expected a subset of {L.PARALLEL_GROUPS}")
+                raise ConfigError(
+                    f"data.parallel_sources: unknown source {g!r}; "
+                    f"expected a subset of {L.PARALLEL_GROUPS}"
+                )
         for name, value in asdict(self).items():
             if name.startswith(("n_", "max_")) and (not isinstance(value, int) or value < 0):
                 raise ConfigError(f"data.{name}: expected a non-negative integer, got {value!r}")
@@ -139,9 +143,15 @@ def sample_by_paragraph(records: Sequence[dict], n: int, rng: random.Random) -> 
     return chosen
 
 
-def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: Iterable[str],
-                     n_heldout: int, max_pool: int, rng: random.Random
-                     ) -> tuple[list[dict], list[dict], dict[str, int]]:
+def prepare_parallel(
+    records: Iterable[dict],
+    *,
+    max_words: int,
+    test_keys: Iterable[str],
+    n_heldout: int,
+    max_pool: int,
+    rng: random.Random,
+) -> tuple[list[dict], list[dict], dict[str, int]]:
     """Length filter, exact-duplicate removal, test-overlap filter, held-out split.
 
     No sentence of the held-out set occurs in the pool (pairs sharing a side with a held-out pair
@@ -150,8 +160,9 @@ def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: Iter
     keys = test_keys if isinstance(test_keys, L.OverlapKeys) else L.overlap_keys(test_keys)
     recs = list(records)
     counts = {"read": len(recs)}
-    short = [r for r in recs
-             if len(r["src"].split()) <= max_words and len(r["tgt"].split()) <= max_words]
+    short = [
+        r for r in recs if len(r["src"].split()) <= max_words and len(r["tgt"].split()) <= max_words
+    ]
     counts["too_long"] = len(recs) - len(short)
     seen: set[tuple[str, str]] = set()
     kept: list[tuple[dict, tuple[str, str]]] = []
@@ -179,8 +190,9 @@ def prepare_parallel(records: Iterable[dict], *, max_words: int, test_keys: Iter
     return pool, heldout, counts
 
 
-def mono_lines(candidates: Iterable[str], *, test_keys: Iterable[str], n: int, rng: random.Random
-               ) -> tuple[list[str], dict[str, int]]:
+def mono_lines(
+    candidates: Iterable[str], *, test_keys: Iterable[str], n: int, rng: random.Random
+) -> tuple[list[str], dict[str, int]]:
     """Whitespace-normalised, de-duplicated lines without test sentences; ``n`` drawn at random."""
     keys = test_keys if isinstance(test_keys, L.OverlapKeys) else L.overlap_keys(test_keys)
     seen: set[str] = set()
@@ -198,8 +210,12 @@ def mono_lines(candidates: Iterable[str], *, test_keys: Iterable[str], n: int, r
         lines.append(line)
     chosen = sample(lines, n, rng)
     rng.shuffle(chosen)
-    return chosen, {"candidates": n_in, "unique": len(seen), "test_overlap": n_test,
-                    "written": len(chosen)}
+    return chosen, {
+        "candidates": n_in,
+        "unique": len(seen),
+        "test_overlap": n_test,
+        "written": len(chosen),
+    }
 
 
 @dataclass
@@ -224,14 +240,16 @@ def write_bundle(parts: BundleParts, out_dir: Path) -> Bundle:
     An existing bundle at ``out_dir`` is replaced; any other non-empty directory is refused.
     """
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or (
-            any(out_dir.iterdir()) and not (out_dir / BUNDLE_FILE).exists())):
+    if out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / BUNDLE_FILE).exists())
+    ):
         raise DataError(out_dir, None, "exists and is not a data bundle; refusing to overwrite")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
     try:
-        b = Bundle(root=tmp, source=parts.source, languages=list(parts.languages),
-                   notes=parts.notes)
+        b = Bundle(
+            root=tmp, source=parts.source, languages=list(parts.languages), notes=parts.notes
+        )
         for lang, lines in parts.mono.items():
             b.mono[lang] = f"mono.{lang}.txt"
             write_text_lines(tmp / b.mono[lang], lines)
@@ -299,12 +317,19 @@ def _qa_train_source(data_dir: Path, xquad_en: list[dict]) -> tuple[list[dict], 
     xq_paras = {r["paragraph_id"] for r in squad if r["id"] in xq_ids}
     missing = xq_ids - {r["id"] for r in squad}
     if missing:
-        raise DataError(data_dir / "squad" / "dev-v1.1.json.zip", sorted(missing)[0],
-                        f"{len(missing)} XQuAD question ids not found in SQuAD dev")
+        raise DataError(
+            data_dir / "squad" / "dev-v1.1.json.zip",
+            sorted(missing)[0],
+            f"{len(missing)} XQuAD question ids not found in SQuAD dev",
+        )
     kept = [r for r in squad if r["paragraph_id"] not in xq_paras]
     tydi = L.load_tydiqa(data_dir, "train")
-    stats = {"squad_dev": len(squad), "xquad_paragraphs_removed": len(xq_paras),
-             "squad_dev_kept": len(kept), "tydiqa_train": len(tydi)}
+    stats = {
+        "squad_dev": len(squad),
+        "xquad_paragraphs_removed": len(xq_paras),
+        "squad_dev_kept": len(kept),
+        "tydiqa_train": len(tydi),
+    }
     return kept + tydi, stats
 
 
@@ -334,8 +359,14 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
         recs = L.load_wikiann(data_dir, lang, "test")
         cache[f"wikiann.test.{lang}"] = recs
         used.add(f"wikiann/test-{lang}.tsv")
-        parts.eval.append(("ner", "wikiann", lang,
-                           sample(recs, cfg.n_ner_test, rng_for(cfg.seed, "wikiann-test", lang))))
+        parts.eval.append(
+            (
+                "ner",
+                "wikiann",
+                lang,
+                sample(recs, cfg.n_ner_test, rng_for(cfg.seed, "wikiann-test", lang)),
+            )
+        )
 
     xquad = {lang: L.load_xquad(data_dir, lang) for lang in all_langs}
     used.update(f"xquad/xquad.{lang}.json" for lang in all_langs)
@@ -345,12 +376,17 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
     xq_ids = {r["id"] for r in xquad["en"] if r["paragraph_id"] in xq_paras}
     xq_path = data_dir / "xquad"
     for lang in all_langs:
-        parts.eval.append(("qa", "xquad", f"{lang}-{lang}",
-                           [r for r in xquad[lang] if r["id"] in xq_ids]))
+        parts.eval.append(
+            ("qa", "xquad", f"{lang}-{lang}", [r for r in xquad[lang] if r["id"] in xq_ids])
+        )
     for lang in langs:
         for q, c in (("en", lang), (lang, "en")):
-            recs = L.join_cross(xquad[q], xquad[c], q_path=xq_path / f"xquad.{q}.json",
-                                c_path=xq_path / f"xquad.{c}.json")
+            recs = L.join_cross(
+                xquad[q],
+                xquad[c],
+                q_path=xq_path / f"xquad.{q}.json",
+                c_path=xq_path / f"xquad.{c}.json",
+            )
             parts.eval.append(("qa", "xquad", f"{q}-{c}", [r for r in recs if r["id"] in xq_ids]))
     for lang in ["en", *[x for x in langs if x in L.MLQA_DEV_LANGS]]:
         recs = L.load_mlqa_dev(data_dir, lang)
@@ -359,14 +395,19 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
         if lang == "en":
             continue  # English MLQA dev only feeds the overlap filter
         paras = sample_by_paragraph(recs, cfg.n_qa_test, rng_for(cfg.seed, "mlqa-test", lang))
-        parts.eval.append(("qa", "mlqa", f"{lang}-{lang}",
-                           [r for r in recs if r["paragraph_id"] in paras]))
+        parts.eval.append(
+            ("qa", "mlqa", f"{lang}-{lang}", [r for r in recs if r["paragraph_id"] in paras])
+        )
 
     for lang in langs:
         recs = L.load_tatoeba(data_dir, lang)
         cache[f"tatoeba.{lang}"] = recs
-        used.update((f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.eng",
-                     f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.{L.ISO3[lang]}"))
+        used.update(
+            (
+                f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.eng",
+                f"tatoeba/tatoeba.{L.ISO3[lang]}-eng.{L.ISO3[lang]}",
+            )
+        )
         parts.xsr[lang] = sample(recs, cfg.n_xsr, rng_for(cfg.seed, "xsr", lang))
 
     test_keys = L.collect_test_sentences(data_dir, all_langs, cache=cache)
@@ -382,13 +423,17 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
     ner_train = L.load_wikiann(data_dir, "en", "train")
     used.update(("wikiann/train-en.tsv", "wikiann/dev-en.tsv"))
     parts.train["ner"] = sample(ner_train, cfg.n_ner_train, rng_for(cfg.seed, "ner-train"))
-    parts.dev["ner"] = sample(L.load_wikiann(data_dir, "en", "dev"), cfg.n_ner_dev,
-                              rng_for(cfg.seed, "ner-dev"))
+    parts.dev["ner"] = sample(
+        L.load_wikiann(data_dir, "en", "dev"), cfg.n_ner_dev, rng_for(cfg.seed, "ner-dev")
+    )
 
     qa_src, qa_stats = _qa_train_source(data_dir, xquad["en"])
     used.update(("squad/dev-v1.1.json.zip", "tydiqa/tydiqa.goldp.en.train.json"))
-    dev_paras = sample_by_paragraph(qa_src, cfg.n_qa_dev, rng_for(cfg.seed, "qa-dev")) \
-        if cfg.n_qa_dev else set()
+    dev_paras = (
+        sample_by_paragraph(qa_src, cfg.n_qa_dev, rng_for(cfg.seed, "qa-dev"))
+        if cfg.n_qa_dev
+        else set()
+    )
     parts.dev["qa"] = [r for r in qa_src if r["paragraph_id"] in dev_paras]
     qa_train = [r for r in qa_src if r["paragraph_id"] not in dev_paras]
     parts.train["qa"] = sample(qa_train, cfg.n_qa_train, rng_for(cfg.seed, "qa-train"))
@@ -410,12 +455,24 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
             for line, en, xx in pairs:
                 raw_text["en"].append(en)
                 raw_text[lang].append(xx)
-                recs.append({"id": f"{src.name}-{lang}-{line}", "src_lang": "en",
-                             "tgt_lang": lang, "src": L.tokenized(en, "en"),
-                             "tgt": L.tokenized(xx, lang), "source": src.name})
+                recs.append(
+                    {
+                        "id": f"{src.name}-{lang}-{line}",
+                        "src_lang": "en",
+                        "tgt_lang": lang,
+                        "src": L.tokenized(en, "en"),
+                        "tgt": L.tokenized(xx, lang),
+                        "source": src.name,
+                    }
+                )
         pool, heldout, c = prepare_parallel(
-            recs, max_words=cfg.max_words, test_keys=test_keys, n_heldout=cfg.n_heldout,
-            max_pool=cfg.max_parallel, rng=rng_for(cfg.seed, "parallel", lang))
+            recs,
+            max_words=cfg.max_words,
+            test_keys=test_keys,
+            n_heldout=cfg.n_heldout,
+            max_pool=cfg.max_parallel,
+            rng=rng_for(cfg.seed, "parallel", lang),
+        )
         c["by_source"] = by_source
         par_counts[lang] = c
         parts.parallel[lang] = pool
@@ -439,7 +496,8 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
     mono_counts = {}
     for lang in all_langs:
         parts.mono[lang], mono_counts[lang] = mono_lines(
-            raw_text[lang], test_keys=test_keys, n=cfg.n_mono, rng=rng_for(cfg.seed, "mono", lang))
+            raw_text[lang], test_keys=test_keys, n=cfg.n_mono, rng=rng_for(cfg.seed, "mono", lang)
+        )
     counts["mono"] = mono_counts
 
     # ---- notes --------------------------------------------------------------------------------
@@ -462,8 +520,9 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
             "train.nli": "mnli/mnli_train.tsv: 20k-row MultiNLI subset (pre-tokenised text)",
             "train.ner": "wikiann/train-en.tsv (Rahimi et al. 2019 splits, XTREME format)",
             "train.qa": "SQuAD v1.1 dev minus the XQuAD paragraphs + TyDiQA-GoldP en train "
-                        "(SQuAD train is not available)",
-            "dev.nli": "mnli/mnli_val.tsv", "dev.ner": "wikiann/dev-en.tsv",
+            "(SQuAD train is not available)",
+            "dev.nli": "mnli/mnli_val.tsv",
+            "dev.ner": "wikiann/dev-en.tsv",
             "dev.qa": "held-out paragraphs of the QA training source",
             "eval.xnli": "XTREME XNLI test, labels joined by row from myXNLI",
             "eval.wikiann": "wikiann/test-*.tsv (labelled copy)",
@@ -471,7 +530,7 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
             "eval.mlqa": "MLQA v1 dev, same-language (es, vi, hi)",
             "xsr": "LASER Tatoeba v1 test pairs",
             "parallel": "human-translated test sets under parallel/ (WMT, TICO-19, IWSLT'15, "
-                        "FLORES-200, NTREX-128, Tatoeba-Challenge); not WikiMatrix",
+            "FLORES-200, NTREX-128, Tatoeba-Challenge); not WikiMatrix",
         },
         "counts": counts,
         "dropped_overlaps": {lang: par_counts[lang]["test_overlap"] for lang in langs},

@@ -20,8 +20,17 @@ if TYPE_CHECKING:
     from repro.data.hub import HubDataConfig
 
 MANIFEST = "MANIFEST.tsv"
-MANIFEST_COLUMNS = ("path", "bytes", "sha256", "source_repo", "source_path", "source_commit",
-                    "licence", "examples", "unit")
+MANIFEST_COLUMNS = (
+    "path",
+    "bytes",
+    "sha256",
+    "source_repo",
+    "source_path",
+    "source_commit",
+    "licence",
+    "examples",
+    "unit",
+)
 #: Files of the data dir that are not listed in its own manifest.
 UNLISTED_OK = frozenset({MANIFEST, "README.md"})
 CHECKSUMS = "SHA256SUMS"
@@ -52,8 +61,9 @@ def read_manifest(data_dir: Path) -> list[ManifestRow]:
     lines = read_lines(path)
     header = tuple(lines[0].split("\t"))
     if header != MANIFEST_COLUMNS:
-        raise DataError(path, "line 1", f"expected header {list(MANIFEST_COLUMNS)}, "
-                        f"got {list(header)}")
+        raise DataError(
+            path, "line 1", f"expected header {list(MANIFEST_COLUMNS)}, got {list(header)}"
+        )
     rows: list[ManifestRow] = []
     seen: set[str] = set()
     for i, line in enumerate(lines[1:], 2):
@@ -61,8 +71,9 @@ def read_manifest(data_dir: Path) -> list[ManifestRow]:
             continue
         f = line.split("\t")
         if len(f) != len(MANIFEST_COLUMNS):
-            raise DataError(path, f"line {i}", f"expected {len(MANIFEST_COLUMNS)} columns, "
-                            f"got {len(f)}")
+            raise DataError(
+                path, f"line {i}", f"expected {len(MANIFEST_COLUMNS)} columns, got {len(f)}"
+            )
         rel = f[0]
         if not rel or rel.startswith("/") or ".." in Path(rel).parts:
             raise DataError(path, f"line {i}", f"unsafe or empty path {rel!r}")
@@ -104,13 +115,17 @@ class VerifyReport:
         return not self.problems
 
     def summary(self) -> str:
-        head = (f"{self.root}: {self.n_checked} files checked, "
-                f"{'OK' if self.ok else f'{len(self.problems)} problem(s)'}")
+        head = (
+            f"{self.root}: {self.n_checked} files checked, "
+            f"{'OK' if self.ok else f'{len(self.problems)} problem(s)'}"
+        )
         lines = [head, *(f"  - {p}" for p in self.problems)]
         if self.unlisted:
             more = " ..." if len(self.unlisted) > 5 else ""
-            lines.append(f"  ({len(self.unlisted)} file(s) present but not listed: "
-                         f"{', '.join(self.unlisted[:5])}{more})")
+            lines.append(
+                f"  ({len(self.unlisted)} file(s) present but not listed: "
+                f"{', '.join(self.unlisted[:5])}{more})"
+            )
         return "\n".join(lines)
 
 
@@ -134,8 +149,10 @@ def verify_data_dir(data_dir: Path, *, check_hashes: bool = True) -> VerifyRepor
             problems.append(f"{row.path}: SHA-256 differs from the manifest")
     listed = {r.path for r in rows}
     unlisted = sorted(
-        p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")
-        if p.is_file() and p.relative_to(data_dir).as_posix() not in listed
+        p.relative_to(data_dir).as_posix()
+        for p in data_dir.rglob("*")
+        if p.is_file()
+        and p.relative_to(data_dir).as_posix() not in listed
         and p.relative_to(data_dir).as_posix() not in UNLISTED_OK
     )
     return VerifyReport(str(data_dir), len(rows), tuple(problems), tuple(unlisted))
@@ -147,15 +164,20 @@ def verify_data_dir(data_dir: Path, *, check_hashes: bool = True) -> VerifyRepor
 
 
 def _offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def write_checksums(root: Path) -> Path:
     """Write ``SHA256SUMS`` (``sha256sum`` format) over every file under ``root``, atomically."""
     root = Path(root)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != CHECKSUMS
-                   and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != CHECKSUMS and not p.name.startswith(".")
+    )
     text = "".join(f"{sha256_of(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
     fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{CHECKSUMS}.", suffix=".tmp")
     try:
@@ -172,8 +194,10 @@ def fetch(cfg: HubDataConfig, out_dir: Path) -> Bundle:
     """Download the paper profile's hub datasets, convert them, write a bundle (JSONL) plus
     ``SHA256SUMS``. Needs the network: refuses when HF offline variables are set."""
     if _offline():
-        raise ConfigError("data fetch needs the network, but HF_HUB_OFFLINE/HF_DATASETS_OFFLINE "
-                          "is set; unset both in the shell that runs `repro data fetch`")
+        raise ConfigError(
+            "data fetch needs the network, but HF_HUB_OFFLINE/HF_DATASETS_OFFLINE "
+            "is set; unset both in the shell that runs `repro data fetch`"
+        )
     from repro.data.hub import build_hub_bundle
 
     bundle = build_hub_bundle(cfg, Path(out_dir))
@@ -206,8 +230,18 @@ def verify_fetched(out_dir: Path) -> VerifyReport:
         problems.append(f"{BUNDLE_FILE}: not listed in {CHECKSUMS}")
     else:
         b = Bundle.load(out_dir)
-        named = [*b.mono.values(), *b.parallel.values(), *b.parallel_heldout.values(),
-                 *b.train.values(), *b.dev.values(), *(e.path for e in b.eval), *b.xsr.values()]
-        problems.extend(f"{rel}: named by the bundle but not listed in {CHECKSUMS}"
-                        for rel in named if rel not in expected)
+        named = [
+            *b.mono.values(),
+            *b.parallel.values(),
+            *b.parallel_heldout.values(),
+            *b.train.values(),
+            *b.dev.values(),
+            *(e.path for e in b.eval),
+            *b.xsr.values(),
+        ]
+        problems.extend(
+            f"{rel}: named by the bundle but not listed in {CHECKSUMS}"
+            for rel in named
+            if rel not in expected
+        )
     return VerifyReport(str(out_dir), len(expected), tuple(problems))

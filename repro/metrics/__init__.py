@@ -25,7 +25,21 @@ from repro.metrics.squad import (
 )
 
 __all__ = [
-    "QuestionScores", "accuracy", "both_directions", "correctness", "f1_from_counts", "get_entities", "get_normalizer", "hits", "normalize_mlqa",
-    "normalize_squad", "prf_from_counts", "score_questions", "score_squad", "sentence_counts",
-    "similarity_ranks", "span_f1", "top1_accuracy",
+    "QuestionScores",
+    "accuracy",
+    "both_directions",
+    "correctness",
+    "f1_from_counts",
+    "get_entities",
+    "get_normalizer",
+    "hits",
+    "normalize_mlqa",
+    "normalize_squad",
+    "prf_from_counts",
+    "score_questions",
+    "score_squad",
+    "sentence_counts",
+    "similarity_ranks",
+    "span_f1",
+    "top1_accuracy",
 ]

@@ -30,12 +30,16 @@ def _load_json(path: Path) -> object:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m repro.metrics", description=__doc__)
-    parser.add_argument("mode", choices=("squad", "mlqa"),
-                        help="squad: SQuAD v1.1 normalisation; mlqa: MLQA language-aware one")
+    parser.add_argument(
+        "mode",
+        choices=("squad", "mlqa"),
+        help="squad: SQuAD v1.1 normalisation; mlqa: MLQA language-aware one",
+    )
     parser.add_argument("data", type=Path, help="SQuAD-format dataset JSON")
     parser.add_argument("predictions", type=Path, help="JSON object: question id -> answer")
-    parser.add_argument("--lang", choices=MLQA_LANGUAGES,
-                        help="answer language (required for mlqa)")
+    parser.add_argument(
+        "--lang", choices=MLQA_LANGUAGES, help="answer language (required for mlqa)"
+    )
     return parser
 
 
@@ -46,8 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ConfigError("mode mlqa needs --lang (the answer/context language)")
         data = _load_json(args.data)
         preds = _load_json(args.predictions)
-        scores = score_questions(data, preds, mode=args.mode, lang=args.lang,
-                                 data_path=str(args.data), pred_path=str(args.predictions))
+        scores = score_questions(
+            data,
+            preds,
+            mode=args.mode,
+            lang=args.lang,
+            data_path=str(args.data),
+            pred_path=str(args.predictions),
+        )
     except ReproError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -12,10 +12,15 @@ from repro.errors import DataError
 def correctness(pred: Sequence, gold: Sequence) -> np.ndarray:
     """1 where the prediction equals the gold label, else 0 (int8, one entry per example)."""
     if len(pred) != len(gold):
-        raise DataError(None, None, f"{len(pred)} predictions for {len(gold)} gold labels; "
-                        "expected one prediction per example")
-    return np.fromiter((p == g for p, g in zip(pred, gold, strict=True)), dtype=np.int8,
-                       count=len(gold))
+        raise DataError(
+            None,
+            None,
+            f"{len(pred)} predictions for {len(gold)} gold labels; "
+            "expected one prediction per example",
+        )
+    return np.fromiter(
+        (p == g for p, g in zip(pred, gold, strict=True)), dtype=np.int8, count=len(gold)
+    )
 
 
 def accuracy(pred: Sequence, gold: Sequence) -> float:

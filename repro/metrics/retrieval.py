@@ -39,8 +39,12 @@ def _check(src: np.ndarray, tgt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     src = np.asarray(src, dtype=np.float64)
     tgt = np.asarray(tgt, dtype=np.float64)
     if src.ndim != 2 or tgt.ndim != 2 or src.shape != tgt.shape:
-        raise DataError(None, None, f"source {src.shape} and target {tgt.shape} embeddings: "
-                        "expected two (n, dim) matrices of the same shape (row i pairs with i)")
+        raise DataError(
+            None,
+            None,
+            f"source {src.shape} and target {tgt.shape} embeddings: "
+            "expected two (n, dim) matrices of the same shape (row i pairs with i)",
+        )
     if src.shape[0] == 0:
         raise DataError(None, None, "no embeddings to retrieve")
     if not (np.isfinite(src).all() and np.isfinite(tgt).all()):
@@ -63,13 +67,19 @@ def _topk_mean_over_rows(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     k = min(k, a.shape[0])
     out = np.empty(b.shape[0])
     for s in range(0, b.shape[0], _BLOCK):
-        sim = b[s:s + _BLOCK] @ a.T
-        out[s:s + _BLOCK] = np.partition(sim, sim.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
+        sim = b[s : s + _BLOCK] @ a.T
+        out[s : s + _BLOCK] = np.partition(sim, sim.shape[1] - k, axis=1)[:, -k:].mean(axis=1)
     return out
 
 
-def similarity_ranks(src_emb: np.ndarray, tgt_emb: np.ndarray, *, normalize: str = "per_vector",
-                     scoring: str = "cosine", k: int = 10) -> np.ndarray:
+def similarity_ranks(
+    src_emb: np.ndarray,
+    tgt_emb: np.ndarray,
+    *,
+    normalize: str = "per_vector",
+    scoring: str = "cosine",
+    k: int = 10,
+) -> np.ndarray:
     """Rank (0 = best) of the gold target ``tgt_emb[i]`` for each query ``src_emb[i]``."""
     if normalize not in NORMALIZE_MODES:
         raise ConfigError(f"unknown normalize {normalize!r}; expected one of {NORMALIZE_MODES}")
@@ -91,14 +101,14 @@ def similarity_ranks(src_emb: np.ndarray, tgt_emb: np.ndarray, *, normalize: str
     n = src.shape[0]
     ranks = np.empty(n, dtype=np.int64)
     for s in range(0, n, _BLOCK):
-        scores = queries[s:s + _BLOCK] @ cands.T
+        scores = queries[s : s + _BLOCK] @ cands.T
         if penalty is not None:
             scores = 2.0 * scores - penalty[None, :]
         rows = np.arange(s, min(s + _BLOCK, n))
         gold = scores[rows - s, rows][:, None]
         cols = np.arange(n)[None, :]
         better = (scores > gold) | ((scores == gold) & (cols < rows[:, None]))
-        ranks[s:s + _BLOCK] = better.sum(axis=1)
+        ranks[s : s + _BLOCK] = better.sum(axis=1)
     return ranks
 
 
@@ -119,5 +129,7 @@ def both_directions(src_emb: np.ndarray, tgt_emb: np.ndarray, **kwargs) -> dict[
     """Ranks in both directions: ``"src_to_tgt"`` (queries from src, target side indexed) and
     ``"tgt_to_src"``. With XSR records (src = English): src_to_tgt is XTREME's en->xx,
     tgt_to_src is Efimov et al.'s xx->en (English side indexed)."""
-    return {"src_to_tgt": similarity_ranks(src_emb, tgt_emb, **kwargs),
-            "tgt_to_src": similarity_ranks(tgt_emb, src_emb, **kwargs)}
+    return {
+        "src_to_tgt": similarity_ranks(src_emb, tgt_emb, **kwargs),
+        "tgt_to_src": similarity_ranks(tgt_emb, src_emb, **kwargs),
+    }

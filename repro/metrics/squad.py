@@ -63,9 +63,14 @@ def _mlqa_punct() -> frozenset[str]:
     """Every code point of Unicode category P*, plus ASCII punctuation (built once, lazily)."""
     global _MLQA_PUNCT
     if _MLQA_PUNCT is None:
-        _MLQA_PUNCT = frozenset(
-            chr(i) for i in range(sys.maxunicode) if unicodedata.category(chr(i)).startswith("P")
-        ) | _ASCII_PUNCT
+        _MLQA_PUNCT = (
+            frozenset(
+                chr(i)
+                for i in range(sys.maxunicode)
+                if unicodedata.category(chr(i)).startswith("P")
+            )
+            | _ASCII_PUNCT
+        )
     return _MLQA_PUNCT
 
 
@@ -92,8 +97,10 @@ def _mixed_segmentation(text: str, punct: frozenset[str]) -> list[str]:
 def normalize_mlqa(text: str, lang: str) -> str:
     """MLQA answer normalisation for ``lang`` (see module docstring)."""
     if lang not in _MLQA_ARTICLES:
-        raise ConfigError(f"MLQA normalisation has no rules for language {lang!r}; "
-                          f"expected one of {MLQA_LANGUAGES}")
+        raise ConfigError(
+            f"MLQA normalisation has no rules for language {lang!r}; "
+            f"expected one of {MLQA_LANGUAGES}"
+        )
     punct = _mlqa_punct()
     text = "".join(ch for ch in text.lower() if ch not in punct)
     articles = _MLQA_ARTICLES[lang]
@@ -120,8 +127,9 @@ def _check_golds(golds: Sequence[str]) -> None:
         raise DataError(None, None, "expected a non-empty list of gold answer strings")
 
 
-def exact_match(pred: str, golds: Sequence[str], *, normalizer: Normalizer = normalize_squad
-                ) -> float:
+def exact_match(
+    pred: str, golds: Sequence[str], *, normalizer: Normalizer = normalize_squad
+) -> float:
     """1.0 if the normalised prediction equals any normalised gold answer, else 0.0."""
     _check_golds(golds)
     p = normalizer(pred)
@@ -165,8 +173,11 @@ def _iter_questions(data_json: Mapping, path: str | None):
         raise DataError(path, None, "expected a SQuAD-format object with a 'data' list")
     version = str(data_json.get("version", ""))
     if version and version not in ("1.1", "1.0"):
-        log.warning("%s: dataset version %s; the v1.1 scripts expect 1.1 (MLQA: 1.0)",
-                    path or "<input>", version)
+        log.warning(
+            "%s: dataset version %s; the v1.1 scripts expect 1.1 (MLQA: 1.0)",
+            path or "<input>",
+            version,
+        )
     for a, article in enumerate(data_json["data"]):
         paragraphs = article.get("paragraphs") if isinstance(article, Mapping) else None
         if not isinstance(paragraphs, list):
@@ -174,25 +185,38 @@ def _iter_questions(data_json: Mapping, path: str | None):
         for p, paragraph in enumerate(paragraphs):
             qas = paragraph.get("qas") if isinstance(paragraph, Mapping) else None
             if not isinstance(qas, list):
-                raise DataError(path, f"article {a}, paragraph {p}",
-                                "expected an object with a 'qas' list")
+                raise DataError(
+                    path, f"article {a}, paragraph {p}", "expected an object with a 'qas' list"
+                )
             for q, qa in enumerate(qas):
                 where = f"article {a}, paragraph {p}, question {q}"
                 if not isinstance(qa, Mapping) or not isinstance(qa.get("id"), str):
                     raise DataError(path, where, "expected a question object with a string 'id'")
                 answers = qa.get("answers")
-                if (not isinstance(answers, list) or not answers
-                        or not all(isinstance(x, Mapping) and isinstance(x.get("text"), str)
-                                   for x in answers)):
-                    raise DataError(path, f"question id {qa['id']!r}",
-                                    "expected a non-empty 'answers' list of {text, answer_start}")
+                if (
+                    not isinstance(answers, list)
+                    or not answers
+                    or not all(
+                        isinstance(x, Mapping) and isinstance(x.get("text"), str) for x in answers
+                    )
+                ):
+                    raise DataError(
+                        path,
+                        f"question id {qa['id']!r}",
+                        "expected a non-empty 'answers' list of {text, answer_start}",
+                    )
                 yield qa["id"], f"{a}:{p}", [x["text"] for x in answers]
 
 
-def score_questions(data_json: Mapping, predictions: Mapping[str, str], *,
-                    mode: str = "squad", lang: str | None = None,
-                    data_path: str | None = None, pred_path: str | None = None
-                    ) -> QuestionScores:
+def score_questions(
+    data_json: Mapping,
+    predictions: Mapping[str, str],
+    *,
+    mode: str = "squad",
+    lang: str | None = None,
+    data_path: str | None = None,
+    pred_path: str | None = None,
+) -> QuestionScores:
     """Per-question EM/F1 (0-1) of ``predictions`` (id -> answer) against a SQuAD-format dict.
 
     Paragraph ids are ``"article:paragraph"`` positions in the file, so parallel files
@@ -220,19 +244,32 @@ def score_questions(data_json: Mapping, predictions: Mapping[str, str], *,
             continue
         pred = predictions[qid]
         if not isinstance(pred, str):
-            raise DataError(pred_path, f"question id {qid!r}",
-                            f"expected the predicted answer as a string, got {type(pred).__name__}")
+            raise DataError(
+                pred_path,
+                f"question id {qid!r}",
+                f"expected the predicted answer as a string, got {type(pred).__name__}",
+            )
         em.append(exact_match(pred, golds, normalizer=normalizer))
         f1s.append(f1(pred, golds, normalizer=normalizer))
     if not ids:
         raise DataError(data_path, None, "no questions in the data file; expected at least one")
     if missing:
         log.warning("%d of %d questions have no prediction and score 0", missing, len(ids))
-    return QuestionScores(tuple(ids), tuple(paras), np.asarray(em, dtype=np.float64),
-                          np.asarray(f1s, dtype=np.float64), missing)
+    return QuestionScores(
+        tuple(ids),
+        tuple(paras),
+        np.asarray(em, dtype=np.float64),
+        np.asarray(f1s, dtype=np.float64),
+        missing,
+    )
 
 
-def score_squad(data_json: Mapping, predictions: Mapping[str, str], *, mode: str = "squad",
-                lang: str | None = None) -> dict[str, float]:
+def score_squad(
+    data_json: Mapping,
+    predictions: Mapping[str, str],
+    *,
+    mode: str = "squad",
+    lang: str | None = None,
+) -> dict[str, float]:
     """``{"exact_match", "f1"}`` in percent (0-100), as the official v1.1 / MLQA scripts."""
     return score_questions(data_json, predictions, mode=mode, lang=lang).summary()

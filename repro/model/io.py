@@ -48,11 +48,13 @@ def quiet_transformers() -> Iterator[None]:
 
 def _is_model_dir(path: Path) -> bool:
     return (path / "config.json").is_file() and (
-        (path / WEIGHTS_FILE).is_file() or (path / f"{WEIGHTS_FILE}.index.json").is_file())
+        (path / WEIGHTS_FILE).is_file() or (path / f"{WEIGHTS_FILE}.index.json").is_file()
+    )
 
 
-def save_encoder(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
-                 out_dir: str | Path) -> Path:
+def save_encoder(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: str | Path
+) -> Path:
     """Write model (safetensors) + tokenizer into ``out_dir`` atomically (temp dir + rename).
 
     A model with a head (``BertForMaskedLM``...) is saved as its base encoder.
@@ -85,7 +87,8 @@ def find_model_dir(artifact_dir: str | Path) -> Path:
             return cand
     raise ArtifactError(
         f"{root}: no model found (expected {ENCODER_DIR}/ or {TASK_MODEL_DIR}/ with config.json "
-        f"and {WEIGHTS_FILE})")
+        f"and {WEIGHTS_FILE})"
+    )
 
 
 def _has_pooler(model_dir: Path) -> bool:
@@ -110,8 +113,9 @@ def load_tokenizer(artifact_dir_or_model_dir: str | Path) -> PreTrainedTokenizer
         raise ArtifactError(f"{model_dir}: cannot load tokenizer: {exc}") from exc
 
 
-def load_encoder(artifact_dir_or_model_dir: str | Path, *,
-                 device: str = "cpu") -> tuple[BertModel, PreTrainedTokenizerBase]:
+def load_encoder(
+    artifact_dir_or_model_dir: str | Path, *, device: str = "cpu"
+) -> tuple[BertModel, PreTrainedTokenizerBase]:
     """The base ``BertModel`` (eval mode) and tokenizer of an encoder or fine-tuned task model.
 
     A task model without a pooler (token classification, QA) loads without one, so no weight is
@@ -123,8 +127,11 @@ def load_encoder(artifact_dir_or_model_dir: str | Path, *,
     try:
         with quiet_transformers():
             model, info = BertModel.from_pretrained(
-                str(model_dir), add_pooling_layer=_has_pooler(model_dir),
-                output_loading_info=True, trust_remote_code=False)
+                str(model_dir),
+                add_pooling_layer=_has_pooler(model_dir),
+                output_loading_info=True,
+                trust_remote_code=False,
+            )
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{model_dir}: cannot load encoder: {exc}") from exc
     if info.get("missing_keys"):

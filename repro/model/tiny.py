@@ -35,9 +35,13 @@ DEFAULT_TEXTS: tuple[str, ...] = (
 )
 
 
-def learn_wordpiece_vocab(word_counts: Mapping[str, int], vocab_size: int, *,
-                          special_tokens: Sequence[str] = SPECIAL_TOKENS,
-                          prefix: str = "##") -> list[str]:
+def learn_wordpiece_vocab(
+    word_counts: Mapping[str, int],
+    vocab_size: int,
+    *,
+    special_tokens: Sequence[str] = SPECIAL_TOKENS,
+    prefix: str = "##",
+) -> list[str]:
     """WordPiece vocabulary by BPE merges (as the ``tokenizers`` trainer), fully deterministic.
 
     The ``tokenizers`` trainer breaks ties between equally frequent pairs by hash order, so two
@@ -74,7 +78,7 @@ def learn_wordpiece_vocab(word_counts: Mapping[str, int], vocab_size: int, *,
         if pair_count.get(pair, 0) <= 0 or -neg != pair_count[pair]:
             continue  # stale entry: the current count was pushed when it changed
         a, b = pair
-        merged = a + b[len(prefix):]
+        merged = a + b[len(prefix) :]
         if merged not in seen:
             vocab.append(merged)
             seen.add(merged)
@@ -104,16 +108,18 @@ def learn_wordpiece_vocab(word_counts: Mapping[str, int], vocab_size: int, *,
     return vocab
 
 
-def train_wordpiece(lines: Iterable[str], vocab_size: int, *, lowercase: bool = False,
-                    model_max_length: int = 512) -> PreTrainedTokenizerFast:
+def train_wordpiece(
+    lines: Iterable[str], vocab_size: int, *, lowercase: bool = False, model_max_length: int = 512
+) -> PreTrainedTokenizerFast:
     """A BERT-style WordPiece tokenizer; the same lines (in any order) give the same tokenizer."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertTokenizerFast
 
     if vocab_size <= len(SPECIAL_TOKENS):
         raise ValueError(f"vocab_size must exceed {len(SPECIAL_TOKENS)} special tokens")
-    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True,
-                                            strip_accents=False, lowercase=lowercase)
+    normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=lowercase
+    )
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     raw = Counter(w for line in lines for w in line.split())
     # Both steps act within whitespace words, so counting words first is exact and fast.
@@ -122,8 +128,11 @@ def train_wordpiece(lines: Iterable[str], vocab_size: int, *, lowercase: bool = 
         for piece, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(word)):
             counts[piece] += c
     vocab = learn_wordpiece_vocab(counts, vocab_size)
-    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]",
-                                     continuing_subword_prefix="##"))
+    tok = Tokenizer(
+        models.WordPiece(
+            {t: i for i, t in enumerate(vocab)}, unk_token="[UNK]", continuing_subword_prefix="##"
+        )
+    )
     tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoders.WordPiece(prefix="##")
@@ -134,10 +143,17 @@ def train_wordpiece(lines: Iterable[str], vocab_size: int, *, lowercase: bool = 
     )
     # do_lower_case / strip_accents are recorded in tokenizer_config.json so a reload rebuilds
     # the same normaliser.
-    return BertTokenizerFast(tokenizer_object=tok, do_lower_case=lowercase, strip_accents=False,
-                             unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]",
-                             cls_token="[CLS]", mask_token="[MASK]",
-                             model_max_length=model_max_length)
+    return BertTokenizerFast(
+        tokenizer_object=tok,
+        do_lower_case=lowercase,
+        strip_accents=False,
+        unk_token="[UNK]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        mask_token="[MASK]",
+        model_max_length=model_max_length,
+    )
 
 
 def tiny_bert_config(model_cfg: ModelConfig, vocab_size: int) -> BertConfig:
@@ -164,8 +180,9 @@ def _seeded_build(factory, seed: int):
         return factory()
 
 
-def make_tiny_encoder(model_cfg: ModelConfig, vocab_size: int, *, seed: int = 0,
-                      add_pooling_layer: bool = True) -> BertModel:
+def make_tiny_encoder(
+    model_cfg: ModelConfig, vocab_size: int, *, seed: int = 0, add_pooling_layer: bool = True
+) -> BertModel:
     from transformers import BertModel
 
     config = tiny_bert_config(model_cfg, vocab_size)
@@ -191,9 +208,15 @@ class _Dims:
         self.max_position_embeddings = max_positions
 
 
-def tiny_test_model(texts: list[str] | None = None, *, hidden: int = 32, layers: int = 2,
-                    heads: int = 2, vocab: int = 300,
-                    seed: int = 0) -> tuple[BertModel, PreTrainedTokenizerFast]:
+def tiny_test_model(
+    texts: list[str] | None = None,
+    *,
+    hidden: int = 32,
+    layers: int = 2,
+    heads: int = 2,
+    vocab: int = 300,
+    seed: int = 0,
+) -> tuple[BertModel, PreTrainedTokenizerFast]:
     """A random-init encoder + tokenizer for other modules' tests (fp32, eval mode, < 1 s)."""
     lines = list(texts) if texts is not None else list(DEFAULT_TEXTS)
     tokenizer = train_wordpiece(lines, vocab, model_max_length=128)

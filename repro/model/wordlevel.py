@@ -43,9 +43,14 @@ class WordBatch:
         return int(self.input_ids.shape[0])
 
     def to(self, device: str | torch.device) -> WordBatch:
-        return WordBatch(self.input_ids.to(device), self.attention_mask.to(device),
-                         self.word_index.to(device), self.n_words.to(device),
-                         self.slot_mask.to(device), self.add_cls_sep)
+        return WordBatch(
+            self.input_ids.to(device),
+            self.attention_mask.to(device),
+            self.word_index.to(device),
+            self.n_words.to(device),
+            self.slot_mask.to(device),
+            self.add_cls_sep,
+        )
 
 
 def slots_per_sentence(n_words: int, add_cls_sep: bool) -> int:
@@ -56,16 +61,20 @@ def _word_pieces_slow(tokenizer: PreTrainedTokenizerBase, words: Sequence[str]) 
     return [tokenizer.convert_tokens_to_ids(tokenizer.tokenize(w)) for w in words]
 
 
-def _token_rows(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]],
-                max_length: int | None) -> list[tuple[list[int], list[int]]]:
+def _token_rows(
+    tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]], max_length: int | None
+) -> list[tuple[list[int], list[int]]]:
     """Per sentence: token ids incl. [CLS]/[SEP] and each token's word id (-1 for specials)."""
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     rows: list[tuple[list[int], list[int]]] = []
     if getattr(tokenizer, "is_fast", False):
-        enc = tokenizer([list(s) for s in sentences], is_split_into_words=True,
-                        add_special_tokens=False)
-        per_sentence = [(ids, [-1 if w is None else w for w in enc.word_ids(i)])
-                        for i, ids in enumerate(enc["input_ids"])]
+        enc = tokenizer(
+            [list(s) for s in sentences], is_split_into_words=True, add_special_tokens=False
+        )
+        per_sentence = [
+            (ids, [-1 if w is None else w for w in enc.word_ids(i)])
+            for i, ids in enumerate(enc["input_ids"])
+        ]
     else:
         per_sentence = []
         for s in sentences:
@@ -82,14 +91,20 @@ def _token_rows(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence
     return rows
 
 
-def token_counts(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]
-                 ) -> list[int]:
+def token_counts(
+    tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]]
+) -> list[int]:
     """Sub-word tokens per sentence (without [CLS]/[SEP]): the key for length bucketing."""
     return [len(ids) for ids, _ in _token_rows(tokenizer, sentences, None)]
 
 
-def encode_words(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequence[str]], *,
-                 add_cls_sep: bool = True, max_length: int | None = None) -> WordBatch:
+def encode_words(
+    tokenizer: PreTrainedTokenizerBase,
+    sentences: Sequence[Sequence[str]],
+    *,
+    add_cls_sep: bool = True,
+    max_length: int | None = None,
+) -> WordBatch:
     """Tokenise pre-split sentences into a padded :class:`WordBatch`.
 
     [CLS]/[SEP] are always in the model input; ``add_cls_sep`` only decides whether they get
@@ -121,13 +136,19 @@ def encode_words(tokenizer: PreTrainedTokenizerBase, sentences: Sequence[Sequenc
     slot_mask = np.zeros((len(rows), width), dtype=bool)
     bi, ti = np.nonzero(word_index >= 0)
     slot_mask[bi, word_index[bi, ti]] = True
-    return WordBatch(torch.from_numpy(input_ids), torch.from_numpy(attention),
-                     torch.from_numpy(word_index), torch.from_numpy(n_words),
-                     torch.from_numpy(slot_mask), add_cls_sep)
+    return WordBatch(
+        torch.from_numpy(input_ids),
+        torch.from_numpy(attention),
+        torch.from_numpy(word_index),
+        torch.from_numpy(n_words),
+        torch.from_numpy(slot_mask),
+        add_cls_sep,
+    )
 
 
-def pool_words(hidden: torch.Tensor, word_index: torch.Tensor, n_slots: int,
-               mode: str = "avg") -> tuple[torch.Tensor, torch.Tensor]:
+def pool_words(
+    hidden: torch.Tensor, word_index: torch.Tensor, n_slots: int, mode: str = "avg"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Token vectors [B, T, H] -> word vectors [B, W, H] (float32) and slot mask [B, W].
 
     ``avg`` = mean of a word's sub-words (Efimov), ``first`` (Wu & Dredze), ``last`` (Cao).
@@ -159,15 +180,17 @@ def pool_words(hidden: torch.Tensor, word_index: torch.Tensor, n_slots: int,
         token_pos = torch.arange(B * T, device=hidden.device)[valid]
         fill = B * T if mode == "first" else -1
         pick = torch.full((B * n_slots,), fill, device=hidden.device, dtype=torch.long)
-        pick = pick.scatter_reduce(0, dest, token_pos, reduce="amin" if mode == "first" else "amax",
-                                   include_self=False)
+        pick = pick.scatter_reduce(
+            0, dest, token_pos, reduce="amin" if mode == "first" else "amax", include_self=False
+        )
         gathered = h[pick.clamp(0, max(B * T - 1, 0))]
         out = gathered * mask.unsqueeze(1).to(gathered.dtype)
     return out.reshape(B, n_slots, H), mask.reshape(B, n_slots)
 
 
-def hidden_layer(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                 layer: int = -1) -> torch.Tensor:
+def hidden_layer(
+    model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int = -1
+) -> torch.Tensor:
     """One layer of token vectors (index into HF ``hidden_states``; -1 = last layer)."""
     if layer == -1:
         out = model(input_ids=input_ids, attention_mask=attention_mask)
@@ -177,13 +200,16 @@ def hidden_layer(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tens
     out = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
     states = out.hidden_states
     if not -len(states) <= layer < len(states):
-        raise ValueError(f"layer {layer} out of range: the model has {len(states)} hidden states "
-                         "(embeddings + one per transformer layer)")
+        raise ValueError(
+            f"layer {layer} out of range: the model has {len(states)} hidden states "
+            "(embeddings + one per transformer layer)"
+        )
     return states[layer]
 
 
-def word_vectors(model: Any, batch: WordBatch, *, pooling: str = "avg",
-                 layer: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+def word_vectors(
+    model: Any, batch: WordBatch, *, pooling: str = "avg", layer: int = -1
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Pooled word vectors [B, W, H] (float32) and slot mask for a :class:`WordBatch`."""
     hidden = hidden_layer(model, batch.input_ids, batch.attention_mask, layer)
     return pool_words(hidden, batch.word_index, batch.n_slots, pooling)
@@ -197,16 +223,25 @@ def pad_tokens(batch: WordBatch, length: int, pad_id: int) -> tuple[torch.Tensor
     if extra == 0:
         return batch.input_ids, batch.attention_mask, batch.word_index
     pad = torch.nn.functional.pad
-    return (pad(batch.input_ids, (0, extra), value=pad_id),
-            pad(batch.attention_mask, (0, extra), value=0),
-            pad(batch.word_index, (0, extra), value=-1))
+    return (
+        pad(batch.input_ids, (0, extra), value=pad_id),
+        pad(batch.attention_mask, (0, extra), value=0),
+        pad(batch.word_index, (0, extra), value=-1),
+    )
 
 
-def batched_word_vectors(model: Any, tokenizer: PreTrainedTokenizerBase,
-                         sentences: Sequence[Sequence[str]], *, pooling: str = "avg",
-                         layer: int = -1, batch_size: int = 64, device: str = "cpu",
-                         add_cls_sep: bool = False, max_length: int | None = None
-                         ) -> list[tuple[np.ndarray, np.ndarray]]:
+def batched_word_vectors(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    sentences: Sequence[Sequence[str]],
+    *,
+    pooling: str = "avg",
+    layer: int = -1,
+    batch_size: int = 64,
+    device: str = "cpu",
+    add_cls_sep: bool = False,
+    max_length: int | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per sentence: word vectors [n_slots, H] (float32 numpy) and slot mask, no autograd.
 
     Length-bucketed (sorted by word count) and returned in input order; the model is put in
@@ -220,9 +255,13 @@ def batched_word_vectors(model: Any, tokenizer: PreTrainedTokenizerBase,
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(sentences)
     with torch.no_grad():
         for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
-            wb = encode_words(tokenizer, [sentences[i] for i in idx], add_cls_sep=add_cls_sep,
-                              max_length=max_length).to(device)
+            idx = order[s : s + batch_size]
+            wb = encode_words(
+                tokenizer,
+                [sentences[i] for i in idx],
+                add_cls_sep=add_cls_sep,
+                max_length=max_length,
+            ).to(device)
             vec, mask = word_vectors(model, wb, pooling=pooling, layer=layer)
             vec, mask = vec.cpu().numpy(), mask.cpu().numpy()
             for r, i in enumerate(idx):

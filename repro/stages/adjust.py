@@ -39,15 +39,19 @@ def load_pairs(path: Path) -> list[dict[str, Any]]:
     out = []
     for lineno, rec in enumerate(iter_jsonl(path), 1):
         if not rec.get("alignment"):
-            raise DataError(path, rec.get("id", f"line {lineno}"),
-                            "pair has no alignment links (align stage output expected)")
+            raise DataError(
+                path,
+                rec.get("id", f"line {lineno}"),
+                "pair has no alignment links (align stage output expected)",
+            )
         check_pair(rec, source=path, index=lineno)
         out.append(rec)
     return out
 
 
-def sample_pairs(records: list[dict[str, Any]], k: int, rng: np.random.Generator
-                 ) -> list[dict[str, Any]]:
+def sample_pairs(
+    records: list[dict[str, Any]], k: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """``k`` records without replacement in random order (all of them when the pool is smaller)."""
     take = min(k, len(records))
     idx = rng.choice(len(records), size=take, replace=False)
@@ -79,8 +83,10 @@ def run(ctx: StageContext) -> dict[str, Any]:
     if not langs:
         raise ConfigError("adjust: no languages given")
     if cfg.mode == "per_language" and len(langs) != 1:
-        raise ConfigError(f"adjust.mode=per_language trains one model per language, got {langs}; "
-                          "use adjust.mode=joint for one model of several languages")
+        raise ConfigError(
+            f"adjust.mode=per_language trains one model per language, got {langs}; "
+            "use adjust.mode=joint for one model of several languages"
+        )
     seed_everything(cfg.seed)
     pairs: list[dict[str, Any]] = []
     counts: dict[str, dict[str, int]] = {}
@@ -92,8 +98,12 @@ def run(ctx: StageContext) -> dict[str, Any]:
         chosen = sample_pairs(pool, cfg.max_pairs, lang_rng(cfg.seed, lang))
         counts[lang] = {"pool": len(pool), "used": len(chosen)}
         if len(chosen) < cfg.max_pairs:
-            log.warning("adjust %s: only %d pairs available (max_pairs=%d)", lang, len(chosen),
-                        cfg.max_pairs)
+            log.warning(
+                "adjust %s: only %d pairs available (max_pairs=%d)",
+                lang,
+                len(chosen),
+                cfg.max_pairs,
+            )
         pairs += chosen
     if len(langs) > 1:
         order = np.random.default_rng(cfg.seed).permutation(len(pairs))
@@ -102,8 +112,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
     model, tokenizer = load_encoder(ctx.input_path("encoder"), device=ctx.device)
     from repro.adjust.loop import adjust_encoder
 
-    model, curve = adjust_encoder(model, tokenizer, pairs, cfg, device=ctx.device,
-                                  work_dir=ctx.work_dir, progress=True)
+    model, curve = adjust_encoder(
+        model, tokenizer, pairs, cfg, device=ctx.device, work_dir=ctx.work_dir, progress=True
+    )
     save_encoder(model.cpu(), tokenizer, ctx.out_dir / "encoder")
     curve["pairs_per_language"] = counts
     curve["langs"] = langs

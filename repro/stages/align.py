@@ -26,8 +26,11 @@ def run(ctx: StageContext) -> dict[str, Any]:
     lang = ctx.config["lang"]
     bundle = Bundle.load(ctx.input_path("data"))
     if lang not in bundle.parallel:
-        raise DataError(bundle.path("bundle.json"), lang,
-                        f"no parallel data for language {lang!r} (have {sorted(bundle.parallel)})")
+        raise DataError(
+            bundle.path("bundle.json"),
+            lang,
+            f"no parallel data for language {lang!r} (have {sorted(bundle.parallel)})",
+        )
     stats: dict[str, Any] = {"lang": lang, "method": cfg.method}
     for name, table in (("pairs", bundle.parallel), ("heldout", bundle.parallel_heldout)):
         if lang not in table:

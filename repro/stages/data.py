@@ -50,5 +50,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
         bundle = build_hub_bundle(cfg, ctx.out_dir)
     else:  # pragma: no cover - validated by DataConfig
         raise ConfigError(f"unknown data source {source!r}")
-    return {"source": source, "languages": bundle.languages,
-            "eval_sets": len(bundle.eval), "parallel": sorted(bundle.parallel)}
+    return {
+        "source": source,
+        "languages": bundle.languages,
+        "eval_sets": len(bundle.eval),
+        "parallel": sorted(bundle.parallel),
+    }

@@ -36,9 +36,18 @@ log = logging.getLogger(__name__)
 HELDOUT_FILE = "heldout.jsonl"
 
 
-def word_distances(model: Any, tokenizer: Any, records: list[dict[str, Any]], lang: str, *,
-                   pooling: str = "avg", layer: int = -1, seed: int = 0,
-                   device: str = "cpu", source: Any = None) -> list[dict[str, Any]]:
+def word_distances(
+    model: Any,
+    tokenizer: Any,
+    records: list[dict[str, Any]],
+    lang: str,
+    *,
+    pooling: str = "avg",
+    layer: int = -1,
+    seed: int = 0,
+    device: str = "cpu",
+    source: Any = None,
+) -> list[dict[str, Any]]:
     """One row per related link (see the module docstring)."""
     parsed = [check_pair(r, source=source, index=k) for k, r in enumerate(records)]
     kw = {"pooling": pooling, "layer": layer, "device": device, "add_cls_sep": False}
@@ -62,14 +71,20 @@ def word_distances(model: Any, tokenizer: Any, records: list[dict[str, Any]], la
     rows = []
     for k, (p, (i, j)) in enumerate(zip(link_pair, links, strict=True)):
         q, jq = partners[k]
-        rows.append({
-            "id": f"{records[p].get('id', p)}:{i}-{j}", "lang": lang,
-            "en_word": parsed[p][0][i], "xx_word": parsed[p][1][j],
-            "unrelated_xx_word": parsed[q][1][jq],
-            "unrelated_id": f"{records[q].get('id', q)}:{jq}",
-            "related_cos": float(rel_cos[k]), "unrelated_cos": float(unr_cos[k]),
-            "related_euc": float(rel_euc[k]), "unrelated_euc": float(unr_euc[k]),
-        })
+        rows.append(
+            {
+                "id": f"{records[p].get('id', p)}:{i}-{j}",
+                "lang": lang,
+                "en_word": parsed[p][0][i],
+                "xx_word": parsed[p][1][j],
+                "unrelated_xx_word": parsed[q][1][jq],
+                "unrelated_id": f"{records[q].get('id', q)}:{jq}",
+                "related_cos": float(rel_cos[k]),
+                "unrelated_cos": float(unr_cos[k]),
+                "related_euc": float(rel_euc[k]),
+                "unrelated_euc": float(unr_euc[k]),
+            }
+        )
     return rows
 
 
@@ -91,17 +106,36 @@ def run(ctx: StageContext) -> dict[str, Any]:
             if rec.get("alignment"):
                 records.append(rec)
         if len(records) < 2:
-            raise DataError(path, None, f"need at least 2 aligned held-out pairs, got "
-                            f"{len(records)}")
-        rows = word_distances(model, tokenizer, records, lang, pooling=pooling, layer=cfg.layer,
-                              seed=cfg.seed, device=ctx.device, source=path)
+            raise DataError(
+                path, None, f"need at least 2 aligned held-out pairs, got {len(records)}"
+            )
+        rows = word_distances(
+            model,
+            tokenizer,
+            records,
+            lang,
+            pooling=pooling,
+            layer=cfg.layer,
+            seed=cfg.seed,
+            device=ctx.device,
+            source=path,
+        )
         write_jsonl(ctx.out_dir / "distances" / f"{lang}.jsonl", rows)
-        metrics[lang] = {**summarize(rows), "sentences": len(records), "layer": cfg.layer,
-                         "pooling": pooling}
+        metrics[lang] = {
+            **summarize(rows),
+            "sentences": len(records),
+            "layer": cfg.layer,
+            "pooling": pooling,
+        }
         m = metrics[lang]
         summary[f"{lang}_related_cos"] = round(m["cos"]["related"]["mean"], 4)
         summary[f"{lang}_gap_cos"] = round(m["cos"]["gap"], 4)
-        log.info("distances %s: cos related %.3f unrelated %.3f (n=%d links)", lang,
-                 m["cos"]["related"]["mean"], m["cos"]["unrelated"]["mean"], len(rows))
+        log.info(
+            "distances %s: cos related %.3f unrelated %.3f (n=%d links)",
+            lang,
+            m["cos"]["related"]["mean"],
+            m["cos"]["unrelated"]["mean"],
+            len(rows),
+        )
     write_json(ctx.out_dir / "metrics.json", metrics)
     return summary

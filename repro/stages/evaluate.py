@@ -36,8 +36,10 @@ def resolve_sets(bundle: Bundle, task: str, names: list[str]) -> list[EvalSet]:
         if name not in known:
             close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"evaluate: no eval set {name!r} in the bundle at {bundle.root}; "
-                              f"known: {sorted(known)}{hint}")
+            raise ConfigError(
+                f"evaluate: no eval set {name!r} in the bundle at {bundle.root}; "
+                f"known: {sorted(known)}{hint}"
+            )
         es = known[name]
         if es.task != task:
             raise ConfigError(f"evaluate: set {name!r} is a {es.task} set, not {task}")
@@ -58,14 +60,17 @@ def run(ctx: StageContext) -> dict[str, Any]:
     ecfg = from_dict(EvalConfig, c.get("evaluate", {}))
     model_dir = ctx.input_path("model") / TASK_MODEL_DIR
     if not model_dir.is_dir():
-        raise ArtifactError(f"{ctx.input_path('model')}: no {TASK_MODEL_DIR}/ (expected a "
-                            "finetune artifact)")
+        raise ArtifactError(
+            f"{ctx.input_path('model')}: no {TASK_MODEL_DIR}/ (expected a finetune artifact)"
+        )
     info = read_task_info(model_dir)
     if info.get("task") != task.NAME:
-        raise ConfigError(f"evaluate: task {task.NAME!r} but {model_dir} was fine-tuned for "
-                          f"{info.get('task')!r}")
-    fcfg = FeatureConfig(max_seq_length=int(info["max_seq_length"]),
-                         doc_stride=int(info.get("doc_stride", 128)))
+        raise ConfigError(
+            f"evaluate: task {task.NAME!r} but {model_dir} was fine-tuned for {info.get('task')!r}"
+        )
+    fcfg = FeatureConfig(
+        max_seq_length=int(info["max_seq_length"]), doc_stride=int(info.get("doc_stride", 128))
+    )
     bundle = Bundle.load(ctx.input_path("data"))
     sets = resolve_sets(bundle, task.NAME, list(c.get("sets") or []))
     model = task.load_model(model_dir)
@@ -73,12 +78,20 @@ def run(ctx: StageContext) -> dict[str, Any]:
     results = {}
     for es in sets:
         records = read_records(task.RECORD_KIND, bundle.path(es.path))
-        preds, metrics = evaluate_records(task, model, tokenizer, records, ecfg=ecfg, fcfg=fcfg,
-                                          device=ctx.device)
-        log.info("%s: %s = %.4f (n=%d)", es.name, metrics["metric"], metrics[metrics["metric"]],
-                 metrics["n"])
+        preds, metrics = evaluate_records(
+            task, model, tokenizer, records, ecfg=ecfg, fcfg=fcfg, device=ctx.device
+        )
+        log.info(
+            "%s: %s = %.4f (n=%d)",
+            es.name,
+            metrics["metric"],
+            metrics[metrics["metric"]],
+            metrics["n"],
+        )
         results[es.name] = (preds, metrics)
     doc = write_results(ctx.out_dir, task.NAME, results)
-    return {"scores": {k: round(m[m["metric"]], 6) for k, m in doc["sets"].items()},
-            "collapsed_sets": doc["collapsed_sets"],
-            "eval_s": round(sum(m["eval_s"] for m in doc["sets"].values()), 3)}
+    return {
+        "scores": {k: round(m[m["metric"]], 6) for k, m in doc["sets"].items()},
+        "collapsed_sets": doc["collapsed_sets"],
+        "eval_s": round(sum(m["eval_s"] for m in doc["sets"].values()), 3),
+    }

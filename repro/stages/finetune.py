@@ -42,15 +42,25 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
     if ccfg.anchor_weight > 0:
         anchor_model, anchor_tok = load_encoder(ctx.input_path("anchor"), device=ctx.device)
         if anchor_tok.get_vocab() != tokenizer.get_vocab():
-            raise ArtifactError("finetune: the anchor encoder's vocabulary differs from the "
-                                "fine-tuned encoder's; the anchor must be its original model")
+            raise ArtifactError(
+                "finetune: the anchor encoder's vocabulary differs from the "
+                "fine-tuned encoder's; the anchor must be its original model"
+            )
     from transformers import AutoConfig
 
     max_pos = int(AutoConfig.from_pretrained(str(encoder_dir)).max_position_embeddings)
-    loss = build_continual_loss(ccfg, pool, anchor_model, tokenizer, seed=seed,
-                                pooling=c.get("pooling", "avg"),
-                                include_cls_sep=bool(c.get("align_cls_sep", True)),
-                                device=ctx.device, bf16=bf16, max_length=min(max_pos, 512))
+    loss = build_continual_loss(
+        ccfg,
+        pool,
+        anchor_model,
+        tokenizer,
+        seed=seed,
+        pooling=c.get("pooling", "avg"),
+        include_cls_sep=bool(c.get("align_cls_sep", True)),
+        device=ctx.device,
+        bf16=bf16,
+        max_length=min(max_pos, 512),
+    )
     del anchor_model  # only its cached English vectors are needed from here on
     return loss
 
@@ -72,20 +82,41 @@ def run(ctx: StageContext) -> dict[str, Any]:
     bundle = Bundle.load(ctx.input_path("data"))
     rel = bundle.train.get(task.NAME)
     if not rel:
-        raise DataError(bundle.path(BUNDLE_FILE), f"train.{task.NAME}",
-                        f"the bundle has no English {task.NAME} training data")
-    records = read_records(task.RECORD_KIND, bundle.path(rel),
-                           limit=train_cfg.max_train_examples)
+        raise DataError(
+            bundle.path(BUNDLE_FILE),
+            f"train.{task.NAME}",
+            f"the bundle has no English {task.NAME} training data",
+        )
+    records = read_records(task.RECORD_KIND, bundle.path(rel), limit=train_cfg.max_train_examples)
     encoder_dir = find_model_dir(ctx.input_path("encoder"))
     aux = _continual_loss(ctx, encoder_dir, seed, bf16) if c.get("continual") else None
-    result = finetune(task, encoder_dir, records, cfg=train_cfg, seed=seed,
-                      work_dir=ctx.work_dir, bf16=bf16, device=ctx.device,
-                      doc_stride=doc_stride, aux_loss=aux)
-    info = {"task": task.NAME, **result.log["feature_config"],
-            "continual": bool(aux is not None), "seed": seed}
+    result = finetune(
+        task,
+        encoder_dir,
+        records,
+        cfg=train_cfg,
+        seed=seed,
+        work_dir=ctx.work_dir,
+        bf16=bf16,
+        device=ctx.device,
+        doc_stride=doc_stride,
+        aux_loss=aux,
+    )
+    info = {
+        "task": task.NAME,
+        **result.log["feature_config"],
+        "continual": bool(aux is not None),
+        "seed": seed,
+    }
     save_task_model(result.model, result.tokenizer, ctx.out_dir / "model", info)
     write_json(ctx.out_dir / "train_log.json", result.log)
     s = result.summary
-    return {"steps": s["steps"], "final": s["final"], "train_loss": s["train_loss"],
-            "wall_s": s["wall_s"], "steps_per_s": s["steps_per_s"],
-            "examples": s["examples"], "continual": aux is not None}
+    return {
+        "steps": s["steps"],
+        "final": s["final"],
+        "train_loss": s["train_loss"],
+        "wall_s": s["wall_s"],
+        "steps_per_s": s["steps_per_s"],
+        "examples": s["examples"],
+        "continual": aux is not None,
+    }

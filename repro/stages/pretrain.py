@@ -46,8 +46,11 @@ def read_mono(bundle: Bundle) -> dict[str, list[str]]:
     for lang in bundle.languages:
         rel = bundle.mono.get(lang)
         if not rel:
-            raise DataError(bundle.path("bundle.json"), f"mono.{lang}",
-                            "pretraining needs monolingual text for every bundle language")
+            raise DataError(
+                bundle.path("bundle.json"),
+                f"mono.{lang}",
+                "pretraining needs monolingual text for every bundle language",
+            )
         path = bundle.path(rel)
         lines: list[str] = []
         try:
@@ -56,8 +59,9 @@ def read_mono(bundle: Bundle) -> dict[str, list[str]]:
                     try:
                         text = raw.decode("utf-8").strip()
                     except UnicodeDecodeError as exc:
-                        raise DataError(path, f"line {lineno}",
-                                        f"invalid UTF-8: {exc.reason}") from exc
+                        raise DataError(
+                            path, f"line {lineno}", f"invalid UTF-8: {exc.reason}"
+                        ) from exc
                     if text:
                         lines.append(text)
         except FileNotFoundError as exc:
@@ -68,8 +72,7 @@ def read_mono(bundle: Bundle) -> dict[str, list[str]]:
     return out
 
 
-def tokenizer_sample(corpora: Mapping[str, Sequence[str]], per_lang: int,
-                     seed: int) -> list[str]:
+def tokenizer_sample(corpora: Mapping[str, Sequence[str]], per_lang: int, seed: int) -> list[str]:
     """A language-balanced, seeded sample of sentences for tokenizer training."""
     rng = random.Random(seed)
     sample: list[str] = []
@@ -97,12 +100,13 @@ class EncodedCorpus:
         out = {}
         for i, lang in enumerate(self.langs):
             a, n = int(self.lang_offset[i]), int(self.lang_size[i])
-            out[lang] = round(float(self.lengths[a:a + n].double().mean()) - 2.0, 3)
+            out[lang] = round(float(self.lengths[a : a + n].double().mean()) - 2.0, 3)
         return out
 
 
-def encode_corpus(tokenizer: Any, corpora: Mapping[str, Sequence[str]],
-                  max_length: int) -> EncodedCorpus:
+def encode_corpus(
+    tokenizer: Any, corpora: Mapping[str, Sequence[str]], max_length: int
+) -> EncodedCorpus:
     """Same ids as ``tokenizer(words, is_split_into_words=True, truncation=True)``, ~10x faster.
 
     WordPiece encodes each pre-split word independently, so every distinct word is encoded once
@@ -115,8 +119,13 @@ def encode_corpus(tokenizer: Any, corpora: Mapping[str, Sequence[str]],
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     langs = sorted(corpora)
     types = sorted({w for lang in langs for line in corpora[lang] for w in line.split()})
-    pieces_of = dict(zip(types, (e.ids for e in backend.encode_batch(
-        types, add_special_tokens=False)), strict=True))
+    pieces_of = dict(
+        zip(
+            types,
+            (e.ids for e in backend.encode_batch(types, add_special_tokens=False)),
+            strict=True,
+        )
+    )
     budget = max_length - 2
     flat = array("q")  # compact: real corpora reach tens of millions of tokens
     lengths = array("q")
@@ -127,15 +136,20 @@ def encode_corpus(tokenizer: Any, corpora: Mapping[str, Sequence[str]],
             ids = [cls_id]
             for w in line.split():
                 ids.extend(pieces_of[w])
-            del ids[budget + 1:]
+            del ids[budget + 1 :]
             ids.append(sep_id)
             flat.extend(ids)
             lengths.append(len(ids))
     length = torch.from_numpy(np.frombuffer(lengths, dtype=np.int64).copy())
     size = torch.tensor(sizes, dtype=torch.long)
-    return EncodedCorpus(tokens=torch.from_numpy(np.frombuffer(flat, dtype=np.int64).copy()),
-                         starts=torch.cumsum(length, 0) - length, lengths=length,
-                         lang_offset=torch.cumsum(size, 0) - size, lang_size=size, langs=langs)
+    return EncodedCorpus(
+        tokens=torch.from_numpy(np.frombuffer(flat, dtype=np.int64).copy()),
+        starts=torch.cumsum(length, 0) - length,
+        lengths=length,
+        lang_offset=torch.cumsum(size, 0) - size,
+        lang_size=size,
+        langs=langs,
+    )
 
 
 # -- batches -----------------------------------------------------------------------------------
@@ -150,13 +164,17 @@ class SpecialIds:
 
     @classmethod
     def of(cls, tokenizer: Any) -> SpecialIds:
-        return cls(pad=tokenizer.pad_token_id, cls=tokenizer.cls_token_id,
-                   sep=tokenizer.sep_token_id, mask=tokenizer.mask_token_id,
-                   unk=tokenizer.unk_token_id, vocab_size=len(tokenizer))
+        return cls(
+            pad=tokenizer.pad_token_id,
+            cls=tokenizer.cls_token_id,
+            sep=tokenizer.sep_token_id,
+            mask=tokenizer.mask_token_id,
+            unk=tokenizer.unk_token_id,
+            vocab_size=len(tokenizer),
+        )
 
 
-def sample_sentences(corpus: EncodedCorpus, batch_size: int,
-                     gen: torch.Generator) -> torch.Tensor:
+def sample_sentences(corpus: EncodedCorpus, batch_size: int, gen: torch.Generator) -> torch.Tensor:
     """Language-balanced: each row picks a language uniformly, then a sentence of it uniformly."""
     import torch
 
@@ -166,8 +184,9 @@ def sample_sentences(corpus: EncodedCorpus, batch_size: int,
     return corpus.lang_offset[lang] + torch.minimum((u * size).long(), size - 1)
 
 
-def sample_batch(corpus: EncodedCorpus, batch_size: int, gen: torch.Generator,
-                 pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def sample_batch(
+    corpus: EncodedCorpus, batch_size: int, gen: torch.Generator, pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Token ids (dynamically padded to the longest row) and the non-padding mask."""
     import torch
 
@@ -181,8 +200,9 @@ def sample_batch(corpus: EncodedCorpus, batch_size: int, gen: torch.Generator,
     return ids, valid
 
 
-def mask_tokens(ids: torch.Tensor, valid: torch.Tensor, special: SpecialIds, prob: float,
-                gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def mask_tokens(
+    ids: torch.Tensor, valid: torch.Tensor, special: SpecialIds, prob: float, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """BERT masking: ``prob`` of the non-special tokens; 80% [MASK], 10% random, 10% kept."""
     import torch
 
@@ -223,8 +243,10 @@ def _optimizer(model: torch.nn.Module, cfg: PretrainConfig) -> torch.optim.Optim
         if not p.requires_grad:
             continue
         (no_decay if p.ndim < 2 or "LayerNorm" in name else decay).append(p)
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay},
-              {"params": no_decay, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": cfg.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
     return torch.optim.AdamW(groups, lr=cfg.learning_rate)
 
 
@@ -249,10 +271,18 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: PretrainConfig, *,
-                 work_dir: Path | None = None, device: str = "cpu",
-                 checkpoint_every: int = CHECKPOINT_EVERY, log_every: int | None = None,
-                 on_step: Callable[[int], None] | None = None) -> PretrainResult:
+def pretrain_mlm(
+    model: Any,
+    corpus: EncodedCorpus,
+    special: SpecialIds,
+    cfg: PretrainConfig,
+    *,
+    work_dir: Path | None = None,
+    device: str = "cpu",
+    checkpoint_every: int = CHECKPOINT_EVERY,
+    log_every: int | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> PretrainResult:
     """Train ``model`` (BertForMaskedLM) in place for exactly ``cfg.steps`` steps.
 
     Plain torch, not the HF Trainer: with the same masked-rows loss the Trainer used 1.6x the CPU
@@ -279,8 +309,10 @@ def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: Pr
     if ckpt is not None and ckpt.is_file():
         state = torch.load(ckpt, map_location="cpu", weights_only=True)
         if state.get("total_steps") != cfg.steps:
-            raise ReproError(f"{ckpt}: checkpoint is for {state.get('total_steps')} steps, "
-                             f"not {cfg.steps}; delete {ckpt.parent} to restart")
+            raise ReproError(
+                f"{ckpt}: checkpoint is for {state.get('total_steps')} steps, "
+                f"not {cfg.steps}; delete {ckpt.parent} to restart"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -303,8 +335,9 @@ def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: Pr
             inputs, chosen, labels = mask_tokens(ids, valid, special, cfg.mask_probability, gen)
             inputs, chosen = inputs.to(device), chosen.to(device)
             labels, attn = labels.to(device), valid.to(device).long()
-            with torch.autocast(device_type, dtype=dtype or torch.float32,
-                                enabled=dtype is not None):
+            with torch.autocast(
+                device_type, dtype=dtype or torch.float32, enabled=dtype is not None
+            ):
                 hidden = model.bert(input_ids=inputs, attention_mask=attn).last_hidden_state
                 logits = model.cls(hidden[chosen])
             logits = logits.float()
@@ -320,9 +353,12 @@ def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: Pr
             win_n += 1
             bar.update(1)
             if step % log_every == 0 or step == cfg.steps:
-                point = {"step": step, "loss": round(win_loss / win_n, 5),
-                         "accuracy": round(win_acc / win_n, 5),
-                         "lr": scheduler.get_last_lr()[0]}
+                point = {
+                    "step": step,
+                    "loss": round(win_loss / win_n, 5),
+                    "accuracy": round(win_acc / win_n, 5),
+                    "lr": scheduler.get_last_lr()[0],
+                }
                 curve.append(point)
                 bar.set_postfix(loss=f"{point['loss']:.3f}", acc=f"{point['accuracy']:.3f}")
                 log.debug("pretrain step %d: %s", step, point)
@@ -330,11 +366,16 @@ def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: Pr
                 win_n = 0
             if ckpt is not None and (step % checkpoint_every == 0 or step == cfg.steps):
                 state = {
-                    "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "rng_batches": gen.get_state(),
-                    "rng_torch": torch.get_rng_state(), "step": step,
-                    "total_steps": cfg.steps, "curve": curve,
-                    "window": [win_loss, win_acc, win_n]}
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng_batches": gen.get_state(),
+                    "rng_torch": torch.get_rng_state(),
+                    "step": step,
+                    "total_steps": cfg.steps,
+                    "curve": curve,
+                    "window": [win_loss, win_acc, win_n],
+                }
                 if device.startswith("cuda"):
                     state["rng_cuda"] = torch.cuda.get_rng_state()
                 _save_checkpoint(ckpt, state)
@@ -345,9 +386,13 @@ def pretrain_mlm(model: Any, corpus: EncodedCorpus, special: SpecialIds, cfg: Pr
     wall = time.perf_counter() - t0
     done = step - resumed_from
     model.eval()
-    return PretrainResult(curve=curve, steps=step, resumed_from=resumed_from,
-                          wall_s=round(wall, 3),
-                          steps_per_s=round(done / wall, 4) if wall > 0 else 0.0)
+    return PretrainResult(
+        curve=curve,
+        steps=step,
+        resumed_from=resumed_from,
+        wall_s=round(wall, 3),
+        steps_per_s=round(done / wall, 4) if wall > 0 else 0.0,
+    )
 
 
 # -- stages ------------------------------------------------------------------------------------
@@ -355,8 +400,12 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _load_or_train_tokenizer(work_dir: Path, corpora: Mapping[str, Sequence[str]],
-                             model_cfg: ModelConfig, cfg: PretrainConfig) -> Any:
+def _load_or_train_tokenizer(
+    work_dir: Path,
+    corpora: Mapping[str, Sequence[str]],
+    model_cfg: ModelConfig,
+    cfg: PretrainConfig,
+) -> Any:
     """Kept in ``work_dir`` so a resumed run continues with the very same vocabulary."""
     from transformers import AutoTokenizer
 
@@ -366,8 +415,9 @@ def _load_or_train_tokenizer(work_dir: Path, corpora: Mapping[str, Sequence[str]
     tok_dir = work_dir / "tokenizer"
     if not (tok_dir / "tokenizer.json").is_file():
         sample = tokenizer_sample(corpora, TOKENIZER_SAMPLE_PER_LANG, cfg.seed)
-        tokenizer = train_wordpiece(sample, model_cfg.vocab_size,
-                                    model_max_length=model_cfg.max_position_embeddings)
+        tokenizer = train_wordpiece(
+            sample, model_cfg.vocab_size, model_max_length=model_cfg.max_position_embeddings
+        )
         tmp = work_dir / f".tokenizer.{os.getpid()}"
         with quiet_transformers():
             tokenizer.save_pretrained(str(tmp))
@@ -412,16 +462,23 @@ def run(ctx: StageContext) -> dict[str, Any]:
         raise ConfigError("pretrain.max_seq_length must leave room for [CLS] x [SEP] (≥ 3)")
     corpus = encode_corpus(tokenizer, corpora, max_len)
     prep_s = time.perf_counter() - t0
-    log.info("pretrain: %d sentences in %d languages, vocab %d, prepared in %.1f s",
-             len(corpus.lengths), len(corpus.langs), len(tokenizer), prep_s)
+    log.info(
+        "pretrain: %d sentences in %d languages, vocab %d, prepared in %.1f s",
+        len(corpus.lengths),
+        len(corpus.langs),
+        len(tokenizer),
+        prep_s,
+    )
     model = make_tiny_mlm(model_cfg, len(tokenizer), seed=cfg.seed)
-    result = pretrain_mlm(model, corpus, SpecialIds.of(tokenizer), cfg, work_dir=ctx.work_dir,
-                          device=ctx.device)
-    save_encoder(_encoder_with_pooler(model.cpu(), cfg.seed), tokenizer,
-                 ctx.out_dir / ENCODER_DIR)
-    (ctx.out_dir / "mlm_curve.json").write_text(json.dumps(
-        {"steps": result.steps, "batch_size": cfg.batch_size, "points": result.curve},
-        indent=1))
+    result = pretrain_mlm(
+        model, corpus, SpecialIds.of(tokenizer), cfg, work_dir=ctx.work_dir, device=ctx.device
+    )
+    save_encoder(_encoder_with_pooler(model.cpu(), cfg.seed), tokenizer, ctx.out_dir / ENCODER_DIR)
+    (ctx.out_dir / "mlm_curve.json").write_text(
+        json.dumps(
+            {"steps": result.steps, "batch_size": cfg.batch_size, "points": result.curve}, indent=1
+        )
+    )
     last = result.curve[-1] if result.curve else {}
     return {
         "final_loss": last.get("loss"),
@@ -435,8 +492,9 @@ def run(ctx: StageContext) -> dict[str, Any]:
         "peak_rss_mb": _peak_rss_mb(),
         "vocab_size": len(tokenizer),
         "n_parameters": sum(p.numel() for p in model.bert.parameters()),
-        "sentences": {lang: int(n) for lang, n in zip(corpus.langs, corpus.lang_size.tolist(),
-                                                     strict=True)},
+        "sentences": {
+            lang: int(n) for lang, n in zip(corpus.langs, corpus.lang_size.tolist(), strict=True)
+        },
         "tokens_per_sentence": corpus.tokens_per_sentence(),
     }
 
@@ -458,13 +516,22 @@ def run_hub_model(ctx: StageContext) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
         where = os.environ.get("HF_HOME", "~/.cache/huggingface")
-        hint = (f"offline (HF_HUB_OFFLINE=1) the model must already be in the HF cache "
-                f"(HF_HOME={where}) or model.name must be a local directory"
-                if offline else "check the name, the network, or use a local directory")
+        hint = (
+            f"offline (HF_HUB_OFFLINE=1) the model must already be in the HF cache "
+            f"(HF_HOME={where}) or model.name must be a local directory"
+            if offline
+            else "check the name, the network, or use a local directory"
+        )
         raise ReproError(f"cannot load model.name={name!r}: {hint} ({exc})") from exc
     if getattr(model.config, "model_type", None) != "bert":
-        raise ConfigError(f"model.name={name!r} is a {model.config.model_type!r} model; the "
-                          "pipeline needs a BERT encoder (e.g. bert-base-multilingual-cased)")
+        raise ConfigError(
+            f"model.name={name!r} is a {model.config.model_type!r} model; the "
+            "pipeline needs a BERT encoder (e.g. bert-base-multilingual-cased)"
+        )
     save_encoder(model, tokenizer, ctx.out_dir / ENCODER_DIR)
-    return {"name": name, "n_parameters": sum(p.numel() for p in model.parameters()),
-            "vocab_size": len(tokenizer), "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "name": name,
+        "n_parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": len(tokenizer),
+        "peak_rss_mb": _peak_rss_mb(),
+    }

@@ -32,9 +32,16 @@ log = logging.getLogger(__name__)
 MAX_LENGTH = 512  # Tatoeba protocol (XTREME): no practical truncation
 
 
-def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str], *,
-                        pooling: str = "mean", batch_size: int = 128, device: str = "cpu",
-                        max_length: int | None = None) -> np.ndarray:
+def sentence_embeddings(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    *,
+    pooling: str = "mean",
+    batch_size: int = 128,
+    device: str = "cpu",
+    max_length: int | None = None,
+) -> np.ndarray:
     """[N, L+1, H] float32: one pooled vector per sentence and hidden state (embeddings first).
 
     Batches are length-bucketed (sorted by token count) and results restored to input order.
@@ -51,15 +58,18 @@ def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str], *,
     model.eval()
     with torch.no_grad():
         for s in range(0, len(order), batch_size):
-            rows = order[s:s + batch_size]
+            rows = order[s : s + batch_size]
             T = max(len(ids[i]) for i in rows)
             input_ids = torch.full((len(rows), T), pad, dtype=torch.long)
             att = torch.zeros((len(rows), T), dtype=torch.long)
             for r, i in enumerate(rows):
-                input_ids[r, :len(ids[i])] = torch.tensor(ids[i])
-                att[r, :len(ids[i])] = 1
-            res = model(input_ids=input_ids.to(device), attention_mask=att.to(device),
-                        output_hidden_states=True)
+                input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
+                att[r, : len(ids[i])] = 1
+            res = model(
+                input_ids=input_ids.to(device),
+                attention_mask=att.to(device),
+                output_hidden_states=True,
+            )
             states = torch.stack(res.hidden_states, dim=1).float()  # [b, L+1, T, H]
             if pooling == "mean":
                 m = att.to(states.device, torch.float32)[:, None, :, None]
@@ -78,14 +88,18 @@ def rank_both(en: np.ndarray, xx: np.ndarray, normalize: str) -> dict[str, np.nd
     """Gold ranks (0 = top-1) for xx->en (English indexed) and en->xx (target indexed)."""
     from repro.metrics.retrieval import similarity_ranks
 
-    return {"xx2en": similarity_ranks(xx, en, normalize=normalize),
-            "en2xx": similarity_ranks(en, xx, normalize=normalize)}
+    return {
+        "xx2en": similarity_ranks(xx, en, normalize=normalize),
+        "en2xx": similarity_ranks(en, xx, normalize=normalize),
+    }
 
 
 def resolve_layer(layer: int, n_states: int) -> int:
     if not -n_states <= layer < n_states:
-        raise ConfigError(f"retrieve.layer={layer} out of range: the model has {n_states} hidden "
-                          "states (embeddings + one per transformer layer)")
+        raise ConfigError(
+            f"retrieve.layer={layer} out of range: the model has {n_states} hidden "
+            "states (embeddings + one per transformer layer)"
+        )
     return layer % n_states
 
 
@@ -101,15 +115,24 @@ def run(ctx: StageContext) -> dict[str, Any]:
     summary: dict[str, Any] = {}
     for lang in langs:
         if lang not in bundle.xsr:
-            raise DataError(bundle.path("bundle.json"), lang,
-                            f"no XSR test set for {lang!r} (have {sorted(bundle.xsr)})")
+            raise DataError(
+                bundle.path("bundle.json"),
+                lang,
+                f"no XSR test set for {lang!r} (have {sorted(bundle.xsr)})",
+            )
         path = bundle.path(bundle.xsr[lang])
         recs = validate_all("xsr", read_jsonl(path), path)
         if len(recs) < 2:
             raise DataError(path, None, "XSR needs at least two sentence pairs")
         texts = [r["src"] for r in recs] + [r["tgt"] for r in recs]
-        emb = sentence_embeddings(model, tokenizer, texts, pooling=cfg.pooling,
-                                  batch_size=cfg.batch_size, device=ctx.device)
+        emb = sentence_embeddings(
+            model,
+            tokenizer,
+            texts,
+            pooling=cfg.pooling,
+            batch_size=cfg.batch_size,
+            device=ctx.device,
+        )
         n = len(recs)
         en_all, xx_all = emb[:n], emb[n:]
         n_states = emb.shape[1]
@@ -119,27 +142,48 @@ def run(ctx: StageContext) -> dict[str, Any]:
         for layer in range(n_states):
             ranks = rank_both(en_all[:, layer], xx_all[:, layer], cfg.normalize)
             acc = {d: float(np.mean(r == 0)) for d, r in ranks.items()}
-            by_layer[str(layer)] = {"top1_xx2en": acc["xx2en"], "top1_en2xx": acc["en2xx"],
-                                    "top1_mean": (acc["xx2en"] + acc["en2xx"]) / 2}
+            by_layer[str(layer)] = {
+                "top1_xx2en": acc["xx2en"],
+                "top1_en2xx": acc["en2xx"],
+                "top1_mean": (acc["xx2en"] + acc["en2xx"]) / 2,
+            }
             if layer == chosen:
                 chosen_ranks = ranks
         rows = []
         for k, r in enumerate(recs):
             a, b = int(chosen_ranks["xx2en"][k]), int(chosen_ranks["en2xx"][k])
-            rows.append({"id": str(r["id"]), "lang": lang, "rank_xx2en": a, "rank_en2xx": b,
-                         "hit_xx2en": int(a == 0), "hit_en2xx": int(b == 0)})
+            rows.append(
+                {
+                    "id": str(r["id"]),
+                    "lang": lang,
+                    "rank_xx2en": a,
+                    "rank_en2xx": b,
+                    "hit_xx2en": int(a == 0),
+                    "hit_en2xx": int(b == 0),
+                }
+            )
         write_jsonl(ctx.out_dir / "predictions" / f"xsr.{lang}.jsonl", rows)
         top = by_layer[str(chosen)]
         chance = 1.0 / n
         metrics[lang] = {
-            **top, "n": n, "chance": chance, "layer": chosen, "pooling": cfg.pooling,
+            **top,
+            "n": n,
+            "chance": chance,
+            "layer": chosen,
+            "pooling": cfg.pooling,
             "normalize": cfg.normalize,
             # ranks break ties towards the lower index, so identical vectors score 1/n
             "collapsed": bool(top["top1_mean"] <= chance),
             "by_layer": by_layer,
         }
         summary[f"top1_{lang}"] = round(top["top1_mean"], 4)
-        log.info("XSR %s layer %d: xx->en %.3f en->xx %.3f (n=%d)", lang, chosen,
-                 top["top1_xx2en"], top["top1_en2xx"], n)
+        log.info(
+            "XSR %s layer %d: xx->en %.3f en->xx %.3f (n=%d)",
+            lang,
+            chosen,
+            top["top1_xx2en"],
+            top["top1_en2xx"],
+            n,
+        )
     write_json(ctx.out_dir / "metrics.json", metrics)
     return summary

@@ -15,7 +15,17 @@ from repro.stats.permutation import RandomisationResult, mcnemar_exact, paired_r
 from repro.stats.power import MDEResult, minimum_detectable_effect
 
 __all__ = [
-    "MDEResult", "PairedResult", "PairedUnits", "RandomisationResult", "bonferroni",
-    "bootstrap_deltas", "bootstrap_scores", "holm", "mcnemar_exact", "minimum_detectable_effect",
-    "paired_bootstrap", "paired_randomisation", "paired_units",
+    "MDEResult",
+    "PairedResult",
+    "PairedUnits",
+    "RandomisationResult",
+    "bonferroni",
+    "bootstrap_deltas",
+    "bootstrap_scores",
+    "holm",
+    "mcnemar_exact",
+    "minimum_detectable_effect",
+    "paired_bootstrap",
+    "paired_randomisation",
+    "paired_units",
 ]

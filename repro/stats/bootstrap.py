@@ -137,8 +137,9 @@ class PairedUnits:
         return np.concatenate([n, b, np.asarray(extra, dtype=np.int64)])
 
     def swapped(self) -> PairedUnits:
-        return PairedUnits(self.metric, self.n_seeds, self.n_examples,
-                           self.features[:, self.swap_columns()])
+        return PairedUnits(
+            self.metric, self.n_seeds, self.n_examples, self.features[:, self.swap_columns()]
+        )
 
     def differences(self) -> np.ndarray:
         """``new - base`` columns per unit (what a label swap of the unit changes)."""
@@ -149,10 +150,12 @@ class PairedUnits:
         """Per-seed ``(base, new)`` scores, shape (..., k), from weighted feature sums (..., F)."""
         k = self.n_seeds
         if self.metric == "mean":
-            size = sums[..., 2 * k:2 * k + 1]
-            return sums[..., :k] / size, sums[..., k:2 * k] / size
-        return (_f1(sums[..., :k], sums[..., k:2 * k]),
-                _f1(sums[..., 2 * k:3 * k], sums[..., 3 * k:4 * k]))
+            size = sums[..., 2 * k : 2 * k + 1]
+            return sums[..., :k] / size, sums[..., k : 2 * k] / size
+        return (
+            _f1(sums[..., :k], sums[..., k : 2 * k]),
+            _f1(sums[..., 2 * k : 3 * k], sums[..., 3 * k : 4 * k]),
+        )
 
 
 def _f1(tp: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -165,8 +168,12 @@ def _as_runs(x: Any, name: str, *, integer: bool = False) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.shape[1] == 0 or arr.shape[0] == 0:
-        raise DataError(None, name, f"shape {np.shape(x)}; expected (n_examples,) or "
-                        "(n_seeds, n_examples) with at least one example")
+        raise DataError(
+            None,
+            name,
+            f"shape {np.shape(x)}; expected (n_examples,) or "
+            "(n_seeds, n_examples) with at least one example",
+        )
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise DataError(None, name, f"dtype {arr.dtype}; expected numbers")
     arr = arr.astype(np.float64)
@@ -182,8 +189,12 @@ def _f1_runs(x: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         raise DataError(None, name, f"expected a mapping with keys {F1_KEYS} for metric 'f1'")
     tp, n_pred, n_gold = (_as_runs(x[key], f"{name}[{key!r}]", integer=True) for key in F1_KEYS)
     if not (tp.shape == n_pred.shape == n_gold.shape):
-        raise DataError(None, name, f"count arrays have shapes {tp.shape}, {n_pred.shape}, "
-                        f"{n_gold.shape}; expected one shape")
+        raise DataError(
+            None,
+            name,
+            f"count arrays have shapes {tp.shape}, {n_pred.shape}, "
+            f"{n_gold.shape}; expected one shape",
+        )
     if (tp > np.minimum(n_pred, n_gold)).any():
         raise DataError(None, name, "tp exceeds n_pred or n_gold for some sentence")
     return tp, n_pred + n_gold
@@ -202,32 +213,40 @@ def _cluster_sums(values: np.ndarray, inverse: np.ndarray) -> np.ndarray:
     return out
 
 
-def paired_units(base: Any, new: Any, *, metric: str = "mean", groups: Any = None
-                 ) -> PairedUnits:
+def paired_units(base: Any, new: Any, *, metric: str = "mean", groups: Any = None) -> PairedUnits:
     """Validate both systems' per-example statistics and sum them into resampling units."""
     if metric not in METRICS:
         raise ConfigError(f"unknown metric {metric!r}; expected one of {METRICS}")
     if metric == "mean":
         b, n = _as_runs(base, "base"), _as_runs(new, "new")
         if b.shape != n.shape:
-            raise DataError(None, "new", f"shape {n.shape} differs from base {b.shape}; both "
-                            "systems need the same seeds and examples (join on id first)")
+            raise DataError(
+                None,
+                "new",
+                f"shape {n.shape} differs from base {b.shape}; both "
+                "systems need the same seeds and examples (join on id first)",
+            )
         k, n_ex = b.shape
         per_example = np.concatenate([b.T, n.T, np.ones((n_ex, 1))], axis=1)
     else:
         tp_b, den_b = _f1_runs(base, "base")
         tp_n, den_n = _f1_runs(new, "new")
         if tp_b.shape != tp_n.shape:
-            raise DataError(None, "new", f"shape {tp_n.shape} differs from base {tp_b.shape}; "
-                            "both systems need the same seeds and sentences")
+            raise DataError(
+                None,
+                "new",
+                f"shape {tp_n.shape} differs from base {tp_b.shape}; "
+                "both systems need the same seeds and sentences",
+            )
         k, n_ex = tp_b.shape
         per_example = np.concatenate([tp_b.T, den_b.T, tp_n.T, den_n.T], axis=1)
     if groups is None:
         return PairedUnits(metric, k, n_ex, per_example)
     g = np.asarray(groups)
     if g.ndim != 1 or g.shape[0] != n_ex:
-        raise DataError(None, "groups", f"shape {g.shape}; expected ({n_ex},): one cluster id "
-                        "per example")
+        raise DataError(
+            None, "groups", f"shape {g.shape}; expected ({n_ex},): one cluster id per example"
+        )
     inverse = np.unique(g, return_inverse=True)[1].reshape(-1)
     return PairedUnits(metric, k, n_ex, _cluster_sums(per_example, inverse))
 
@@ -271,8 +290,9 @@ class Oriented:
         d = self.per_new - self.per_base
         return -d if self.flipped else d
 
-    def to_input(self, p_greater: float, p_less: float, low: float, high: float
-                 ) -> tuple[float, float, float, float]:
+    def to_input(
+        self, p_greater: float, p_less: float, low: float, high: float
+    ) -> tuple[float, float, float, float]:
         """Map one-sided p-values and an interval for delta back to the input orientation."""
         if self.symmetric:
             p = max(p_greater, p_less)
@@ -318,24 +338,29 @@ def _statistic_columns(units: PairedUnits, uniq: np.ndarray, target: str):
     """
     k = units.n_seeds
     if units.metric == "mean":
-        values = uniq[:, k:2 * k] - uniq[:, :k] if target == "delta" else uniq[:, :k]
+        values = uniq[:, k : 2 * k] - uniq[:, :k] if target == "delta" else uniq[:, :k]
         size = uniq[:, 2 * k]
         if np.all(size == 1.0):  # no clusters: every resample has exactly n units
             n = float(units.n_units)
             return values, lambda sums: sums / n
-        return (np.concatenate([values, size[:, None]], axis=1),
-                lambda sums: sums[:, :k] / sums[:, k:k + 1])
+        return (
+            np.concatenate([values, size[:, None]], axis=1),
+            lambda sums: sums[:, :k] / sums[:, k : k + 1],
+        )
     if target == "delta":
+
         def f1_delta(sums: np.ndarray) -> np.ndarray:
             base, new = units.scores(sums)
             return new - base
+
         return uniq, f1_delta
-    cols = uniq[:, :2 * k]
+    cols = uniq[:, : 2 * k]
     return cols, lambda sums: _f1(sums[:, :k], sums[:, k:])
 
 
-def _resample_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndarray,
-                   rows: int) -> np.ndarray:
+def _resample_sums(
+    rng: np.random.Generator, values: np.ndarray, counts: np.ndarray, rows: int
+) -> np.ndarray:
     """Column sums of ``values`` (one row per distinct profile, multiplicities ``counts``)
     over ``rows`` bootstrap resamples of the units: (rows, F')."""
     m, width = values.shape
@@ -345,15 +370,15 @@ def _resample_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndar
     idx = rng.integers(0, n, size=(rows, n))
     expanded = values if m == n else np.repeat(values, counts, axis=0)
     if width <= _GATHER_MAX_COLUMNS:  # a gather from a small table beats counts + BLAS
-        return np.stack([np.take(expanded[:, f], idx).sum(axis=1) for f in range(width)],
-                        axis=1)
+        return np.stack([np.take(expanded[:, f], idx).sum(axis=1) for f in range(width)], axis=1)
     idx += (np.arange(rows, dtype=np.int64) * n)[:, None]
     picked = np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n)
     return picked.astype(np.float64) @ expanded
 
 
-def _unit_draws(units: PairedUnits, n_resamples: int, rng: np.random.Generator,
-                target: str = "delta") -> np.ndarray:
+def _unit_draws(
+    units: PairedUnits, n_resamples: int, rng: np.random.Generator, target: str = "delta"
+) -> np.ndarray:
     """Per-seed ``target`` statistic on ``n_resamples`` unit resamples: (B, k)."""
     uniq, counts = canonical_units(units.features)
     values, to_stat = _statistic_columns(units, uniq, target)
@@ -362,12 +387,13 @@ def _unit_draws(units: PairedUnits, n_resamples: int, rng: np.random.Generator,
     out = np.empty((n_resamples, units.n_seeds))
     for start in range(0, n_resamples, rows):
         r = min(rows, n_resamples - start)
-        out[start:start + r] = to_stat(_resample_sums(rng, values, counts, r))
+        out[start : start + r] = to_stat(_resample_sums(rng, values, counts, r))
     return out
 
 
-def seed_deviations(point: np.ndarray, draws: np.ndarray, rng: np.random.Generator,
-                    seed_method: str) -> np.ndarray:
+def seed_deviations(
+    point: np.ndarray, draws: np.ndarray, rng: np.random.Generator, seed_method: str
+) -> np.ndarray:
     """Bootstrap deviations ``d_b`` of a seed-averaged statistic around its estimate.
 
     ``point``: (k,) per-seed values on the full test set; ``draws``: (B, k) per-seed values on
@@ -397,10 +423,14 @@ def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
     return units.scores((counts[:, None] * uniq).sum(axis=0))
 
 
-def _check_params(n_resamples: int, confidence: float | None = None,
-                  seed_method: str = "components") -> None:
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
-            or n_resamples < 1:
+def _check_params(
+    n_resamples: int, confidence: float | None = None, seed_method: str = "components"
+) -> None:
+    if (
+        isinstance(n_resamples, bool)
+        or not isinstance(n_resamples, (int, np.integer))
+        or n_resamples < 1
+    ):
         raise ConfigError(f"n_resamples must be a positive integer, got {n_resamples!r}")
     if confidence is not None and not 0.0 < confidence < 1.0:
         raise ConfigError(f"confidence must be in (0, 1), got {confidence!r}")
@@ -408,8 +438,9 @@ def _check_params(n_resamples: int, confidence: float | None = None,
         raise ConfigError(f"unknown seed_method {seed_method!r}; expected one of {SEED_METHODS}")
 
 
-def _delta_deviations(units: PairedUnits, n_resamples: int, seed: int, resample_seeds: bool,
-                      seed_method: str) -> tuple[np.ndarray, Oriented]:
+def _delta_deviations(
+    units: PairedUnits, n_resamples: int, seed: int, resample_seeds: bool, seed_method: str
+) -> tuple[np.ndarray, Oriented]:
     """Bootstrap deviations ``d`` of delta, computed in the canonical orientation."""
     oriented = orient(units)
     rng = np.random.default_rng(seed)
@@ -418,9 +449,17 @@ def _delta_deviations(units: PairedUnits, n_resamples: int, seed: int, resample_
     return seed_deviations(oriented.per_seed_delta(), draws, rng, method), oriented
 
 
-def bootstrap_deltas(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
-                     n_resamples: int = 10_000, seed: int = 0, resample_seeds: bool = True,
-                     seed_method: str = "components") -> np.ndarray:
+def bootstrap_deltas(
+    base: Any,
+    new: Any,
+    *,
+    metric: str = "mean",
+    groups: Any = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    resample_seeds: bool = True,
+    seed_method: str = "components",
+) -> np.ndarray:
     """The bootstrap distribution of ``delta = new - base`` (``delta_hat + d_b``) that
     :func:`paired_bootstrap` uses, in the input orientation (for plots and power analysis)."""
     _check_params(n_resamples, seed_method=seed_method)
@@ -432,9 +471,16 @@ def bootstrap_deltas(base: Any, new: Any, *, metric: str = "mean", groups: Any =
     return -draws if oriented.flipped else draws
 
 
-def bootstrap_scores(scores: Any, *, metric: str = "mean", groups: Any = None,
-                     n_resamples: int = 10_000, seed: int = 0, resample_seeds: bool = True,
-                     seed_method: str = "components") -> np.ndarray:
+def bootstrap_scores(
+    scores: Any,
+    *,
+    metric: str = "mean",
+    groups: Any = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    resample_seeds: bool = True,
+    seed_method: str = "components",
+) -> np.ndarray:
     """Bootstrap distribution of one system's seed-averaged score (same scheme as deltas)."""
     _check_params(n_resamples, seed_method=seed_method)
     units = paired_units(scores, scores, metric=metric, groups=groups)
@@ -445,8 +491,9 @@ def bootstrap_scores(scores: Any, *, metric: str = "mean", groups: Any = None,
     return float(per_b.mean()) + seed_deviations(per_b, b_star, rng, method)
 
 
-def tail_pvalues(null_draws: np.ndarray, observed: float, scale: float = 1.0
-                 ) -> tuple[float, float, float]:
+def tail_pvalues(
+    null_draws: np.ndarray, observed: float, scale: float = 1.0
+) -> tuple[float, float, float]:
     """``(p_greater, p_less, p_two_sided)`` with +1 smoothing, from draws of the statistic
     under H0 (already centred at 0); ties within ``TIE_RTOL * scale`` count as extreme."""
     tol = TIE_RTOL * max(1.0, abs(scale), abs(observed))
@@ -457,10 +504,18 @@ def tail_pvalues(null_draws: np.ndarray, observed: float, scale: float = 1.0
     return float(greater), float(less), float(two)
 
 
-def paired_bootstrap(base: Any, new: Any, *, metric: str = "mean", groups: Any = None,
-                     n_resamples: int = 10_000, confidence: float = 0.95, seed: int = 0,
-                     resample_seeds: bool = True, seed_method: str = "components"
-                     ) -> PairedResult:
+def paired_bootstrap(
+    base: Any,
+    new: Any,
+    *,
+    metric: str = "mean",
+    groups: Any = None,
+    n_resamples: int = 10_000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    resample_seeds: bool = True,
+    seed_method: str = "components",
+) -> PairedResult:
     """Paired bootstrap comparison of ``new`` against ``base`` over units x seeds.
 
     ``base``/``new``: for ``metric="mean"`` float arrays (n_examples,) or (n_seeds, n_examples)
@@ -486,10 +541,20 @@ def paired_bootstrap(base: Any, new: Any, *, metric: str = "mean", groups: Any =
     p_g, p_l, p_two = tail_pvalues(dev, oriented.delta, max(abs(base_hat), abs(new_hat)))
     p_g, p_l, low, high = oriented.to_input(p_g, p_l, float(low), float(high))
     return PairedResult(
-        metric=metric, base=base_hat, new=new_hat, delta=new_hat - base_hat,
-        ci_low=low, ci_high=high, confidence=float(confidence),
-        p_greater=p_g, p_less=p_l, p_two_sided=p_two,
-        n_units=units.n_units, n_seeds=units.n_seeds, n_resamples=int(n_resamples),
+        metric=metric,
+        base=base_hat,
+        new=new_hat,
+        delta=new_hat - base_hat,
+        ci_low=low,
+        ci_high=high,
+        confidence=float(confidence),
+        p_greater=p_g,
+        p_less=p_l,
+        p_two_sided=p_two,
+        n_units=units.n_units,
+        n_seeds=units.n_seeds,
+        n_resamples=int(n_resamples),
         seed=int(seed),
-        per_seed_base=tuple(float(x) for x in per_b), per_seed_new=tuple(float(x) for x in per_n),
+        per_seed_base=tuple(float(x) for x in per_b),
+        per_seed_new=tuple(float(x) for x in per_n),
     )

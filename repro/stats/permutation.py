@@ -57,8 +57,9 @@ class RandomisationResult:
         return asdict(self)
 
 
-def _swap_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndarray,
-               rows: int) -> np.ndarray:
+def _swap_sums(
+    rng: np.random.Generator, values: np.ndarray, counts: np.ndarray, rows: int
+) -> np.ndarray:
     """Column sums of ``values`` over the units swapped in each of ``rows`` randomisations.
 
     ``values`` has one row per distinct difference profile (multiplicities ``counts``): with
@@ -70,14 +71,20 @@ def _swap_sums(rng: np.random.Generator, values: np.ndarray, counts: np.ndarray,
     if use_multinomial(m, n):
         return rng.binomial(counts, 0.5, size=(rows, m)).astype(np.float64) @ values
     nbytes = -(-rows * n // 8)
-    bits = np.unpackbits(np.frombuffer(rng.bytes(nbytes), dtype=np.uint8))[:rows * n]
+    bits = np.unpackbits(np.frombuffer(rng.bytes(nbytes), dtype=np.uint8))[: rows * n]
     expanded = values if m == n else np.repeat(values, counts, axis=0)
     return bits.reshape(rows, n).astype(np.float64) @ expanded
 
 
-def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
-                         n_resamples: int = 10_000, seed: int = 0, groups: Any = None
-                         ) -> RandomisationResult:
+def paired_randomisation(
+    base: Any,
+    new: Any,
+    *,
+    metric: str = "mean",
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    groups: Any = None,
+) -> RandomisationResult:
     """Paired sign-flip randomisation test of ``new`` vs ``base`` (inputs as for
     :func:`repro.stats.bootstrap.paired_bootstrap`; ``groups`` swaps whole clusters)."""
     _check_params(n_resamples)
@@ -102,19 +109,28 @@ def paired_randomisation(base: Any, new: Any, *, metric: str = "mean",
         moved = _swap_sums(rng, uniq, counts, r)
         if metric == "mean":
             # swapping a unit changes sum(new - base) by -2 * its seed-summed difference
-            delta_r[start:start + r] = oriented.delta - 2.0 * moved[:, 0] / (k * canon.n_examples)
+            delta_r[start : start + r] = oriented.delta - 2.0 * moved[:, 0] / (k * canon.n_examples)
         else:
             swapped = np.broadcast_to(full, (r, full.size)).copy()
-            swapped[:, :2 * k] += moved
-            swapped[:, 2 * k:] -= moved
+            swapped[:, : 2 * k] += moved
+            swapped[:, 2 * k :] -= moved
             b, nw = canon.scores(swapped)
-            delta_r[start:start + r] = (nw - b).mean(axis=1)
+            delta_r[start : start + r] = (nw - b).mean(axis=1)
     p_g, p_l, p_two = tail_pvalues(delta_r, oriented.delta, max(abs(base_hat), abs(new_hat)))
     p_g, p_l, _, _ = oriented.to_input(p_g, p_l, 0.0, 0.0)
     return RandomisationResult(
-        metric=metric, base=base_hat, new=new_hat, delta=new_hat - base_hat,
-        p_greater=p_g, p_less=p_l, p_two_sided=p_two, n_units=units.n_units,
-        n_seeds=units.n_seeds, n_resamples=int(n_resamples), seed=int(seed))
+        metric=metric,
+        base=base_hat,
+        new=new_hat,
+        delta=new_hat - base_hat,
+        p_greater=p_g,
+        p_less=p_l,
+        p_two_sided=p_two,
+        n_units=units.n_units,
+        n_seeds=units.n_seeds,
+        n_resamples=int(n_resamples),
+        seed=int(seed),
+    )
 
 
 def mcnemar_exact(base: Any, new: Any) -> dict[str, float | int]:
@@ -127,8 +143,11 @@ def mcnemar_exact(base: Any, new: Any) -> dict[str, float | int]:
     b = np.asarray(base)
     n = np.asarray(new)
     if b.ndim != 1 or b.shape != n.shape:
-        raise DataError(None, "new", f"shapes {b.shape} and {n.shape}; expected two equal 1-D "
-                        "arrays of 0/1 outcomes")
+        raise DataError(
+            None,
+            "new",
+            f"shapes {b.shape} and {n.shape}; expected two equal 1-D arrays of 0/1 outcomes",
+        )
     if not (np.isin(b, (0, 1)).all() and np.isin(n, (0, 1)).all()):
         raise DataError(None, None, "expected 0/1 outcomes")
     n01 = int(np.count_nonzero((b == 0) & (n == 1)))
@@ -138,5 +157,10 @@ def mcnemar_exact(base: Any, new: Any) -> dict[str, float | int]:
         return {"n01": 0, "n10": 0, "p_greater": 1.0, "p_less": 1.0, "p_two_sided": 1.0}
     p_g = float(sps.binom.sf(n01 - 1, disc, 0.5))
     p_l = float(sps.binom.cdf(n01, disc, 0.5))
-    return {"n01": n01, "n10": n10, "p_greater": p_g, "p_less": p_l,
-            "p_two_sided": min(1.0, 2.0 * min(p_g, p_l))}
+    return {
+        "n01": n01,
+        "n10": n10,
+        "p_greater": p_g,
+        "p_less": p_l,
+        "p_two_sided": min(1.0, 2.0 * min(p_g, p_l)),
+    }

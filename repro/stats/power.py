@@ -53,22 +53,36 @@ class MDEResult:
         return asdict(self)
 
 
-def minimum_detectable_effect(base: Any, new: Any = None, *, metric: str = "mean",
-                              alpha: float = 0.05, power: float = 0.8, groups: Any = None,
-                              n_comparisons: int = 1, n_resamples: int = 4_000, seed: int = 0,
-                              resample_seeds: bool = True, seed_method: str = "components"
-                              ) -> MDEResult:
+def minimum_detectable_effect(
+    base: Any,
+    new: Any = None,
+    *,
+    metric: str = "mean",
+    alpha: float = 0.05,
+    power: float = 0.8,
+    groups: Any = None,
+    n_comparisons: int = 1,
+    n_resamples: int = 4_000,
+    seed: int = 0,
+    resample_seeds: bool = True,
+    seed_method: str = "components",
+) -> MDEResult:
     """Smallest true ``new - base`` that the one-sided test detects with probability ``power``
     (inputs as for :func:`repro.stats.bootstrap.paired_bootstrap`; see module docstring)."""
     if not 0.0 < alpha < 1.0:
         raise ConfigError(f"alpha must be in (0, 1), got {alpha!r}")
     if not 0.0 < power < 1.0:
         raise ConfigError(f"power must be in (0, 1), got {power!r}")
-    if isinstance(n_comparisons, bool) or int(n_comparisons) != n_comparisons \
-            or n_comparisons < 1:
+    if isinstance(n_comparisons, bool) or int(n_comparisons) != n_comparisons or n_comparisons < 1:
         raise ConfigError(f"n_comparisons must be a positive integer, got {n_comparisons!r}")
-    kwargs = dict(metric=metric, groups=groups, n_resamples=n_resamples, seed=seed,
-                  resample_seeds=resample_seeds, seed_method=seed_method)
+    kwargs = dict(
+        metric=metric,
+        groups=groups,
+        n_resamples=n_resamples,
+        seed=seed,
+        resample_seeds=resample_seeds,
+        seed_method=seed_method,
+    )
     if new is not None:
         units = paired_units(base, new, metric=metric, groups=groups)
         draws = bootstrap_deltas(base, new, **kwargs)
@@ -82,7 +96,16 @@ def minimum_detectable_effect(base: Any, new: Any = None, *, metric: str = "mean
     a = alpha / n_comparisons
     q_reject, q_power = np.quantile(dev, [1.0 - a, 1.0 - power])
     lo, hi = np.quantile(dev, [norm.cdf(-1.0), norm.cdf(1.0)])
-    return MDEResult(mde=float(q_reject - q_power), se=float((hi - lo) / 2.0), alpha=float(alpha),
-                     power=float(power), n_comparisons=int(n_comparisons), method=method,
-                     metric=metric, n_units=units.n_units, n_seeds=units.n_seeds,
-                     n_resamples=int(n_resamples), seed=int(seed))
+    return MDEResult(
+        mde=float(q_reject - q_power),
+        se=float((hi - lo) / 2.0),
+        alpha=float(alpha),
+        power=float(power),
+        n_comparisons=int(n_comparisons),
+        method=method,
+        metric=metric,
+        n_units=units.n_units,
+        n_seeds=units.n_seeds,
+        n_resamples=int(n_resamples),
+        seed=int(seed),
+    )

@@ -32,6 +32,7 @@ def get_task(name: str) -> TaskModule:
     except (KeyError, TypeError):
         close = difflib.get_close_matches(str(name), list(TASK_MODULES), n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"unknown task {name!r}; known tasks: {list(TASK_MODULES)}{hint}"
-                          ) from None
+        raise ConfigError(
+            f"unknown task {name!r}; known tasks: {list(TASK_MODULES)}{hint}"
+        ) from None
     return importlib.import_module(target)  # type: ignore[return-value]

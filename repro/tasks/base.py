@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 Feature = dict[str, Any]  # input_ids, token_type_ids, attention_mask (+ training labels)
 
 # Keys a collator pads, and the value it pads with ("pad" = the tokenizer's pad id).
-PAD_VALUES: dict[str, Any] = {"input_ids": "pad", "token_type_ids": 0, "attention_mask": 0,
-                              "labels": -100}
+PAD_VALUES: dict[str, Any] = {
+    "input_ids": "pad",
+    "token_type_ids": 0,
+    "attention_mask": 0,
+    "labels": -100,
+}
 MODEL_INPUTS: tuple[str, ...] = ("input_ids", "token_type_ids", "attention_mask")
 
 
@@ -62,18 +66,31 @@ class TaskModule(Protocol):
 
     def build_model(self, encoder_dir: str | Path) -> PreTrainedModel: ...
     def load_model(self, model_dir: str | Path) -> PreTrainedModel: ...
-    def encode_train(self, records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                     fcfg: FeatureConfig) -> list[Feature]: ...
-    def encode_eval(self, records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                    fcfg: FeatureConfig) -> Encoded: ...
-    def decode(self, records: Sequence[Mapping], encoded: Encoded,
-               outputs: Mapping[str, list[np.ndarray]], ecfg: EvalConfig) -> list[dict]: ...
-    def score(self, predictions: Sequence[Mapping], records: Sequence[Mapping],
-              ecfg: EvalConfig) -> dict[str, Any]: ...
+    def encode_train(
+        self, records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+    ) -> list[Feature]: ...
+    def encode_eval(
+        self, records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+    ) -> Encoded: ...
+    def decode(
+        self,
+        records: Sequence[Mapping],
+        encoded: Encoded,
+        outputs: Mapping[str, list[np.ndarray]],
+        ecfg: EvalConfig,
+    ) -> list[dict]: ...
+    def score(
+        self, predictions: Sequence[Mapping], records: Sequence[Mapping], ecfg: EvalConfig
+    ) -> dict[str, Any]: ...
 
 
-def collate(features: Sequence[Mapping[str, Any]], pad_token_id: int, *,
-            pad_to: int | None = None, keys: Sequence[str] | None = None) -> dict[str, torch.Tensor]:
+def collate(
+    features: Sequence[Mapping[str, Any]],
+    pad_token_id: int,
+    *,
+    pad_to: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> dict[str, torch.Tensor]:
     """Pad list-valued fields to the longest feature (or ``pad_to``); scalars become a tensor.
 
     Dynamic padding is exact for BERT: padded positions are masked out of attention, so a
@@ -145,8 +162,9 @@ def build_head(auto_class: Any, encoder_dir: str | Path, **config_kwargs: Any) -
 
     try:
         with quiet_transformers():
-            model = auto_class.from_pretrained(str(encoder_dir), dtype=torch.float32,
-                                               trust_remote_code=False, **config_kwargs)
+            model = auto_class.from_pretrained(
+                str(encoder_dir), dtype=torch.float32, trust_remote_code=False, **config_kwargs
+            )
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{encoder_dir}: cannot build task model: {exc}") from exc
     return model
@@ -159,14 +177,19 @@ def load_head(auto_class: Any, model_dir: str | Path) -> PreTrainedModel:
 
     try:
         with quiet_transformers():
-            model, info = auto_class.from_pretrained(str(model_dir), dtype=torch.float32,
-                                                     trust_remote_code=False,
-                                                     output_loading_info=True)
+            model, info = auto_class.from_pretrained(
+                str(model_dir),
+                dtype=torch.float32,
+                trust_remote_code=False,
+                output_loading_info=True,
+            )
     except (OSError, ValueError) as exc:
         raise ArtifactError(f"{model_dir}: cannot load task model: {exc}") from exc
     if info.get("missing_keys"):
-        raise ArtifactError(f"{model_dir}: task model weights missing: "
-                            f"{sorted(info['missing_keys'])}; is this a fine-tuned model dir?")
+        raise ArtifactError(
+            f"{model_dir}: task model weights missing: "
+            f"{sorted(info['missing_keys'])}; is this a fine-tuned model dir?"
+        )
     model.eval()
     return model
 

@@ -39,21 +39,28 @@ def _auto():
 
 
 def build_model(encoder_dir: str | Path) -> PreTrainedModel:
-    return build_head(_auto(), encoder_dir, num_labels=len(LABELS),
-                      id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID))
+    return build_head(
+        _auto(),
+        encoder_dir,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id=dict(LABEL2ID),
+    )
 
 
 def load_model(model_dir: str | Path) -> PreTrainedModel:
     return load_head(_auto(), model_dir)
 
 
-def word_pieces(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase
-                ) -> list[list[list[int]]]:
+def word_pieces(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase
+) -> list[list[list[int]]]:
     """Sub-word ids of every word of every record (a word may have none, e.g. a control char)."""
     if not records:
         return []
-    enc = tokenizer([list(r["tokens"]) for r in records], is_split_into_words=True,
-                    add_special_tokens=False)
+    enc = tokenizer(
+        [list(r["tokens"]) for r in records], is_split_into_words=True, add_special_tokens=False
+    )
     out: list[list[list[int]]] = []
     for i, rec in enumerate(records):
         words: list[list[int]] = [[] for _ in rec["tokens"]]
@@ -78,8 +85,12 @@ def _chunks(pieces: list[list[int]], budget: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _encode(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-            fcfg: FeatureConfig, with_labels: bool) -> tuple[list[Feature], list[tuple]]:
+def _encode(
+    records: Sequence[Mapping],
+    tokenizer: PreTrainedTokenizerBase,
+    fcfg: FeatureConfig,
+    with_labels: bool,
+) -> tuple[list[Feature], list[tuple]]:
     budget = fcfg.max_seq_length - 2
     if budget < 1:
         raise ValueError(f"max_seq_length={fcfg.max_seq_length} leaves no room for words")
@@ -103,8 +114,11 @@ def _encode(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
                 labels.extend([IGNORE] * (len(p) - 1))
             ids.append(sep_id)
             labels.append(IGNORE)
-            f: Feature = {"input_ids": ids, "token_type_ids": [0] * len(ids),
-                          "attention_mask": [1] * len(ids)}
+            f: Feature = {
+                "input_ids": ids,
+                "token_type_ids": [0] * len(ids),
+                "attention_mask": [1] * len(ids),
+            }
             if with_labels:
                 f["labels"] = labels
             feats.append(f)
@@ -112,19 +126,22 @@ def _encode(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
     return feats, meta
 
 
-def encode_train(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                 fcfg: FeatureConfig) -> list[Feature]:
+def encode_train(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> list[Feature]:
     return _encode(records, tokenizer, fcfg, with_labels=True)[0]
 
 
-def encode_eval(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                fcfg: FeatureConfig) -> Encoded:
+def encode_eval(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> Encoded:
     feats, meta = _encode(records, tokenizer, fcfg, with_labels=False)
     return Encoded(features=feats, meta=meta)
 
 
-def predicted_tags(records: Sequence[Mapping], encoded: Encoded,
-                   logits: Sequence[np.ndarray]) -> list[list[str]]:
+def predicted_tags(
+    records: Sequence[Mapping], encoded: Encoded, logits: Sequence[np.ndarray]
+) -> list[list[str]]:
     """Word-level tags: the argmax at each word's first sub-word; ``O`` for words without one."""
     tags = [["O"] * len(r["tokens"]) for r in records]
     for (r, positions, words), lg in zip(encoded.meta, logits, strict=True):
@@ -135,20 +152,36 @@ def predicted_tags(records: Sequence[Mapping], encoded: Encoded,
     return tags
 
 
-def decode(records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]],
-           ecfg: Any) -> list[dict]:
+def decode(
+    records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]], ecfg: Any
+) -> list[dict]:
     """One record per sentence: ``{id, lang, tp, n_pred, n_gold, pred_tags}``."""
     pred = predicted_tags(records, encoded, outputs["logits"])
     tp, n_pred, n_gold = sentence_counts([r["tags"] for r in records], pred)
-    return [{"id": r["id"], "lang": r["lang"], "tp": int(t), "n_pred": int(p),
-             "n_gold": int(g), "pred_tags": tags}
-            for r, t, p, g, tags in zip(records, tp, n_pred, n_gold, pred, strict=True)]
+    return [
+        {
+            "id": r["id"],
+            "lang": r["lang"],
+            "tp": int(t),
+            "n_pred": int(p),
+            "n_gold": int(g),
+            "pred_tags": tags,
+        }
+        for r, t, p, g, tags in zip(records, tp, n_pred, n_gold, pred, strict=True)
+    ]
 
 
-def score(predictions: Sequence[Mapping], records: Sequence[Mapping],
-          ecfg: Any) -> dict[str, Any]:
+def score(predictions: Sequence[Mapping], records: Sequence[Mapping], ecfg: Any) -> dict[str, Any]:
     """Entity P/R/F1 from summed counts. Chance is 0: predicting all ``O`` scores F1 = 0."""
-    prf = prf_from_counts([p["tp"] for p in predictions], [p["n_pred"] for p in predictions],
-                          [p["n_gold"] for p in predictions])
-    return {"metric": "f1", **prf, "n": len(predictions), "chance": 0.0,
-            "collapsed": is_collapsed(prf["f1"], 0.0, ecfg.collapse_margin)}
+    prf = prf_from_counts(
+        [p["tp"] for p in predictions],
+        [p["n_pred"] for p in predictions],
+        [p["n_gold"] for p in predictions],
+    )
+    return {
+        "metric": "f1",
+        **prf,
+        "n": len(predictions),
+        "chance": 0.0,
+        "collapsed": is_collapsed(prf["f1"], 0.0, ecfg.collapse_margin),
+    }

@@ -36,50 +36,72 @@ def _auto():
 
 
 def build_model(encoder_dir: str | Path) -> PreTrainedModel:
-    return build_head(_auto(), encoder_dir, num_labels=len(LABELS),
-                      id2label=dict(enumerate(LABELS)), label2id=dict(LABEL2ID))
+    return build_head(
+        _auto(),
+        encoder_dir,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id=dict(LABEL2ID),
+    )
 
 
 def load_model(model_dir: str | Path) -> PreTrainedModel:
     return load_head(_auto(), model_dir)
 
 
-def _encode(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-            fcfg: FeatureConfig, with_labels: bool) -> list[Feature]:
+def _encode(
+    records: Sequence[Mapping],
+    tokenizer: PreTrainedTokenizerBase,
+    fcfg: FeatureConfig,
+    with_labels: bool,
+) -> list[Feature]:
     if not records:
         return []
-    enc = tokenizer([r["premise"] for r in records], [r["hypothesis"] for r in records],
-                    truncation=True, max_length=fcfg.max_seq_length,
-                    return_token_type_ids=True, return_attention_mask=True)
+    enc = tokenizer(
+        [r["premise"] for r in records],
+        [r["hypothesis"] for r in records],
+        truncation=True,
+        max_length=fcfg.max_seq_length,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+    )
     feats: list[Feature] = []
     for i, rec in enumerate(records):
-        f: Feature = {"input_ids": enc["input_ids"][i], "token_type_ids": enc["token_type_ids"][i],
-                      "attention_mask": enc["attention_mask"][i]}
+        f: Feature = {
+            "input_ids": enc["input_ids"][i],
+            "token_type_ids": enc["token_type_ids"][i],
+            "attention_mask": enc["attention_mask"][i],
+        }
         if with_labels:
             f["labels"] = LABEL2ID[rec["label"]]
         feats.append(f)
     return feats
 
 
-def encode_train(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                 fcfg: FeatureConfig) -> list[Feature]:
+def encode_train(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> list[Feature]:
     return _encode(records, tokenizer, fcfg, with_labels=True)
 
 
-def encode_eval(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                fcfg: FeatureConfig) -> Encoded:
+def encode_eval(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> Encoded:
     return Encoded(features=_encode(records, tokenizer, fcfg, with_labels=False))
 
 
-def decode(records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]],
-           ecfg: Any) -> list[dict]:
+def decode(
+    records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]], ecfg: Any
+) -> list[dict]:
     """One record per example: ``{id, lang, label, pred, correct}``."""
     logits = outputs["logits"]
     preds = [LABELS[int(np.argmax(row))] for row in logits]
     golds = [r["label"] for r in records]
     correct = correctness(preds, golds)
-    return [{"id": r["id"], "lang": r["lang"], "label": r["label"], "pred": p,
-             "correct": int(c)} for r, p, c in zip(records, preds, correct, strict=True)]
+    return [
+        {"id": r["id"], "lang": r["lang"], "label": r["label"], "pred": p, "correct": int(c)}
+        for r, p, c in zip(records, preds, correct, strict=True)
+    ]
 
 
 def chance_level(records: Sequence[Mapping]) -> float:
@@ -88,10 +110,14 @@ def chance_level(records: Sequence[Mapping]) -> float:
     return max(counts.values()) / len(records) if records else 1.0 / len(LABELS)
 
 
-def score(predictions: Sequence[Mapping], records: Sequence[Mapping],
-          ecfg: Any) -> dict[str, Any]:
+def score(predictions: Sequence[Mapping], records: Sequence[Mapping], ecfg: Any) -> dict[str, Any]:
     n = len(predictions)
     acc = float(np.mean([p["correct"] for p in predictions])) if n else 0.0
     chance = chance_level(records)
-    return {"metric": "accuracy", "accuracy": acc, "n": n, "chance": chance,
-            "collapsed": is_collapsed(acc, chance, ecfg.collapse_margin)}
+    return {
+        "metric": "accuracy",
+        "accuracy": acc,
+        "n": n,
+        "chance": chance,
+        "collapsed": is_collapsed(acc, chance, ecfg.collapse_margin),
+    }

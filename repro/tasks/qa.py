@@ -54,8 +54,9 @@ def load_model(model_dir: str | Path) -> PreTrainedModel:
 
 
 # -- features ----------------------------------------------------------------------------------
-def _questions(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-               cap: int) -> tuple[list[str], int]:
+def _questions(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, cap: int
+) -> tuple[list[str], int]:
     """Questions (left-stripped as run_qa) cut to ``cap`` tokens; also the longest length."""
     qs = [r["question"].lstrip() for r in records]
     enc = tokenizer(qs, add_special_tokens=False, return_offsets_mapping=True)
@@ -71,8 +72,7 @@ def _questions(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
     return qs, longest
 
 
-def _windows(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-             fcfg: FeatureConfig):
+def _windows(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig):
     length = fcfg.max_seq_length
     cap = max(1, min(MAX_QUERY_LENGTH, (length - 3) // 2))
     questions, longest_q = _questions(records, tokenizer, cap)
@@ -81,12 +81,20 @@ def _windows(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
         raise ConfigError(f"max_seq_length={length} leaves no room for the context")
     stride = min(fcfg.doc_stride, room - 1)
     if stride < fcfg.doc_stride:
-        log.info("doc_stride %d reduced to %d to fit max_seq_length=%d", fcfg.doc_stride,
-                 stride, length)
-    enc = tokenizer(questions, [r["context"] for r in records], truncation="only_second",
-                    max_length=length, stride=stride, return_overflowing_tokens=True,
-                    return_offsets_mapping=True, return_token_type_ids=True,
-                    return_attention_mask=True)
+        log.info(
+            "doc_stride %d reduced to %d to fit max_seq_length=%d", fcfg.doc_stride, stride, length
+        )
+    enc = tokenizer(
+        questions,
+        [r["context"] for r in records],
+        truncation="only_second",
+        max_length=length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+    )
     return enc, stride
 
 
@@ -117,12 +125,16 @@ def _answer_positions(offsets: np.ndarray, start_char: int, end_char: int) -> tu
 
 
 def _base(enc, j: int) -> Feature:
-    return {"input_ids": enc["input_ids"][j], "token_type_ids": enc["token_type_ids"][j],
-            "attention_mask": enc["attention_mask"][j]}
+    return {
+        "input_ids": enc["input_ids"][j],
+        "token_type_ids": enc["token_type_ids"][j],
+        "attention_mask": enc["attention_mask"][j],
+    }
 
 
-def encode_train(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                 fcfg: FeatureConfig) -> list[Feature]:
+def encode_train(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> list[Feature]:
     """Windows labelled with the first gold answer's token span (or [CLS] outside it)."""
     if not records:
         return []
@@ -136,20 +148,29 @@ def encode_train(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
     return feats
 
 
-def encode_eval(records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase,
-                fcfg: FeatureConfig) -> Encoded:
+def encode_eval(
+    records: Sequence[Mapping], tokenizer: PreTrainedTokenizerBase, fcfg: FeatureConfig
+) -> Encoded:
     if not records:
         return Encoded(features=[], meta={"example": [], "offsets": []})
     enc, stride = _windows(records, tokenizer, fcfg)
     feats = [_base(enc, j) for j in range(len(enc["input_ids"]))]
-    meta = {"example": list(enc["overflow_to_sample_mapping"]),
-            "offsets": [_context_offsets(enc, j) for j in range(len(feats))]}
+    meta = {
+        "example": list(enc["overflow_to_sample_mapping"]),
+        "offsets": [_context_offsets(enc, j) for j in range(len(feats))],
+    }
     return Encoded(features=feats, meta=meta, notes={"doc_stride": stride})
 
 
 # -- post-processing (pure) --------------------------------------------------------------------
-def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: np.ndarray, *,
-              n_best: int = 20, max_answer_length: int = 30) -> tuple[float, int, int] | None:
+def best_span(
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    offsets: np.ndarray,
+    *,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> tuple[float, int, int] | None:
     """Best (score, start token, end token) of one window, or None when no pair is valid.
 
     Candidates are the ``n_best`` highest start and end logits over all positions (as HF);
@@ -158,12 +179,15 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: np.ndar
     start_logits = np.asarray(start_logits, dtype=np.float64)
     end_logits = np.asarray(end_logits, dtype=np.float64)
     n = min(len(start_logits), len(offsets))
-    starts = np.argsort(start_logits[:n])[-1: -n_best - 1: -1]
-    ends = np.argsort(end_logits[:n])[-1: -n_best - 1: -1]
+    starts = np.argsort(start_logits[:n])[-1 : -n_best - 1 : -1]
+    ends = np.argsort(end_logits[:n])[-1 : -n_best - 1 : -1]
     in_ctx = offsets[:n, 0] >= 0
-    valid = (in_ctx[starts][:, None] & in_ctx[ends][None, :]
-             & (ends[None, :] >= starts[:, None])
-             & (ends[None, :] - starts[:, None] + 1 <= max_answer_length))
+    valid = (
+        in_ctx[starts][:, None]
+        & in_ctx[ends][None, :]
+        & (ends[None, :] >= starts[:, None])
+        & (ends[None, :] - starts[:, None] + 1 <= max_answer_length)
+    )
     if not valid.any():
         return None
     scores = np.where(valid, start_logits[starts][:, None] + end_logits[ends][None, :], -np.inf)
@@ -172,15 +196,26 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: np.ndar
     return float(scores[i, j]), int(starts[i]), int(ends[j])
 
 
-def postprocess(contexts: Sequence[str], feature_example: Sequence[int],
-                feature_offsets: Sequence[np.ndarray], start_logits: Sequence[np.ndarray],
-                end_logits: Sequence[np.ndarray], *, n_best: int = 20,
-                max_answer_length: int = 30) -> list[str]:
+def postprocess(
+    contexts: Sequence[str],
+    feature_example: Sequence[int],
+    feature_offsets: Sequence[np.ndarray],
+    start_logits: Sequence[np.ndarray],
+    end_logits: Sequence[np.ndarray],
+    *,
+    n_best: int = 20,
+    max_answer_length: int = 30,
+) -> list[str]:
     """The answer text of every example (``""`` when no window has a valid span)."""
     best: list[tuple[float, int, int, int] | None] = [None] * len(contexts)
     for f, ex in enumerate(feature_example):
-        hit = best_span(start_logits[f], end_logits[f], feature_offsets[f], n_best=n_best,
-                        max_answer_length=max_answer_length)
+        hit = best_span(
+            start_logits[f],
+            end_logits[f],
+            feature_offsets[f],
+            n_best=n_best,
+            max_answer_length=max_answer_length,
+        )
         if hit is not None and (best[ex] is None or hit[0] > best[ex][0]):
             best[ex] = (hit[0], f, hit[1], hit[2])
     out: list[str] = []
@@ -190,7 +225,7 @@ def postprocess(contexts: Sequence[str], feature_example: Sequence[int],
             continue
         _, f, s, e = b
         off = feature_offsets[f]
-        out.append(contexts[ex][int(off[s, 0]): int(off[e, 1])])
+        out.append(contexts[ex][int(off[s, 0]) : int(off[e, 1])])
     return out
 
 
@@ -211,13 +246,20 @@ def mlqa_normalizer(lang: str):
         return get_normalizer("mlqa", "hi")
 
 
-def decode(records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]],
-           ecfg: Any) -> list[dict]:
+def decode(
+    records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, list[np.ndarray]], ecfg: Any
+) -> list[dict]:
     """One record per question: ``{id, lang: "q-c", paragraph_id, prediction, em, f1,
     em_mlqa, f1_mlqa}`` with SQuAD v1.1 and MLQA (context language) normalisation."""
-    preds = postprocess([r["context"] for r in records], encoded.meta["example"],
-                        encoded.meta["offsets"], outputs["start_logits"], outputs["end_logits"],
-                        n_best=ecfg.n_best, max_answer_length=ecfg.max_answer_length)
+    preds = postprocess(
+        [r["context"] for r in records],
+        encoded.meta["example"],
+        encoded.meta["offsets"],
+        outputs["start_logits"],
+        outputs["end_logits"],
+        n_best=ecfg.n_best,
+        max_answer_length=ecfg.max_answer_length,
+    )
     squad = get_normalizer("squad")
     mlqa_cache: dict[str, Any] = {}
     out: list[dict] = []
@@ -226,17 +268,22 @@ def decode(records: Sequence[Mapping], encoded: Encoded, outputs: Mapping[str, l
         if rec["c_lang"] not in mlqa_cache:
             mlqa_cache[rec["c_lang"]] = mlqa_normalizer(rec["c_lang"])
         mlqa = mlqa_cache[rec["c_lang"]]
-        out.append({"id": rec["id"], "lang": qa_pair_name(rec["q_lang"], rec["c_lang"]),
-                    "paragraph_id": paragraph_id(rec), "prediction": pred,
-                    "em": exact_match(pred, golds, normalizer=squad),
-                    "f1": f1(pred, golds, normalizer=squad),
-                    "em_mlqa": exact_match(pred, golds, normalizer=mlqa),
-                    "f1_mlqa": f1(pred, golds, normalizer=mlqa)})
+        out.append(
+            {
+                "id": rec["id"],
+                "lang": qa_pair_name(rec["q_lang"], rec["c_lang"]),
+                "paragraph_id": paragraph_id(rec),
+                "prediction": pred,
+                "em": exact_match(pred, golds, normalizer=squad),
+                "f1": f1(pred, golds, normalizer=squad),
+                "em_mlqa": exact_match(pred, golds, normalizer=mlqa),
+                "f1_mlqa": f1(pred, golds, normalizer=mlqa),
+            }
+        )
     return out
 
 
-def score(predictions: Sequence[Mapping], records: Sequence[Mapping],
-          ecfg: Any) -> dict[str, Any]:
+def score(predictions: Sequence[Mapping], records: Sequence[Mapping], ecfg: Any) -> dict[str, Any]:
     """EM/F1 (0-1) under both normalisations; chance is 0 (no span guessing baseline), so a
     run is flagged when the primary EM (``ecfg.qa_metric``) is below ``collapse_margin``."""
     n = len(predictions)
@@ -246,5 +293,10 @@ def score(predictions: Sequence[Mapping], records: Sequence[Mapping],
 
     m = {k: mean(k) for k in ("em", "f1", "em_mlqa", "f1_mlqa")}
     primary = "em" if ecfg.qa_metric == "squad" else "em_mlqa"
-    return {"metric": primary, **m, "n": n, "chance": 0.0,
-            "collapsed": is_collapsed(m[primary], 0.0, ecfg.collapse_margin)}
+    return {
+        "metric": primary,
+        **m,
+        "n": n,
+        "chance": 0.0,
+        "collapsed": is_collapsed(m[primary], 0.0, ecfg.collapse_margin),
+    }

@@ -29,4 +29,3 @@ def toy():
 def fresh(toy):
     model, tok, train, heldout = toy
     return copy.deepcopy(model), tok, train, heldout
-

@@ -106,8 +106,7 @@ def test_adjustment_aligns_the_toy_languages(fresh):
 def test_frozen_english_target_also_aligns(fresh):
     model, tok, train, heldout = fresh
     before = copy.deepcopy(model)
-    adjusted, _ = adjust_encoder(model, tok, train, config(english_target="frozen"),
-                                 progress=False)
+    adjusted, _ = adjust_encoder(model, tok, train, config(english_target="frozen"), progress=False)
     assert _heldout_align(adjusted, tok, heldout) < 0.7 * _heldout_align(before, tok, heldout)
 
 
@@ -115,8 +114,9 @@ def test_anchor_never_changes(fresh):
     model, tok, train, _ = fresh
     anchor = frozen_copy(model)
     snapshot = {k: v.clone() for k, v in anchor.state_dict().items()}
-    adjusted, _ = adjust_encoder(model, tok, train[:64], config(), progress=False,
-                                 anchor_model=anchor)
+    adjusted, _ = adjust_encoder(
+        model, tok, train[:64], config(), progress=False, anchor_model=anchor
+    )
     assert all(torch.equal(snapshot[k], v) for k, v in anchor.state_dict().items())
     changed = [k for k, v in adjusted.state_dict().items() if not torch.equal(snapshot[k], v)]
     assert changed  # ...while the trained model did move
@@ -130,8 +130,9 @@ def test_loop_matches_per_sentence_reference(fresh):
     # [CLS] row, whose two sides cancel) into full lr-sized steps, so weights are not comparable
     cfg = config(bucket_by_length=False, warmup_ratio=0.5, adam_eps=1e-4)
     pairs = train[:48]
-    ours, curve = adjust_encoder(copy.deepcopy(model), tok, pairs, cfg, progress=False,
-                                 anchor_model=anchor)
+    ours, curve = adjust_encoder(
+        copy.deepcopy(model), tok, pairs, cfg, progress=False, anchor_model=anchor
+    )
     ref, ref_curve = reference_adjust(copy.deepcopy(model), tok, pairs, cfg, anchor_model=anchor)
     assert len(curve["loss"]) == len(ref_curve["loss"]) == 3
     np.testing.assert_allclose(curve["loss"], ref_curve["loss"], rtol=1e-5, atol=1e-6)
@@ -146,12 +147,21 @@ def test_resume_gives_identical_weights(fresh, tmp_path):
 
     work = tmp_path / "work"
     work.mkdir()
-    _, part = adjust_encoder(copy.deepcopy(model), tok, pairs, cfg, progress=False,
-                             work_dir=work, checkpoint_every=2, max_steps=3)
+    _, part = adjust_encoder(
+        copy.deepcopy(model),
+        tok,
+        pairs,
+        cfg,
+        progress=False,
+        work_dir=work,
+        checkpoint_every=2,
+        max_steps=3,
+    )
     assert not part["finished"] and (work / CHECKPOINT).is_file()
     torch.manual_seed(12345)  # a restarted process has another RNG state
-    resumed, curve = adjust_encoder(copy.deepcopy(model), tok, pairs, cfg, progress=False,
-                                    work_dir=work, checkpoint_every=2)
+    resumed, curve = adjust_encoder(
+        copy.deepcopy(model), tok, pairs, cfg, progress=False, work_dir=work, checkpoint_every=2
+    )
     assert curve["resumed_from"] == 3 and curve["finished"]
     assert curve["loss"] == full_curve["loss"]
     for (k, a), b in zip(full.state_dict().items(), resumed.state_dict().values(), strict=True):
@@ -160,10 +170,19 @@ def test_resume_gives_identical_weights(fresh, tmp_path):
 
 def test_checkpoint_of_another_run_is_ignored(fresh, tmp_path):
     model, tok, train, _ = fresh
-    adjust_encoder(copy.deepcopy(model), tok, train[:64], config(), progress=False,
-                   work_dir=tmp_path, checkpoint_every=1, max_steps=2)
-    _, curve = adjust_encoder(copy.deepcopy(model), tok, train[:64], config(seed=1),
-                              progress=False, work_dir=tmp_path)
+    adjust_encoder(
+        copy.deepcopy(model),
+        tok,
+        train[:64],
+        config(),
+        progress=False,
+        work_dir=tmp_path,
+        checkpoint_every=1,
+        max_steps=2,
+    )
+    _, curve = adjust_encoder(
+        copy.deepcopy(model), tok, train[:64], config(seed=1), progress=False, work_dir=tmp_path
+    )
     assert curve["resumed_from"] == 0 and curve["finished"]
 
 

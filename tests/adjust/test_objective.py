@@ -29,12 +29,13 @@ def _links(b):
 
 def test_align_batch_links_with_cls_sep(toy):
     _, tok, _, _ = toy
-    pairs = [{"id": "a", "src": "w0 w1 w2", "tgt": "v0 v1", "alignment": [[0, 1], [2, 0]]},
-             {"id": "b", "src": "w0", "tgt": "v0 v1 v2 v3", "alignment": [[0, 3]]}]
+    pairs = [
+        {"id": "a", "src": "w0 w1 w2", "tgt": "v0 v1", "alignment": [[0, 1], [2, 0]]},
+        {"id": "b", "src": "w0", "tgt": "v0 v1 v2 v3", "alignment": [[0, 3]]},
+    ]
     b = make_align_batch(tok, pairs)
     got = _links(b)
-    want = sorted([(0, 1, 2), (0, 3, 1), (0, 0, 0), (0, 4, 3),
-                   (1, 1, 4), (1, 0, 0), (1, 2, 5)])
+    want = sorted([(0, 1, 2), (0, 3, 1), (0, 0, 0), (0, 4, 3), (1, 1, 4), (1, 0, 0), (1, 2, 5)])
     assert got == want
     assert b.ids == ["a", "b"]
     b2 = make_align_batch(tok, pairs, include_cls_sep=False)
@@ -48,11 +49,14 @@ def test_links_to_empty_words_are_dropped(toy):
     assert list(zip(b.link_en.tolist(), b.link_xx.tolist(), strict=True)) == [(0, 0)]
 
 
-@pytest.mark.parametrize("bad, problem", [
-    ({"src": "a b", "tgt": "c", "alignment": [[0, 1]]}, "out of range"),
-    ({"src": "a b", "tgt": "c", "alignment": [[0]]}, "pair of integers"),
-    ({"src": "a b", "tgt": "c"}, "lacks 'alignment'"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        ({"src": "a b", "tgt": "c", "alignment": [[0, 1]]}, "out of range"),
+        ({"src": "a b", "tgt": "c", "alignment": [[0]]}, "pair of integers"),
+        ({"src": "a b", "tgt": "c"}, "lacks 'alignment'"),
+    ],
+)
 def test_bad_records_raise_data_error_naming_record(toy, bad, problem):
     _, tok, _, _ = toy
     with pytest.raises(DataError, match=problem) as err:
@@ -83,8 +87,9 @@ def test_align_loss_is_per_element_mse(hidden):
     for w in ("aa", "bb", "cc"):
         table[vocab["x" + w]] = table[vocab[w]] + delta
     stub = _Lookup(table)
-    pairs = [{"id": "p", "src": "aa bb cc", "tgt": "xaa xbb xcc",
-              "alignment": [[0, 0], [1, 1], [2, 2]]}]
+    pairs = [
+        {"id": "p", "src": "aa bb cc", "tgt": "xaa xbb xcc", "alignment": [[0, 0], [1, 1], [2, 2]]}
+    ]
     align, reg = alignment_losses(stub, make_align_batch(tok, pairs, include_cls_sep=False))
     assert align.item() == pytest.approx(delta**2, rel=1e-5)  # not hidden * delta**2
     assert reg.item() == 0.0  # no anchor given
@@ -96,8 +101,13 @@ def test_align_loss_is_per_element_mse(hidden):
 # -- gradients, anchor ---------------------------------------------------------------------------
 def _side_rows(tok, pairs):
     def ids(side):
-        return {i for p in pairs for w in p[side].split()
-                for i in tok.convert_tokens_to_ids(tok.tokenize(w))}
+        return {
+            i
+            for p in pairs
+            for w in p[side].split()
+            for i in tok.convert_tokens_to_ids(tok.tokenize(w))
+        }
+
     en, xx = ids("src"), ids("tgt")
     return sorted(en - xx), sorted(xx - en)
 
@@ -135,8 +145,15 @@ def test_reg_zero_against_identical_anchor_and_align_zero_on_identical_sentences
     anchor = frozen_copy(model)
     _, reg = alignment_losses(model, make_align_batch(tok, pairs[:8]), anchor_model=anchor)
     assert reg.item() == pytest.approx(0.0, abs=1e-10)
-    same = [{"id": p["id"], "src": p["src"], "tgt": p["src"],
-             "alignment": [[i, i] for i in range(len(p["src"].split()))]} for p in pairs[:8]]
+    same = [
+        {
+            "id": p["id"],
+            "src": p["src"],
+            "tgt": p["src"],
+            "alignment": [[i, i] for i in range(len(p["src"].split()))],
+        }
+        for p in pairs[:8]
+    ]
     align, _ = alignment_losses(model, make_align_batch(tok, same), anchor_model=anchor)
     assert align.item() == pytest.approx(0.0, abs=1e-10)
 
@@ -157,10 +174,18 @@ def test_batched_loss_equals_reference(toy, pooling, target, cls_sep):
     anchor = frozen_copy(base)
     chunk = pairs[:12]
     batch = make_align_batch(tok, chunk, include_cls_sep=cls_sep)
-    ours = alignment_losses(model, batch, pooling=pooling, english_target=target,
-                            anchor_model=anchor)
-    ref = reference_losses(model, tok, chunk, anchor_model=anchor, pooling=pooling,
-                           english_target=target, include_cls_sep=cls_sep)
+    ours = alignment_losses(
+        model, batch, pooling=pooling, english_target=target, anchor_model=anchor
+    )
+    ref = reference_losses(
+        model,
+        tok,
+        chunk,
+        anchor_model=anchor,
+        pooling=pooling,
+        english_target=target,
+        include_cls_sep=cls_sep,
+    )
     for a, b in zip(ours, ref, strict=True):
         assert b.item() > 1e-4  # the test would be vacuous at zero
         assert a.item() == pytest.approx(b.item(), abs=1e-5, rel=1e-5)

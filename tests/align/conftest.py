@@ -18,9 +18,18 @@ def _word(rng: random.Random, syllables: int) -> str:
     return "".join(rng.choice(_CONSONANTS) + rng.choice(_VOWELS) for _ in range(syllables))
 
 
-def make_toy_corpus(n_pairs: int = 1500, *, seed: int = 0, vocab_size: int = 300,
-                    split_rate: float = 0.1, swap_rate: float = 0.3, number_rate: float = 0.05,
-                    min_len: int = 4, max_len: int = 14, tgt_lang: str = "es") -> list[dict]:
+def make_toy_corpus(
+    n_pairs: int = 1500,
+    *,
+    seed: int = 0,
+    vocab_size: int = 300,
+    split_rate: float = 0.1,
+    swap_rate: float = 0.3,
+    number_rate: float = 0.05,
+    min_len: int = 4,
+    max_len: int = 14,
+    tgt_lang: str = "es",
+) -> list[dict]:
     rng = random.Random(seed)
     en_words: list[str] = []
     seen: set[str] = set()
@@ -34,7 +43,7 @@ def make_toy_corpus(n_pairs: int = 1500, *, seed: int = 0, vocab_size: int = 300
         parts = 2 if rng.random() < split_rate else 1
         trans = []
         for _ in range(parts):
-            t = _word(rng, rng.randint(1, 3)).upper()   # upper case: never equal to English
+            t = _word(rng, rng.randint(1, 3)).upper()  # upper case: never equal to English
             while t in seen:
                 t = _word(rng, rng.randint(1, 3)).upper()
             seen.add(t)
@@ -63,8 +72,16 @@ def make_toy_corpus(n_pairs: int = 1500, *, seed: int = 0, vocab_size: int = 300
             for t in words:
                 links.append([i, len(tgt)])
                 tgt.append(t)
-        records.append({"id": f"toy-{k}", "src_lang": "en", "tgt_lang": tgt_lang,
-                        "src": " ".join(src), "tgt": " ".join(tgt), "alignment": sorted(links)})
+        records.append(
+            {
+                "id": f"toy-{k}",
+                "src_lang": "en",
+                "tgt_lang": tgt_lang,
+                "src": " ".join(src),
+                "tgt": " ".join(tgt),
+                "alignment": sorted(links),
+            }
+        )
     return records
 
 

@@ -29,7 +29,7 @@ def test_pooled_over_corpus_not_averaged():
     pred = [[(0, 0)], [(0, 1), (1, 0), (2, 2)]]
     sure = [[(0, 0)], [(0, 0), (1, 1), (2, 1)]]
     r = aer(pred, sure)
-    assert r["precision"] == pytest.approx(1 / 4)       # averaging would give 1/2
+    assert r["precision"] == pytest.approx(1 / 4)  # averaging would give 1/2
     assert r["recall"] == pytest.approx(1 / 4)
     assert r["aer"] == pytest.approx(1 - 2 / 8)
     assert (r["n_predicted"], r["n_sure"]) == (4, 4)

@@ -11,11 +11,20 @@ from repro.align.api import AlignConfig, align_records, score_aligner
 from repro.errors import ConfigError, DataError
 
 
-@pytest.mark.parametrize("field, value", [
-    ("method", "fast_align"), ("symmetrize", "gdfa"), ("max_words", 0), ("max_words", 64.0),
-    ("one_to_one", "yes"), ("drop_identical", 1), ("ibm1_iterations", True),
-    ("ibm1_diagonal_tension", -1.0), ("ibm1_diagonal_tension", float("nan")),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("method", "fast_align"),
+        ("symmetrize", "gdfa"),
+        ("max_words", 0),
+        ("max_words", 64.0),
+        ("one_to_one", "yes"),
+        ("drop_identical", 1),
+        ("ibm1_iterations", True),
+        ("ibm1_diagonal_tension", -1.0),
+        ("ibm1_diagonal_tension", float("nan")),
+    ],
+)
 def test_config_rejects_bad_values_naming_the_field(field, value):
     with pytest.raises(ConfigError, match=f"align.{field}"):
         AlignConfig(**{field: value})
@@ -24,7 +33,11 @@ def test_config_rejects_bad_values_naming_the_field(field, value):
 def test_config_defaults_follow_the_paper():
     cfg = AlignConfig()
     assert (cfg.symmetrize, cfg.max_words, cfg.one_to_one, cfg.drop_identical) == (
-        "intersect", 64, True, True)
+        "intersect",
+        64,
+        True,
+        True,
+    )
 
 
 def _check_output(out, stats, n_in):
@@ -43,21 +56,28 @@ def _check_output(out, stats, n_in):
 def test_gold_method_applies_filters(toy_corpus):
     records = copy.deepcopy(toy_corpus[:400])
     long = dict(records[0], id="long", src=" ".join(["w"] * 65), alignment=[[0, 0]])
-    only_number = {"id": "num", "src_lang": "en", "tgt_lang": "es", "src": "7", "tgt": "7",
-                   "alignment": [[0, 0]]}
+    only_number = {
+        "id": "num",
+        "src_lang": "en",
+        "tgt_lang": "es",
+        "src": "7",
+        "tgt": "7",
+        "alignment": [[0, 0]],
+    }
     records += [long, only_number]
     before = copy.deepcopy(records)
     out, stats = align_records(records, AlignConfig(method="gold"))
     assert records == before
     _check_output(out, stats, len(records))
     assert stats["dropped_by_length"] == 1
-    assert stats["dropped_identical"] > 0                   # the toy corpus has shared numbers
-    assert stats["dropped_not_one_to_one"] > 0              # ... and one-to-two splits
-    assert stats["dropped_unlinked"] >= 1                   # "num" loses its only link
+    assert stats["dropped_identical"] > 0  # the toy corpus has shared numbers
+    assert stats["dropped_not_one_to_one"] > 0  # ... and one-to-two splits
+    assert stats["dropped_unlinked"] >= 1  # "num" loses its only link
     assert {"long", "num"}.isdisjoint(r["id"] for r in out)
     # without the link filters gold links pass through unchanged
-    raw, s2 = align_records(records, AlignConfig(method="gold", one_to_one=False,
-                                                 drop_identical=False))
+    raw, s2 = align_records(
+        records, AlignConfig(method="gold", one_to_one=False, drop_identical=False)
+    )
     assert s2["links"] == s2["links_aligned"] == sum(len(r["alignment"]) for r in before) - 1
 
 
@@ -68,7 +88,8 @@ def test_ibm1_method_end_to_end(toy_corpus):
     assert stats["n_out"] > 0.95 * len(toy_corpus)
     again, stats2 = align_records(toy_corpus, cfg)
     assert again == out and {k: v for k, v in stats2.items() if k != "seconds"} == {
-        k: v for k, v in stats.items() if k != "seconds"}
+        k: v for k, v in stats.items() if k != "seconds"
+    }
 
 
 def test_score_aligner(toy_corpus):

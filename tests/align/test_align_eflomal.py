@@ -32,8 +32,9 @@ def _fake_eflomal(monkeypatch, write):
         def __init__(self, **kwargs):
             calls.append(kwargs)
 
-        def align(self, src_input, trg_input, links_filename_fwd=None, links_filename_rev=None,
-                  **_):
+        def align(
+            self, src_input, trg_input, links_filename_fwd=None, links_filename_rev=None, **_
+        ):
             src = [line.split() for line in src_input]
             tgt = [line.split() for line in trg_input]
             write(Path(links_filename_fwd), Path(links_filename_rev), src, tgt)
@@ -44,9 +45,13 @@ def _fake_eflomal(monkeypatch, write):
 
 def test_plumbing_reads_both_files_in_src_tgt_orientation(monkeypatch):
     def write(fwd, rev, src, tgt):
-        fwd.write_text("".join(
-            " ".join(f"{i}-{i}" for i in range(min(len(s), len(t)))) + "\n"
-            for s, t in zip(src, tgt, strict=True)), encoding="utf-8")
+        fwd.write_text(
+            "".join(
+                " ".join(f"{i}-{i}" for i in range(min(len(s), len(t)))) + "\n"
+                for s, t in zip(src, tgt, strict=True)
+            ),
+            encoding="utf-8",
+        )
         rev.write_text("0-1\n\n", encoding="utf-8")
 
     calls = _fake_eflomal(monkeypatch, write)
@@ -56,11 +61,14 @@ def test_plumbing_reads_both_files_in_src_tgt_orientation(monkeypatch):
     assert calls[0]["model"] == 2
 
 
-@pytest.mark.parametrize("fwd_text, problem", [
-    ("0-0\n", "1 alignment lines but 2"),
-    ("0-0\n0-5\n", "out of range"),
-    ("0-0\nzero-0\n", "malformed"),
-])
+@pytest.mark.parametrize(
+    "fwd_text, problem",
+    [
+        ("0-0\n", "1 alignment lines but 2"),
+        ("0-0\n0-5\n", "out of range"),
+        ("0-0\nzero-0\n", "malformed"),
+    ],
+)
 def test_plumbing_rejects_bad_output(monkeypatch, fwd_text, problem):
     def write(fwd, rev, src, tgt):
         fwd.write_text(fwd_text, encoding="utf-8")

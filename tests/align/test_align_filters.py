@@ -14,14 +14,24 @@ from repro.align.filters import (
 
 
 def _rec(rid: str, src: str, tgt: str, alignment) -> dict:
-    return {"id": rid, "src_lang": "en", "tgt_lang": "es", "src": src, "tgt": tgt,
-            "alignment": alignment}
+    return {
+        "id": rid,
+        "src_lang": "en",
+        "tgt_lang": "es",
+        "src": src,
+        "tgt": tgt,
+        "alignment": alignment,
+    }
 
 
 def test_length_limit_is_inclusive_and_applies_to_either_side():
     w64, w65 = " ".join(["w"] * 64), " ".join(["w"] * 65)
-    recs = [_rec("a", w64, w64, []), _rec("b", w65, "x", []), _rec("c", "x", w65, []),
-            _rec("d", "x  y", "z", [])]
+    recs = [
+        _rec("a", w64, w64, []),
+        _rec("b", w65, "x", []),
+        _rec("c", "x", w65, []),
+        _rec("d", "x  y", "z", []),
+    ]
     kept, dropped = filter_length(recs, 64)
     assert [r["id"] for r in kept] == ["a", "d"]
     assert dropped == 2
@@ -46,7 +56,7 @@ def test_drop_identical_uses_exact_strings():
     tgt = ["En", "1999", "París", "tenía", "5", ".", "millones"]
     links = [(0, 0), (1, 1), (2, 2), (4, 4), (5, 5), (6, 6)]
     kept, dropped = drop_identical(links, src, tgt)
-    assert kept == [(0, 0), (2, 2), (6, 6)]    # 'In'/'En', 'Paris'/'París' differ
+    assert kept == [(0, 0), (2, 2), (6, 6)]  # 'In'/'En', 'Paris'/'París' differ
     assert dropped == 3
 
 
@@ -59,17 +69,23 @@ def test_drop_unlinked():
 def test_apply_link_filters_runs_one_to_one_before_identical():
     # src 0 ('7') links to tgt 0 ('7') and tgt 1. One-to-one first removes both links, so the
     # pair is left empty; the reverse order would have kept 0-1.
-    recs = [_rec("a", "7 b", "7 B", [[0, 0], [0, 1]]),
-            _rec("b", "x y z", "X y Z", [[0, 0], [1, 1], [2, 2]]),
-            _rec("c", "x y", "X Y", [[1, 0], [0, 1], [1, 0]])]
+    recs = [
+        _rec("a", "7 b", "7 B", [[0, 0], [0, 1]]),
+        _rec("b", "x y z", "X y Z", [[0, 0], [1, 1], [2, 2]]),
+        _rec("c", "x y", "X Y", [[1, 0], [0, 1], [1, 0]]),
+    ]
     before = copy.deepcopy(recs)
     kept, stats = apply_link_filters(recs)
-    assert recs == before                              # inputs are not mutated
+    assert recs == before  # inputs are not mutated
     assert [r["id"] for r in kept] == ["b", "c"]
     assert kept[0]["alignment"] == [[0, 0], [2, 2]]
-    assert kept[1]["alignment"] == [[0, 1], [1, 0]]    # sorted, deduplicated
-    assert stats == {"dropped_not_one_to_one": 2, "dropped_identical": 1,
-                     "dropped_unlinked": 1, "links": 4}
+    assert kept[1]["alignment"] == [[0, 1], [1, 0]]  # sorted, deduplicated
+    assert stats == {
+        "dropped_not_one_to_one": 2,
+        "dropped_identical": 1,
+        "dropped_unlinked": 1,
+        "links": 4,
+    }
 
 
 def test_apply_link_filters_switches():

@@ -34,8 +34,8 @@ def test_directions_link_each_word_at_most_once(toy_corpus):
     src, tgt = _split(toy_corpus[:200])
     fwd, rev = ibm1_align(src, tgt)
     for k, (f, r) in enumerate(zip(fwd, rev, strict=True)):
-        assert len({j for _, j in f}) == len(f)            # each target word picks one source
-        assert len({i for i, _ in r}) == len(r)            # each source word picks one target
+        assert len({j for _, j in f}) == len(f)  # each target word picks one source
+        assert len({i for i, _ in r}) == len(r)  # each source word picks one target
         assert all(0 <= i < len(src[k]) and 0 <= j < len(tgt[k]) for i, j in f + r)
         assert f == sorted(f) and r == sorted(r)
 
@@ -52,8 +52,13 @@ def test_learns_a_tiny_dictionary():
     src = [s.split() for s in ["a b", "a c", "b c", "c a b", "b"]]
     tgt = [s.split() for s in ["A B", "C A", "B C", "A B C", "B"]]
     fwd, rev = ibm1_align(src, tgt, IBM1Params(iterations=10))
-    want = [[(0, 0), (1, 1)], [(0, 1), (1, 0)], [(0, 0), (1, 1)], [(0, 2), (1, 0), (2, 1)],
-            [(0, 0)]]
+    want = [
+        [(0, 0), (1, 1)],
+        [(0, 1), (1, 0)],
+        [(0, 0), (1, 1)],
+        [(0, 2), (1, 0), (2, 1)],
+        [(0, 0)],
+    ]
     assert fwd == want and rev == want
 
 
@@ -68,7 +73,7 @@ def test_edge_cases():
     assert ibm1_align([], []) == ([], [])
     fwd, rev = ibm1_align([["x"]], [["y"]])
     assert fwd == rev == [[(0, 0)]]
-    fwd, rev = ibm1_align([[], ["a"]], [["b"], []])             # empty sides: no links
+    fwd, rev = ibm1_align([[], ["a"]], [["b"], []])  # empty sides: no links
     assert fwd == [[], []] and rev == [[], []]
     with pytest.raises(ValueError, match="2 source but 1 target"):
         ibm1_align([["a"], ["b"]], [["c"]])

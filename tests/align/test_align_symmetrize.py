@@ -33,8 +33,11 @@ def _reference_gdf(fwd, rev, final_and=False):
                 if (i, j) in a:
                     for di, dj in nbrs:
                         p = (i + di, j + dj)
-                        if p in uni and p not in a and (
-                                not src_aligned(p[0]) or not tgt_aligned(p[1])):
+                        if (
+                            p in uni
+                            and p not in a
+                            and (not src_aligned(p[0]) or not tgt_aligned(p[1]))
+                        ):
                             a.add(p)
                             added = True
     for d in (fwd, rev):

@@ -39,8 +39,10 @@ def test_draw_unrelated_needs_another_pair():
 
 
 def _rows(rel, unr):
-    return [{"related_cos": a, "unrelated_cos": b, "related_euc": 10 * a, "unrelated_euc": 10 * b}
-            for a, b in zip(rel, unr, strict=True)]
+    return [
+        {"related_cos": a, "unrelated_cos": b, "related_euc": 10 * a, "unrelated_euc": 10 * b}
+        for a, b in zip(rel, unr, strict=True)
+    ]
 
 
 def test_summary_hand_case():

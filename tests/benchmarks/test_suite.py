@@ -14,8 +14,13 @@ import pytest
 from repro.benchmarks import __main__ as suite
 from repro.benchmarks.smoke_bench import run_measured
 
-DESIGN_NAMES = ("adjust_vs_reference", "bootstrap_vs_scipy", "eval_bucketed_vs_fixed",
-                "continual_vs_plain", "peak_memory")
+DESIGN_NAMES = (
+    "adjust_vs_reference",
+    "bootstrap_vs_scipy",
+    "eval_bucketed_vs_fixed",
+    "continual_vs_plain",
+    "peak_memory",
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -44,8 +49,11 @@ def _check_entry(name: str, entry: dict) -> None:
 def test_in_process_suite_records_errors_without_aborting(monkeypatch, tmp_path):
     mod = "repro_bench_fakes"
     fakes = types.ModuleType(mod)
-    fakes.ok_bench, fakes.failing_bench, fakes.shapeless_bench = (ok_bench, failing_bench,
-                                                                  shapeless_bench)
+    fakes.ok_bench, fakes.failing_bench, fakes.shapeless_bench = (
+        ok_bench,
+        failing_bench,
+        shapeless_bench,
+    )
     monkeypatch.setitem(sys.modules, mod, fakes)
     benches = {
         "good": suite.Bench(f"{mod}:ok_bench", full={"scale": 3}, quick={"scale": 1}),
@@ -93,8 +101,14 @@ def test_run_measured_reports_child_rss_exit_code_and_timeout():
     # a child starts from its parent's RSS high-water mark (Linux keeps it across exec), so the
     # allocation must exceed this (torch-importing) test process to show
     parent = suite._peak_rss_mb()
-    big = run_measured([sys.executable, "-c", f"b = bytearray({int(parent) + 300} * 2**20); "
-                        "b[::4096] = b'x' * len(b[::4096]); raise SystemExit(3)"])
+    big = run_measured(
+        [
+            sys.executable,
+            "-c",
+            f"b = bytearray({int(parent) + 300} * 2**20); "
+            "b[::4096] = b'x' * len(b[::4096]); raise SystemExit(3)",
+        ]
+    )
     small = run_measured([sys.executable, "-c", "pass"])
     assert big.returncode == 3 and small.returncode == 0
     assert big.peak_rss_mb > small.peak_rss_mb + 200  # the child's own peak, not the parent's
@@ -116,8 +130,13 @@ def test_bench_smoke_surfaces_a_failed_run(monkeypatch, tmp_path):
 def test_quick_suite_writes_design_shape(tmp_path):
     """The real suite, each step in its own child at tiny sizes (~40 s on 2 busy cores)."""
     out = tmp_path / "reports" / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "repro.benchmarks", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro.benchmarks", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.is_file(), proc.stderr[-3000:]
     doc = json.loads(out.read_text())
     assert set(doc) >= {"machine", "versions", "git_revision", "results"}

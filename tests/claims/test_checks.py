@@ -17,8 +17,9 @@ CLAIMS = discover(Path(__file__).resolve().parents[2] / "claims")
 LANGS = ("es", "ru", "vi", "hi")
 
 
-def planted_nli(effects: dict[str, float], *, n=800, seeds=(1, 2, 3), base_acc=0.55, seed=0,
-                collapsed=()) -> ResultSet:
+def planted_nli(
+    effects: dict[str, float], *, n=800, seeds=(1, 2, 3), base_acc=0.55, seed=0, collapsed=()
+) -> ResultSet:
     """Adjusted = original with a planted accuracy change per language (paired items)."""
     rng = np.random.default_rng(seed)
     rs = ResultSet()
@@ -30,8 +31,14 @@ def planted_nli(effects: dict[str, float], *, n=800, seeds=(1, 2, 3), base_acc=0
             new = (u < base_acc + effects.get(lang, 0.0)).astype(int)
             for state, corr in (("original", base), ("adjusted", new)):
                 meta = {"english_collapsed": (lang, s, state) in collapsed}
-                rs.add(Entry(EntryKey("eval", "nli", "synthetic", lang, state, s), ids,
-                             {"correct": corr}, meta=meta))
+                rs.add(
+                    Entry(
+                        EntryKey("eval", "nli", "synthetic", lang, state, s),
+                        ids,
+                        {"correct": corr},
+                        meta=meta,
+                    )
+                )
     return rs
 
 
@@ -49,7 +56,7 @@ def test_planted_gain_everywhere_is_supported():
 
 
 def test_gain_missing_in_one_language_is_not_supported():
-    out = evaluate_claim(CLAIMS["C01"], ctx_for(planted_nli({"es": .08, "ru": .08, "vi": .08})))
+    out = evaluate_claim(CLAIMS["C01"], ctx_for(planted_nli({"es": 0.08, "ru": 0.08, "vi": 0.08})))
     assert out.verdict is Verdict.INCONCLUSIVE, out.rationale
 
 

@@ -25,21 +25,34 @@ def write(root: Path, rel: str, data: str | bytes) -> Path:
 
 
 def squad_json(qas: list[dict], context: str = "Paris is the capital of France.") -> str:
-    return json.dumps({"version": "1.1", "data": [{"title": "t", "paragraphs": [
-        {"context": context, "qas": qas}]}]})
+    return json.dumps(
+        {
+            "version": "1.1",
+            "data": [{"title": "t", "paragraphs": [{"context": context, "qas": qas}]}],
+        }
+    )
 
 
 def qa(qid: str, text: str = "Paris", start: int = 0) -> dict:
-    return {"id": qid, "question": "What is the capital?",
-            "answers": [{"text": text, "answer_start": start}]}
+    return {
+        "id": qid,
+        "question": "What is the capital?",
+        "answers": [{"text": text, "answer_start": start}],
+    }
 
 
 def xnli_test_files(root: Path, *, lang_rows: list[tuple[str, str]] | None = None) -> None:
     rows = [(p, f"h{i}{j}") for i, p in enumerate(PREMISES) for j in range(3)]
     labels = [LABELS[(i + j) % 3] for i in range(3) for j in range(3)]
     head = "genre\tlabel\tsentence1_en\tsentence2_en\tsentence1_my\tsentence2_my\n"
-    write(root, "xnli/myxnli/my.genre.test.tsv", head + "".join(
-        f"fiction\t{lab}\t{p}\t{h}\tm\tm\n" for (p, h), lab in zip(rows, labels, strict=True)))
+    write(
+        root,
+        "xnli/myxnli/my.genre.test.tsv",
+        head
+        + "".join(
+            f"fiction\t{lab}\t{p}\t{h}\tm\tm\n" for (p, h), lab in zip(rows, labels, strict=True)
+        ),
+    )
     write(root, "xnli/test-en.tsv", "".join(f"{p}\t{h}\r\n" for p, h in rows))
     body = lang_rows if lang_rows is not None else [(f"es {p}", f"es {h}") for p, h in rows]
     write(root, "xnli/test-es.tsv", "".join(f"{p}\t{h}\r\n" for p, h in body))
@@ -200,8 +213,11 @@ def test_parallel_empty_line(tmp_path):
 
 def test_parallel_crlf_and_ids(tmp_path):
     write(tmp_path, "parallel/ntrex128/newstest2019-src.eng.txt", "Hello, world.\r\nBye!\r\n")
-    write(tmp_path, "parallel/ntrex128/newstest2019-ref.vie.txt",
-          "Xin chào, thế giới.\r\nTạm biệt!\r\n")
+    write(
+        tmp_path,
+        "parallel/ntrex128/newstest2019-ref.vie.txt",
+        "Xin chào, thế giới.\r\nTạm biệt!\r\n",
+    )
     recs = L.load_parallel(tmp_path, "vi", sources=["ntrex128"])
     assert [r["id"] for r in recs] == ["ntrex128-vi-1", "ntrex128-vi-2"]
     assert recs[0]["src"] == "Hello , world ." and recs[1]["tgt"] == "Tạm biệt !"
@@ -218,8 +234,11 @@ def _tgz(members: dict[str, bytes]) -> bytes:
 
 
 def test_tgz_members_read_in_memory_and_missing_member(tmp_path):
-    write(tmp_path, "parallel/en-vi/dev-2012-en-vi.tgz",
-          _tgz({"tst2012.en": b"Hi .\nYes\n", "tst2012.vi": "Chào .\nVâng\n".encode()}))
+    write(
+        tmp_path,
+        "parallel/en-vi/dev-2012-en-vi.tgz",
+        _tgz({"tst2012.en": b"Hi .\nYes\n", "tst2012.vi": "Chào .\nVâng\n".encode()}),
+    )
     write(tmp_path, "parallel/en-vi/test-2013-en-vi.tgz", _tgz({"tst2013.en": b"x\n"}))
     src = L.parallel_sources("vi", ["iwslt15"])
     assert L.read_parallel_source(tmp_path, src[0]) == [(1, "Hi .", "Chào ."), (2, "Yes", "Vâng")]
@@ -227,12 +246,17 @@ def test_tgz_members_read_in_memory_and_missing_member(tmp_path):
         L.read_parallel_source(tmp_path, src[1])
     assert err.value.record == "tst2013.vi"
     assert sorted(p.name for p in (tmp_path / "parallel/en-vi").iterdir()) == [
-        "dev-2012-en-vi.tgz", "test-2013-en-vi.tgz"]  # nothing extracted to disk
+        "dev-2012-en-vi.tgz",
+        "test-2013-en-vi.tgz",
+    ]  # nothing extracted to disk
 
 
 def test_tgz_member_with_invalid_utf8(tmp_path):
-    write(tmp_path, "parallel/en-vi/dev-2012-en-vi.tgz",
-          _tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n\xc3\n"}))
+    write(
+        tmp_path,
+        "parallel/en-vi/dev-2012-en-vi.tgz",
+        _tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n\xc3\n"}),
+    )
     with pytest.raises(DataError, match="invalid UTF-8") as err:
         L.read_parallel_source(tmp_path, L.parallel_sources("vi", ["iwslt15"])[0])
     assert err.value.record == "line 2" and "tst2012.vi" in err.value.path
@@ -255,15 +279,21 @@ def test_answer_text_mismatching_offset(tmp_path):
 
 
 def test_all_empty_gold_answers_in_evaluation_set(tmp_path):
-    write(tmp_path, "mlqa/dev/dev-context-es-question-es.json",
-          squad_json([qa("q1", "", 0), qa("q2", "", 0)]))
+    write(
+        tmp_path,
+        "mlqa/dev/dev-context-es-question-es.json",
+        squad_json([qa("q1", "", 0), qa("q2", "", 0)]),
+    )
     with pytest.raises(DataError, match="all 2 gold answers are empty"):
         L.load_mlqa_dev(tmp_path, "es")
 
 
 def test_one_empty_gold_answer_in_evaluation_set(tmp_path):
-    write(tmp_path, "mlqa/dev/dev-context-vi-question-vi.json",
-          squad_json([qa("q1"), qa("q2", "", 0)]))
+    write(
+        tmp_path,
+        "mlqa/dev/dev-context-vi-question-vi.json",
+        squad_json([qa("q1"), qa("q2", "", 0)]),
+    )
     with pytest.raises(DataError, match="no gold answer") as err:
         L.load_mlqa_dev(tmp_path, "vi")
     assert err.value.record == "q2"

@@ -17,57 +17,101 @@ from repro.data.bundle import Bundle, read_jsonl  # noqa: E402
 from repro.errors import ConfigError, DataError  # noqa: E402
 from repro.records import validate_all  # noqa: E402
 
-NLI_FEATURES = Features({"premise": Value("string"), "hypothesis": Value("string"),
-                         "label": ClassLabel(names=["entailment", "neutral", "contradiction"])})
-WIKIANN_FEATURES = Features({
-    "tokens": Sequence(Value("string")),
-    "ner_tags": Sequence(ClassLabel(names=list(H.WIKIANN_TAG_NAMES))),
-    "langs": Sequence(Value("string")), "spans": Sequence(Value("string"))})
-QA_FEATURES = Features({
-    "id": Value("string"), "title": Value("string"), "context": Value("string"),
-    "question": Value("string"),
-    "answers": Sequence({"text": Value("string"), "answer_start": Value("int32")})})
-TATOEBA_FEATURES = Features({k: Value("string") for k in
-                             ("source_sentence", "target_sentence", "source_lang", "target_lang")})
+NLI_FEATURES = Features(
+    {
+        "premise": Value("string"),
+        "hypothesis": Value("string"),
+        "label": ClassLabel(names=["entailment", "neutral", "contradiction"]),
+    }
+)
+WIKIANN_FEATURES = Features(
+    {
+        "tokens": Sequence(Value("string")),
+        "ner_tags": Sequence(ClassLabel(names=list(H.WIKIANN_TAG_NAMES))),
+        "langs": Sequence(Value("string")),
+        "spans": Sequence(Value("string")),
+    }
+)
+QA_FEATURES = Features(
+    {
+        "id": Value("string"),
+        "title": Value("string"),
+        "context": Value("string"),
+        "question": Value("string"),
+        "answers": Sequence({"text": Value("string"), "answer_start": Value("int32")}),
+    }
+)
+TATOEBA_FEATURES = Features(
+    {
+        k: Value("string")
+        for k in ("source_sentence", "target_sentence", "source_lang", "target_lang")
+    }
+)
 
 
 def nli_table(lang: str, n: int = 6) -> Dataset:
     p = "" if lang == "en" else f"{lang} "
-    return Dataset.from_dict({"premise": [f"{p}Premise {i // 3}." for i in range(n)],
-                              "hypothesis": [f"{p}Hypothesis {i}." for i in range(n)],
-                              "label": [i % 3 for i in range(n)]}, features=NLI_FEATURES)
+    return Dataset.from_dict(
+        {
+            "premise": [f"{p}Premise {i // 3}." for i in range(n)],
+            "hypothesis": [f"{p}Hypothesis {i}." for i in range(n)],
+            "label": [i % 3 for i in range(n)],
+        },
+        features=NLI_FEATURES,
+    )
 
 
 def wikiann_table(lang: str, n: int = 4) -> Dataset:
-    return Dataset.from_dict({"tokens": [[f"{lang}Town{i}", "is", "big"] for i in range(n)],
-                              "ner_tags": [[5, 0, 0] for _ in range(n)],
-                              "langs": [[lang] * 3 for _ in range(n)],
-                              "spans": [[f"LOC: {lang}Town{i}"] for i in range(n)]},
-                             features=WIKIANN_FEATURES)
+    return Dataset.from_dict(
+        {
+            "tokens": [[f"{lang}Town{i}", "is", "big"] for i in range(n)],
+            "ner_tags": [[5, 0, 0] for _ in range(n)],
+            "langs": [[lang] * 3 for _ in range(n)],
+            "spans": [[f"LOC: {lang}Town{i}"] for i in range(n)],
+        },
+        features=WIKIANN_FEATURES,
+    )
 
 
 def qa_table(rows: list[tuple[str, str, str, str, int]]) -> Dataset:
     """rows: (id, context, question, answer, start)."""
-    return Dataset.from_dict({
-        "id": [r[0] for r in rows], "title": ["t"] * len(rows), "context": [r[1] for r in rows],
-        "question": [r[2] for r in rows],
-        "answers": [{"text": [r[3]], "answer_start": [r[4]]} for r in rows]},
-        features=QA_FEATURES)
+    return Dataset.from_dict(
+        {
+            "id": [r[0] for r in rows],
+            "title": ["t"] * len(rows),
+            "context": [r[1] for r in rows],
+            "question": [r[2] for r in rows],
+            "answers": [{"text": [r[3]], "answer_start": [r[4]]} for r in rows],
+        },
+        features=QA_FEATURES,
+    )
 
 
 def xquad_rows(lang: str) -> list[tuple[str, str, str, str, int]]:
     p = "" if lang == "en" else f"{lang} "
     ctx = f"{p}Alpha city lies north of {p}Beta."
-    return [(f"q{i}", ctx, f"{p}Question {i}?", "north" if i % 2 else "Alpha",
-             ctx.index("north" if i % 2 else "Alpha")) for i in range(4)]
+    return [
+        (
+            f"q{i}",
+            ctx,
+            f"{p}Question {i}?",
+            "north" if i % 2 else "Alpha",
+            ctx.index("north" if i % 2 else "Alpha"),
+        )
+        for i in range(4)
+    ]
 
 
 def tatoeba_table(lang: str) -> Dataset:
-    return Dataset.from_dict({
-        "source_sentence": [f"{lang} frase {i}.\n" for i in range(5)],
-        "target_sentence": [f"Test sentence {i}.\n" for i in range(5)],
-        "source_lang": [L.ISO3[lang]] * 5, "target_lang": ["eng"] * 5},
-        features=TATOEBA_FEATURES)
+    return Dataset.from_dict(
+        {
+            "source_sentence": [f"{lang} frase {i}.\n" for i in range(5)],
+            "target_sentence": [f"Test sentence {i}.\n" for i in range(5)],
+            "source_lang": [L.ISO3[lang]] * 5,
+            "target_lang": ["eng"] * 5,
+        },
+        features=TATOEBA_FEATURES,
+    )
 
 
 def wikimatrix_table(lang: str, n: int = 30) -> Dataset:
@@ -86,9 +130,11 @@ def provider_tables(langs: tuple[str, ...]) -> dict[tuple[str, str | None, str],
         (H.WIKIANN_REPO, "en", "train"): wikiann_table("en", 6),
         (H.WIKIANN_REPO, "en", "validation"): wikiann_table("en", 2),
         (H.SQUAD_REPO, "plain_text", "train"): qa_table(
-            [("s1", "Gamma is a town.", "What is Gamma?", "a town", 9)]),
+            [("s1", "Gamma is a town.", "What is Gamma?", "a town", 9)]
+        ),
         (H.SQUAD_REPO, "plain_text", "validation"): qa_table(
-            [("s2", "Delta is a lake.", "What is Delta?", "a lake", 9)]),
+            [("s2", "Delta is a lake.", "What is Delta?", "a lake", 9)]
+        ),
     }
     for lang in ("en", *langs):
         t[(H.XNLI_REPO, lang, "test")] = nli_table(lang)
@@ -100,13 +146,16 @@ def provider_tables(langs: tuple[str, ...]) -> dict[tuple[str, str | None, str],
     ctx = {"en": "Epsilon has 3 mills.", "es": "Epsilon tiene 3 molinos."}
     for c, q in (("es", "es"), ("es", "en"), ("en", "es")):
         t[(H.MLQA_REPO, f"mlqa.{c}.{q}", "test")] = qa_table(
-            [("m1", ctx[c], f"{q}: how many mills?", "3", ctx[c].index("3"))])
+            [("m1", ctx[c], f"{q}: how many mills?", "3", ctx[c].index("3"))]
+        )
     ru = "Зета — глубокое озеро."
-    t[(H.TYDIQA_REPO, "secondary_task", "validation")] = qa_table([
-        ("russian-1-0", ru, "Что такое Зета?", "глубокое озеро", ru.index("глубокое")),
-        ("english-2-0", "Eta hill.", "What?", "Eta hill", 0),
-        ("russian-3-0", "  " + ru, "Что глубокое?", "озеро", ru.index("озеро")),  # stripped ctx
-    ])
+    t[(H.TYDIQA_REPO, "secondary_task", "validation")] = qa_table(
+        [
+            ("russian-1-0", ru, "Что такое Зета?", "глубокое озеро", ru.index("глубокое")),
+            ("english-2-0", "Eta hill.", "What?", "Eta hill", 0),
+            ("russian-3-0", "  " + ru, "Что глубокое?", "озеро", ru.index("озеро")),  # stripped ctx
+        ]
+    )
     return t
 
 
@@ -126,21 +175,30 @@ def test_xnli_parquet_with_class_labels(tmp_path):
 
 
 def test_nli_label_names_come_from_the_features(tmp_path):
-    feats = Features({"premise": Value("string"), "hypothesis": Value("string"),
-                      "label": ClassLabel(names=["contradiction", "entailment", "neutral"])})
+    feats = Features(
+        {
+            "premise": Value("string"),
+            "hypothesis": Value("string"),
+            "label": ClassLabel(names=["contradiction", "entailment", "neutral"]),
+        }
+    )
     path = tmp_path / "other-order.parquet"
-    Dataset.from_dict({"premise": ["p"], "hypothesis": ["h"], "label": [0]},
-                      features=feats).to_parquet(str(path))
+    Dataset.from_dict(
+        {"premise": ["p"], "hypothesis": ["h"], "label": [0]}, features=feats
+    ).to_parquet(str(path))
     rows = H.load_local_rows("parquet", str(path), cache_dir=str(tmp_path / "cache"))
-    recs = H.nli_records(rows, lang="en", id_prefix="x-",
-                         label_names=H.class_names(rows, "label"))
+    recs = H.nli_records(rows, lang="en", id_prefix="x-", label_names=H.class_names(rows, "label"))
     assert recs[0]["label"] == "contradiction"
 
 
 def test_unlabelled_nli_rows_are_rejected():
     with pytest.raises(DataError, match="outside 0..2") as err:
-        H.nli_records([{"premise": "p", "hypothesis": "h", "label": -1}], lang="en",
-                      id_prefix="glue-test-", where="hub:glue/mnli[test]")
+        H.nli_records(
+            [{"premise": "p", "hypothesis": "h", "label": -1}],
+            lang="en",
+            id_prefix="glue-test-",
+            where="hub:glue/mnli[test]",
+        )
     assert err.value.record == "glue-test-0"
 
 
@@ -150,8 +208,12 @@ def test_wikiann_parquet_int_tags(tmp_path):
     rows = H.load_local_rows("parquet", str(path), cache_dir=str(tmp_path / "cache"))
     assert H.class_names(rows, "ner_tags") == H.WIKIANN_TAG_NAMES
     recs = H.ner_records(rows, lang="ru", id_prefix="wikiann-test-ru-")
-    assert recs[1] == {"id": "wikiann-test-ru-1", "lang": "ru", "tokens": ["ruTown1", "is", "big"],
-                       "tags": ["B-LOC", "O", "O"]}
+    assert recs[1] == {
+        "id": "wikiann-test-ru-1",
+        "lang": "ru",
+        "tokens": ["ruTown1", "is", "big"],
+        "tags": ["B-LOC", "O", "O"],
+    }
     with pytest.raises(DataError, match="NER tag 9"):
         H.ner_records([{"tokens": ["a"], "ner_tags": [9]}], lang="ru", id_prefix="w-")
 
@@ -159,8 +221,15 @@ def test_wikiann_parquet_int_tags(tmp_path):
 def test_squad_json_lines_answers_dict_of_lists(tmp_path):
     path = tmp_path / "squad.jsonl"
     ctx = "Paris is the capital of France."
-    rows = [{"id": "a1", "title": "t", "context": ctx, "question": "Capital?",
-             "answers": {"text": ["Paris", "Paris"], "answer_start": [0, 0]}}]
+    rows = [
+        {
+            "id": "a1",
+            "title": "t",
+            "context": ctx,
+            "question": "Capital?",
+            "answers": {"text": ["Paris", "Paris"], "answer_start": [0, 0]},
+        }
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     loaded = H.load_local_rows("json", str(path), cache_dir=str(tmp_path / "cache"))
     recs = H.qa_records(loaded, q_lang="en", c_lang="en", dataset="squad", where=str(path))
@@ -170,24 +239,32 @@ def test_squad_json_lines_answers_dict_of_lists(tmp_path):
 
 def test_qa_offsets_outside_context_raise_or_are_fixed():
     ctx = "x Paris is in France, Paris!"
-    row = {"id": "q", "context": ctx, "question": "?",
-           "answers": {"text": ["Paris"], "answer_start": [21]}}
+    row = {
+        "id": "q",
+        "context": ctx,
+        "question": "?",
+        "answers": {"text": ["Paris"], "answer_start": [21]},
+    }
     with pytest.raises(DataError, match="span outside context") as err:
         H.qa_records([row], q_lang="en", c_lang="en", dataset="d", where="hub:x")
     assert err.value.record == "q"
     stats: dict[str, int] = {}
-    recs = H.qa_records([row], q_lang="en", c_lang="en", dataset="d", fix_offsets=True,
-                        stats=stats)
+    recs = H.qa_records([row], q_lang="en", c_lang="en", dataset="d", fix_offsets=True, stats=stats)
     assert recs[0]["answers"] == [{"text": "Paris", "answer_start": 22}] and stats == {
-        "offsets_fixed": 1}
+        "offsets_fixed": 1
+    }
     absent = dict(row, answers={"text": ["Rome"], "answer_start": [0]})
     with pytest.raises(DataError, match="'Rome'"):
         H.qa_records([absent], q_lang="en", c_lang="en", dataset="d", fix_offsets=True)
 
 
 def test_qa_answers_as_list_of_dicts_and_malformed():
-    row = {"id": "q", "context": "Lima is big.", "question": "?",
-           "answers": [{"text": "Lima", "answer_start": 0}]}
+    row = {
+        "id": "q",
+        "context": "Lima is big.",
+        "question": "?",
+        "answers": [{"text": "Lima", "answer_start": 0}],
+    }
     recs = H.qa_records([row], q_lang="es", c_lang="es", dataset="d")
     assert recs[0]["answers"] == [{"text": "Lima", "answer_start": 0}]
     with pytest.raises(DataError, match="malformed"):
@@ -195,8 +272,15 @@ def test_qa_answers_as_list_of_dicts_and_malformed():
 
 
 def test_qa_all_empty_answers_rejected_unless_unlabelled_use():
-    rows = [{"id": f"q{i}", "context": "c", "question": "?",
-             "answers": {"text": [""], "answer_start": [0]}} for i in range(2)]
+    rows = [
+        {
+            "id": f"q{i}",
+            "context": "c",
+            "question": "?",
+            "answers": {"text": [""], "answer_start": [0]},
+        }
+        for i in range(2)
+    ]
     with pytest.raises(DataError, match="all 2 gold answers are empty"):
         H.qa_records(rows, q_lang="ru", c_lang="ru", dataset="tydiqa")
     recs = H.qa_records(rows, q_lang="ru", c_lang="ru", dataset="tydiqa", require_answers=False)
@@ -208,21 +292,40 @@ def test_xtreme_tatoeba_rows_strip_newlines_and_put_english_first(tmp_path):
     tatoeba_table("vi").to_parquet(str(path))
     rows = H.load_local_rows("parquet", str(path), cache_dir=str(tmp_path / "cache"))
     recs = H.xsr_records(rows, lang="vi")
-    assert recs[0] == {"id": "tatoeba-vi-0", "src_lang": "en", "tgt_lang": "vi",
-                       "src": "Test sentence 0.", "tgt": "vi frase 0."}
+    assert recs[0] == {
+        "id": "tatoeba-vi-0",
+        "src_lang": "en",
+        "tgt_lang": "vi",
+        "src": "Test sentence 0.",
+        "tgt": "vi frase 0.",
+    }
 
 
 def test_parallel_rows_tokenised_and_empty_sides_counted():
     stats: dict[str, int] = {}
-    recs = H.parallel_records([{"english": "Hi, you.", "non_english": "Привет, ты."},
-                               {"english": "", "non_english": "x"}], lang="ru",
-                              id_prefix="wm-", stats=stats)
-    assert recs == [{"id": "wm-0", "src_lang": "en", "tgt_lang": "ru", "src": "Hi , you .",
-                     "tgt": "Привет , ты ."}]
+    recs = H.parallel_records(
+        [
+            {"english": "Hi, you.", "non_english": "Привет, ты."},
+            {"english": "", "non_english": "x"},
+        ],
+        lang="ru",
+        id_prefix="wm-",
+        stats=stats,
+    )
+    assert recs == [
+        {
+            "id": "wm-0",
+            "src_lang": "en",
+            "tgt_lang": "ru",
+            "src": "Hi , you .",
+            "tgt": "Привет , ты .",
+        }
+    ]
     assert stats == {"empty": 1}
     with pytest.raises(DataError, match="empty sentence") as err:
-        H.parallel_records([{"english": "", "non_english": "x"}], lang="ru", id_prefix="wm-",
-                           skip_empty=False)
+        H.parallel_records(
+            [{"english": "", "non_english": "x"}], lang="ru", id_prefix="wm-", skip_empty=False
+        )
     assert err.value.record == "row 0"
 
 
@@ -230,8 +333,7 @@ def test_wikimatrix_local_moses_and_pipe_files(tmp_path):
     (tmp_path / "WikiMatrix.en-hi.en").write_text("Hello.\nWorld!\n")
     (tmp_path / "WikiMatrix.en-hi.hi").write_text("नमस्ते।\nदुनिया!\n")
     recs = H.load_wikimatrix_dir(tmp_path, "hi")
-    assert [(r["src"], r["tgt"]) for r in recs] == [("Hello .", "नमस्ते ।"),
-                                                    ("World !", "दुनिया !")]
+    assert [(r["src"], r["tgt"]) for r in recs] == [("Hello .", "नमस्ते ।"), ("World !", "दुनिया !")]
     (tmp_path / "wiki_matrix.moses.ru-en.250k.token").write_text("Привет . ||| Hello .\n")
     assert H.load_wikimatrix_dir(tmp_path, "ru")[0]["tgt"] == "Привет ."
     (tmp_path / "wiki_matrix.moses.es-en.250k.token").write_text("Hola . Hello .\n")
@@ -298,9 +400,9 @@ def test_hub_bundle_layout(hub_bundle):
     assert sorted(e.name for e in b.eval) == sorted(
         [f"nli.xnli.{lg}" for lg in ("en", "es", "ru")]
         + [f"ner.wikiann.{lg}" for lg in ("en", "es", "ru")]
-        + [f"qa.xquad.{p}" for p in ("en-en", "es-es", "ru-ru", "en-es", "es-en", "en-ru",
-                                     "ru-en")]
-        + ["qa.mlqa.es-es", "qa.mlqa.en-es", "qa.mlqa.es-en", "qa.tydiqa.ru-ru"])
+        + [f"qa.xquad.{p}" for p in ("en-en", "es-es", "ru-ru", "en-es", "es-en", "en-ru", "ru-en")]
+        + ["qa.mlqa.es-es", "qa.mlqa.en-es", "qa.mlqa.es-en", "qa.tydiqa.ru-ru"]
+    )
     for e in b.eval:
         validate_all(e.task, read_jsonl(b.path(e.path)), e.path)
     assert b.mono == {}
@@ -312,8 +414,12 @@ def test_hub_bundle_ids_match_the_local_scheme(hub_bundle):
     (xnli_es,) = [e for e in b.eval if e.name == "nli.xnli.es"]
     assert read_jsonl(b.path(xnli_es.path))[0]["id"] == "xnli-test-0"
     assert read_jsonl(b.path(b.xsr["ru"]))[2] == {
-        "id": "tatoeba-ru-2", "src_lang": "en", "tgt_lang": "ru", "src": "Test sentence 2.",
-        "tgt": "ru frase 2."}
+        "id": "tatoeba-ru-2",
+        "src_lang": "en",
+        "tgt_lang": "ru",
+        "src": "Test sentence 2.",
+        "tgt": "ru frase 2.",
+    }
     (cross,) = [e for e in b.eval if e.name == "qa.mlqa.en-es"]
     rec = read_jsonl(b.path(cross.path))[0]
     assert rec["question"].startswith("en:") and rec["context"].startswith("Epsilon tiene")
@@ -350,8 +456,12 @@ def test_hub_bundle_calls_each_spec_and_records_them(hub_bundle):
     calls = hub_bundle.notes["_calls"]
     assert H.HubSpec("facebook/mlqa", "mlqa.en.es", "test") in calls
     stored = Bundle.load(hub_bundle.root).notes["hub"]
-    assert stored["tatoeba.es"] == {"repo": "google/xtreme", "config": "tatoeba.spa",
-                                    "split": "validation", "revision": None}
+    assert stored["tatoeba.es"] == {
+        "repo": "google/xtreme",
+        "config": "tatoeba.spa",
+        "split": "validation",
+        "revision": None,
+    }
 
 
 def test_hub_bundle_with_local_wikimatrix_dir(tmp_path):
@@ -362,8 +472,9 @@ def test_hub_bundle_with_local_wikimatrix_dir(tmp_path):
     (wm / "WikiMatrix.en-es.en").write_text("".join(f"Line {i} here.\n" for i in range(8)))
     (wm / "WikiMatrix.en-es.es").write_text("".join(f"Línea {i} aquí.\n" for i in range(8)))
     cfg = H.HubDataConfig(languages=langs, n_parallel=0, n_heldout=3, wikimatrix_dir=str(wm))
-    b = H.build_hub_bundle(cfg, tmp_path / "b",
-                           provider=lambda s: tables[(s.repo, s.config, s.split)])
+    b = H.build_hub_bundle(
+        cfg, tmp_path / "b", provider=lambda s: tables[(s.repo, s.config, s.split)]
+    )
     assert len(read_jsonl(b.path(b.parallel["es"]))) == 5
     assert Path(b.root, b.parallel_heldout["es"]).is_file()
 
@@ -372,8 +483,9 @@ def test_wikimatrix_candidates_are_subsampled_before_conversion(tmp_path):
     langs = ("es",)
     tables = provider_tables(langs)
     cfg = H.HubDataConfig(languages=langs, n_parallel=5, n_heldout=2)
-    b = H.build_hub_bundle(cfg, tmp_path / "b",
-                           provider=lambda s: tables[(s.repo, s.config, s.split)])
+    b = H.build_hub_bundle(
+        cfg, tmp_path / "b", provider=lambda s: tables[(s.repo, s.config, s.split)]
+    )
     c = b.notes["counts"]["parallel"]["es"]
     assert c["candidates"] == 14 and c["read"] + c["empty"] == 14
     ids = [r["id"] for r in read_jsonl(b.path(b.parallel["es"]))]

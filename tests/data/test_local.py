@@ -47,8 +47,23 @@ def test_tokenize_is_idempotent(text):
 
 def test_tokenize_splits_punctuation_keeps_words():
     assert L.tokenize_words("Hello, world! (U.S.) costs 3.5% of 1,000 -- well-known.", "en") == [
-        "Hello", ",", "world", "!", "(", "U.S.", ")", "costs", "3.5", "%", "of", "1,000",
-        "-", "-", "well-known", "."]
+        "Hello",
+        ",",
+        "world",
+        "!",
+        "(",
+        "U.S.",
+        ")",
+        "costs",
+        "3.5",
+        "%",
+        "of",
+        "1,000",
+        "-",
+        "-",
+        "well-known",
+        ".",
+    ]
 
 
 def test_tokenize_keeps_devanagari_marks_attached():
@@ -63,8 +78,10 @@ def test_tokenize_vietnamese_decomposed_diacritics_stay_in_word():
     import unicodedata
 
     text = unicodedata.normalize("NFD", "Tiếng Việt.")
-    assert L.tokenize_words(text, "vi") == [*unicodedata.normalize("NFD", "Tiếng Việt").split(),
-                                            "."]
+    assert L.tokenize_words(text, "vi") == [
+        *unicodedata.normalize("NFD", "Tiếng Việt").split(),
+        ".",
+    ]
 
 
 def test_tokenize_rejects_unknown_language():
@@ -173,24 +190,31 @@ def test_parallel_records_are_counted_and_tokenised(data_dir, loaded):
 
 def test_xnli_test_labels_joined_and_shared_across_languages(loaded):
     en = loaded["xnli/test-en.tsv"]
-    assert Counter(r["label"] for r in en) == {"entailment": 1670, "neutral": 1670,
-                                               "contradiction": 1670}
+    assert Counter(r["label"] for r in en) == {
+        "entailment": 1670,
+        "neutral": 1670,
+        "contradiction": 1670,
+    }
     for lang in LANGUAGES:
         recs = loaded[f"xnli/test-{lang}.tsv"]
         assert [r["id"] for r in recs] == [r["id"] for r in en]
         assert [r["label"] for r in recs] == [r["label"] for r in en]
-        assert L.premise_groups([r["premise"] for r in recs]) == \
-            L.premise_groups([r["premise"] for r in en])
+        assert L.premise_groups([r["premise"] for r in recs]) == L.premise_groups(
+            [r["premise"] for r in en]
+        )
     dev = loaded["xnli/dev-en.tsv"]
-    assert Counter(r["label"] for r in dev) == {"entailment": 830, "neutral": 830,
-                                                "contradiction": 830}
+    assert Counter(r["label"] for r in dev) == {
+        "entailment": 830,
+        "neutral": 830,
+        "contradiction": 830,
+    }
 
 
 def test_xnli_test_labels_agree_with_dev_style_pairing(data_dir, loaded):
     # The three hypotheses of a premise carry three different labels in XNLI.
     en = loaded["xnli/test-en.tsv"]
     for i in range(0, len(en), 3):
-        assert {r["label"] for r in en[i:i + 3]} == {"entailment", "neutral", "contradiction"}
+        assert {r["label"] for r in en[i : i + 3]} == {"entailment", "neutral", "contradiction"}
 
 
 def test_xquad_is_parallel_and_cross_lingual_join(data_dir, loaded):
@@ -241,8 +265,10 @@ def test_tatoeba_challenge_copies_of_xsr_test_are_filtered(data_dir, loaded):
         kept, dropped = L.filter_overlap(recs, [s for p in test_pairs for s in p])
         assert dropped >= n_copies
         test_keys = {L.overlap_key(s) for p in test_pairs for s in p}
-        assert not any(L.overlap_key(r["src"]) in test_keys or L.overlap_key(r["tgt"]) in test_keys
-                       for r in kept)
+        assert not any(
+            L.overlap_key(r["src"]) in test_keys or L.overlap_key(r["tgt"]) in test_keys
+            for r in kept
+        )
 
 
 def test_wikiann_ids_and_tags(loaded):

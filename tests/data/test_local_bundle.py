@@ -31,19 +31,38 @@ def _squad(paragraphs: list[tuple[str, list[tuple[str, str, str]]]]) -> str:
     """[(context, [(qid, question, answer)])] -> SQuAD JSON, one article per paragraph."""
     data = []
     for ctx, qas in paragraphs:
-        data.append({"title": "t", "paragraphs": [{"context": ctx, "qas": [
-            {"id": qid, "question": q, "answers": [{"text": a, "answer_start": ctx.index(a)}]}
-            for qid, q, a in qas]}]})
+        data.append(
+            {
+                "title": "t",
+                "paragraphs": [
+                    {
+                        "context": ctx,
+                        "qas": [
+                            {
+                                "id": qid,
+                                "question": q,
+                                "answers": [{"text": a, "answer_start": ctx.index(a)}],
+                            }
+                            for qid, q, a in qas
+                        ],
+                    }
+                ],
+            }
+        )
     return json.dumps({"version": "1.1", "data": data}, ensure_ascii=False)
 
 
 def _xquad_paras(lang: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
     p = XX[lang]
     return [
-        (f"{p}Alpha city lies north. {p}It has a port.",
-         [("xq1", f"{p}Where is Alpha?", "north"), ("xq2", f"{p}What does it have?", "port")]),
-        (f"{p}Beta river is long. {p}It floods yearly.",
-         [("xq3", f"{p}What is long?", "Beta"), ("xq4", f"{p}When does it flood?", "yearly")]),
+        (
+            f"{p}Alpha city lies north. {p}It has a port.",
+            [("xq1", f"{p}Where is Alpha?", "north"), ("xq2", f"{p}What does it have?", "port")],
+        ),
+        (
+            f"{p}Beta river is long. {p}It floods yearly.",
+            [("xq3", f"{p}What is long?", "Beta"), ("xq4", f"{p}When does it flood?", "yearly")],
+        ),
     ]
 
 
@@ -72,44 +91,95 @@ def make_fake_data_dir(root: Path) -> Path:
     premises = ["Premise one is here.", "Premise two is there.", "Premise three is far."]
     rows = [(pr, f"Hypothesis {i}{j}.") for i, pr in enumerate(premises) for j in range(3)]
     head = "genre\tlabel\tsentence1_en\tsentence2_en\tsentence1_my\tsentence2_my\n"
-    _w(root, "xnli/myxnli/my.genre.test.tsv", head + "".join(
-        f"g\t{LABELS[k % 3]}\t{p}\t{h}\tm\tm\n" for k, (p, h) in enumerate(rows)))
+    _w(
+        root,
+        "xnli/myxnli/my.genre.test.tsv",
+        head + "".join(f"g\t{LABELS[k % 3]}\t{p}\t{h}\tm\tm\n" for k, (p, h) in enumerate(rows)),
+    )
     for lang in langs:
-        _w(root, f"xnli/test-{lang}.tsv", "".join(f"{XX[lang]}{p}\t{XX[lang]}{h}\r\n"
-                                                  for p, h in rows))
+        _w(
+            root,
+            f"xnli/test-{lang}.tsv",
+            "".join(f"{XX[lang]}{p}\t{XX[lang]}{h}\r\n" for p, h in rows),
+        )
         for split, n in (("train", 6), ("dev", 4), ("test", 5)):
-            _w(root, f"wikiann/{split}-{lang}.tsv", "".join(
-                f"{XX[lang].strip() or 'en'}{split}{k}\tB-LOC\ntoken{k}\tO\n\n" for k in range(n)))
+            _w(
+                root,
+                f"wikiann/{split}-{lang}.tsv",
+                "".join(
+                    f"{XX[lang].strip() or 'en'}{split}{k}\tB-LOC\ntoken{k}\tO\n\n"
+                    for k in range(n)
+                ),
+            )
         _w(root, f"xquad/xquad.{lang}.json", _squad(_xquad_paras(lang)))
-        _w(root, f"mlqa/dev/dev-context-{lang}-question-{lang}.json", _squad([
-            (f"{XX[lang]}Gamma town has {k} mills.", [(f"m{lang}{k}", "How many mills?", f"{k}")])
-            for k in range(3)]))
+        _w(
+            root,
+            f"mlqa/dev/dev-context-{lang}-question-{lang}.json",
+            _squad(
+                [
+                    (
+                        f"{XX[lang]}Gamma town has {k} mills.",
+                        [(f"m{lang}{k}", "How many mills?", f"{k}")],
+                    )
+                    for k in range(3)
+                ]
+            ),
+        )
     mnli = "sentence1\tsentence2\tlabel\tgenre\n"
-    _w(root, "mnli/mnli_train.tsv", mnli + "".join(
-        f"Train premise {k} .\tTrain hypothesis {k} .\t{LABELS[k % 3]}\tfiction\n"
-        for k in range(12)))
-    _w(root, "mnli/mnli_val.tsv", mnli + "".join(
-        f"Val premise {k} .\tVal hypothesis {k} .\t{LABELS[k % 3]}\tfiction\n" for k in range(6)))
-    squad = _squad(_xquad_paras("en") + [
-        ("Delta valley is green. Farms grow wheat.", [("s1", "What is green?", "Delta valley"),
-                                                      ("s2", "What grows?", "wheat")]),
-        ("Epsilon peak is high.", [("s3", "What is high?", "Epsilon peak")]),
-    ])
+    _w(
+        root,
+        "mnli/mnli_train.tsv",
+        mnli
+        + "".join(
+            f"Train premise {k} .\tTrain hypothesis {k} .\t{LABELS[k % 3]}\tfiction\n"
+            for k in range(12)
+        ),
+    )
+    _w(
+        root,
+        "mnli/mnli_val.tsv",
+        mnli
+        + "".join(
+            f"Val premise {k} .\tVal hypothesis {k} .\t{LABELS[k % 3]}\tfiction\n" for k in range(6)
+        ),
+    )
+    squad = _squad(
+        _xquad_paras("en")
+        + [
+            (
+                "Delta valley is green. Farms grow wheat.",
+                [("s1", "What is green?", "Delta valley"), ("s2", "What grows?", "wheat")],
+            ),
+            ("Epsilon peak is high.", [("s3", "What is high?", "Epsilon peak")]),
+        ]
+    )
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("dev-v1.1.json", squad)
     _w(root, "squad/dev-v1.1.json.zip", buf.getvalue())
     # TyDiQA reuses question ids across articles, as the real file does.
-    _w(root, "tydiqa/tydiqa.goldp.en.train.json", _squad([
-        ("Zeta lake is deep.", [("0", "What is deep?", "Zeta lake")]),
-        ("Eta hill is small.", [("0", "What is small?", "Eta hill")]),
-    ]))
+    _w(
+        root,
+        "tydiqa/tydiqa.goldp.en.train.json",
+        _squad(
+            [
+                ("Zeta lake is deep.", [("0", "What is deep?", "Zeta lake")]),
+                ("Eta hill is small.", [("0", "What is small?", "Eta hill")]),
+            ]
+        ),
+    )
     tat = {"es": "spa", "vi": "vie"}
     for lang, x3 in tat.items():
-        _w(root, f"tatoeba/tatoeba.{x3}-eng.eng", "".join(f"Test pair {k} in {lang}.\n"
-                                                          for k in range(5)))
-        _w(root, f"tatoeba/tatoeba.{x3}-eng.{x3}", "".join(f"{lang} prueba {k}.\n"
-                                                           for k in range(5)))
+        _w(
+            root,
+            f"tatoeba/tatoeba.{x3}-eng.eng",
+            "".join(f"Test pair {k} in {lang}.\n" for k in range(5)),
+        )
+        _w(
+            root,
+            f"tatoeba/tatoeba.{x3}-eng.{x3}",
+            "".join(f"{lang} prueba {k}.\n" for k in range(5)),
+        )
     # parallel: es
     for stem in L._WMT["es"]:
         en, xx = _pairs(stem, "es")
@@ -130,8 +200,11 @@ def make_fake_data_dir(root: Path) -> Path:
     # parallel: vi
     for arc, stem in L._IWSLT:
         en, xx = _pairs(stem, "vi")
-        _w(root, f"parallel/en-vi/{arc}", _tgz({f"{stem}.en": "\n".join(en) + "\n",
-                                                 f"{stem}.vi": "\n".join(xx) + "\n"}))
+        _w(
+            root,
+            f"parallel/en-vi/{arc}",
+            _tgz({f"{stem}.en": "\n".join(en) + "\n", f"{stem}.vi": "\n".join(xx) + "\n"}),
+        )
     en, xx = _pairs("tc", "vi")
     en[0], xx[0] = "Test pair 3 in vi.", "vi prueba 3."  # exact copy of an XSR test pair
     d = "parallel/tatoeba-challenge/eng-vie/tatoeba-test-v2021-08-07"
@@ -141,9 +214,23 @@ def make_fake_data_dir(root: Path) -> Path:
     return root
 
 
-CFG = LocalDataConfig(languages=("es", "vi"), max_words=12, max_parallel=20, n_heldout=3,
-                      n_nli_train=0, n_nli_dev=0, n_nli_test=6, n_ner_train=0, n_ner_dev=0,
-                      n_ner_test=2, n_qa_dev=1, n_qa_test=0, n_xsr=0, n_mono=0, seed=0)
+CFG = LocalDataConfig(
+    languages=("es", "vi"),
+    max_words=12,
+    max_parallel=20,
+    n_heldout=3,
+    n_nli_train=0,
+    n_nli_dev=0,
+    n_nli_test=6,
+    n_ner_train=0,
+    n_ner_dev=0,
+    n_ner_test=2,
+    n_qa_dev=1,
+    n_qa_test=0,
+    n_xsr=0,
+    n_mono=0,
+    seed=0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -164,9 +251,9 @@ def test_bundle_layout_and_every_file_validates(fake):
     assert sorted(e.name for e in again.eval) == sorted(
         [f"nli.xnli.{lg}" for lg in ("en", "es", "vi")]
         + [f"ner.wikiann.{lg}" for lg in ("en", "es", "vi")]
-        + [f"qa.xquad.{p}" for p in ("en-en", "es-es", "vi-vi", "en-es", "es-en", "en-vi",
-                                     "vi-en")]
-        + ["qa.mlqa.es-es", "qa.mlqa.vi-vi"])
+        + [f"qa.xquad.{p}" for p in ("en-en", "es-es", "vi-vi", "en-es", "es-en", "en-vi", "vi-en")]
+        + ["qa.mlqa.es-es", "qa.mlqa.vi-vi"]
+    )
     for e in again.eval:
         validate_all(e.task, _records(again, e.path), e.path)
     for task, rel in again.train.items():
@@ -191,14 +278,17 @@ def test_cross_lingual_qa_pairs_question_and_context_languages(fake):
     (ev,) = [e for e in b.eval_sets("qa") if e.name == "qa.xquad.vi-en"]
     recs = _records(b, ev.path)
     assert {(r["q_lang"], r["c_lang"]) for r in recs} == {("vi", "en")}
-    assert all(r["question"].startswith("vi ") and not r["context"].startswith("vi ")
-               for r in recs)
+    assert all(r["question"].startswith("vi ") and not r["context"].startswith("vi ") for r in recs)
 
 
 def test_parallel_is_filtered_tokenised_and_heldout_disjoint(fake):
     root, b = fake
-    xsr_keys = {L.overlap_key(s) for lang in ("es", "vi")
-                for r in L.load_tatoeba(root, lang) for s in (r["src"], r["tgt"])}
+    xsr_keys = {
+        L.overlap_key(s)
+        for lang in ("es", "vi")
+        for r in L.load_tatoeba(root, lang)
+        for s in (r["src"], r["tgt"])
+    }
     for lang in ("es", "vi"):
         pool = _records(b, b.parallel[lang])
         held = _records(b, b.parallel_heldout[lang])
@@ -207,7 +297,8 @@ def test_parallel_is_filtered_tokenised_and_heldout_disjoint(fake):
             assert len(r["src"].split()) <= 12 and len(r["tgt"].split()) <= 12
             assert r["src"].split() == L.tokenize_words(r["src"], "en")
             assert L.overlap_key(r["src"]) not in xsr_keys | {
-                L.overlap_key("Premise two is there.")}
+                L.overlap_key("Premise two is there.")
+            }
             assert L.overlap_key(r["tgt"]) not in xsr_keys
         held_keys = {L.overlap_key(r[s]) for r in held for s in ("src", "tgt")}
         assert not any(L.overlap_key(r[s]) in held_keys for r in pool for s in ("src", "tgt"))
@@ -243,8 +334,9 @@ def test_mono_lines_caps_deduplicates_and_drops_test_text():
     from repro.data.local_bundle import mono_lines, rng_for
 
     cands = [f"line {i}" for i in range(50)] + ["line  3", "The  test one."]
-    lines, c = mono_lines(cands, test_keys={L.overlap_key("the test one .")}, n=10,
-                          rng=rng_for(0, "t"))
+    lines, c = mono_lines(
+        cands, test_keys={L.overlap_key("the test one .")}, n=10, rng=rng_for(0, "t")
+    )
     assert len(lines) == 10 and len(set(lines)) == 10
     assert c == {"candidates": 52, "unique": 51, "test_overlap": 1, "written": 10}
     assert set(lines) <= {f"line {i}" for i in range(50)}
@@ -325,8 +417,10 @@ def test_default_bundle_on_real_data(data_dir, tmp_path):
     for rel, digest in b.notes["inputs"].items():
         assert manifest[rel].sha256 == digest, rel
     counts = b.notes["counts"]
-    assert counts["eval"]["qa.mlqa.es-es"] == manifest[
-        "mlqa/dev/dev-context-es-question-es.json"].examples
+    assert (
+        counts["eval"]["qa.mlqa.es-es"]
+        == manifest["mlqa/dev/dev-context-es-question-es.json"].examples
+    )
     assert counts["eval"]["qa.xquad.hi-en"] == 1190
     assert all(counts["eval"][f"nli.xnli.{lg}"] == cfg.n_nli_test for lg in b.languages)
     assert counts["qa_source"]["squad_dev_kept"] == 9380

@@ -44,21 +44,26 @@ def test_every_kind_of_problem_is_listed(tmp_path):
     (root / "new.txt").write_text("x")  # present but not listed: reported, not a problem
     rep = M.verify_data_dir(root)
     assert not rep.ok
-    assert rep.problems == ("a/one.txt: size 9 bytes, manifest says 4",
-                            "a/two.txt: SHA-256 differs from the manifest",
-                            "b.json: missing")
+    assert rep.problems == (
+        "a/one.txt: size 9 bytes, manifest says 4",
+        "a/two.txt: SHA-256 differs from the manifest",
+        "b.json: missing",
+    )
     assert rep.unlisted == ("new.txt",)
     assert "3 problem(s)" in rep.summary()
     assert M.verify_data_dir(root, check_hashes=False).problems == rep.problems[::2]
 
 
-@pytest.mark.parametrize("row, match", [
-    ("x\t1\tnothex\to\tp\tc\tl\t1\tu\n", "SHA-256"),
-    (f"x\tten\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "integers"),
-    (f"../x\t1\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "unsafe"),
-    (f"x\t1\t{'0' * 64}\to\tp\n", "9 columns"),
-    (f"a/one.txt\t4\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "duplicate path"),
-])
+@pytest.mark.parametrize(
+    "row, match",
+    [
+        ("x\t1\tnothex\to\tp\tc\tl\t1\tu\n", "SHA-256"),
+        (f"x\tten\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "integers"),
+        (f"../x\t1\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "unsafe"),
+        (f"x\t1\t{'0' * 64}\to\tp\n", "9 columns"),
+        (f"a/one.txt\t4\t{'0' * 64}\to\tp\tc\tl\t1\tu\n", "duplicate path"),
+    ],
+)
 def test_malformed_manifest_rows(tmp_path, row, match):
     make_dir(tmp_path, FILES, extra_rows=row)
     with pytest.raises(DataError, match=match) as err:
@@ -98,10 +103,17 @@ def test_fetch_refuses_when_offline(tmp_path, monkeypatch):
 
 def _tiny_bundle(out: Path) -> Path:
     parts = BundleParts(source="hub", languages=["en", "es"])
-    parts.xsr["es"] = [{"id": "t-0", "src_lang": "en", "tgt_lang": "es", "src": "Hi .",
-                        "tgt": "Hola ."}]
-    parts.eval.append(("nli", "xnli", "es", [{"id": "x-0", "lang": "es", "premise": "p",
-                                               "hypothesis": "h", "label": "neutral"}]))
+    parts.xsr["es"] = [
+        {"id": "t-0", "src_lang": "en", "tgt_lang": "es", "src": "Hi .", "tgt": "Hola ."}
+    ]
+    parts.eval.append(
+        (
+            "nli",
+            "xnli",
+            "es",
+            [{"id": "x-0", "lang": "es", "premise": "p", "hypothesis": "h", "label": "neutral"}],
+        )
+    )
     write_bundle(parts, out)
     M.write_checksums(out)
     return out
@@ -111,7 +123,10 @@ def test_verify_fetched_ok_and_tampering(tmp_path):
     out = _tiny_bundle(tmp_path / "fetched")
     sums = (out / M.CHECKSUMS).read_text().splitlines()
     assert sorted(line.split("  ")[1] for line in sums) == [
-        "bundle.json", "nli.xnli.es.jsonl", "xsr.es.jsonl"]
+        "bundle.json",
+        "nli.xnli.es.jsonl",
+        "xsr.es.jsonl",
+    ]
     assert M.verify_fetched(out).ok
     (out / "xsr.es.jsonl").write_text('{"id": "t-0"}\n')
     assert M.verify_fetched(out).problems == ("xsr.es.jsonl: SHA-256 differs from SHA256SUMS",)
@@ -119,8 +134,11 @@ def test_verify_fetched_ok_and_tampering(tmp_path):
 
 def test_verify_fetched_detects_unlisted_bundle_files_and_missing_sums(tmp_path):
     out = _tiny_bundle(tmp_path / "fetched")
-    lines = [ln for ln in (out / M.CHECKSUMS).read_text().splitlines()
-             if not ln.endswith("nli.xnli.es.jsonl")]
+    lines = [
+        ln
+        for ln in (out / M.CHECKSUMS).read_text().splitlines()
+        if not ln.endswith("nli.xnli.es.jsonl")
+    ]
     (out / M.CHECKSUMS).write_text("\n".join(lines) + "\n")
     rep = M.verify_fetched(out)
     assert rep.problems == ("nli.xnli.es.jsonl: named by the bundle but not listed in SHA256SUMS",)

@@ -25,9 +25,21 @@ from repro.data.world.inventory import (
 from repro.errors import ConfigError
 from repro.records import NLI_LABELS, validate_all
 
-SMALL = dict(n_mono=300, n_parallel=200, n_heldout=40, n_nli_train=300, n_nli_dev=30,
-             n_nli_test=60, n_ner_train=100, n_ner_dev=20, n_ner_test=50, n_qa_train=150,
-             n_qa_dev=20, n_qa_test=60, n_xsr=50)
+SMALL = dict(
+    n_mono=300,
+    n_parallel=200,
+    n_heldout=40,
+    n_nli_train=300,
+    n_nli_dev=30,
+    n_nli_test=60,
+    n_ner_train=100,
+    n_ner_dev=20,
+    n_ner_test=50,
+    n_qa_train=150,
+    n_qa_dev=20,
+    n_qa_test=60,
+    n_xsr=50,
+)
 
 
 def small(**kw) -> WorldConfig:
@@ -60,13 +72,25 @@ def _digest(root: Path) -> str:
 # ----------------------------------------------------------------------------- config
 
 
-@pytest.mark.parametrize("field,value", [
-    ("shared_name_rate", 1.5), ("cognate_es", -0.1), ("n_mono", -1), ("n_mono", "10"),
-    ("n_nli_test", True), ("languages", ("es", "en")), ("languages", ("en", "fr")),
-    ("languages", ("en", "es", "es")), ("sov_languages", ("en",)), ("n_per", 1000),
-    ("nouns_per_category", 1), ("qa_max_questions", 3), ("question_rate", 0.9),
-    ("p_negation", 2.0),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("shared_name_rate", 1.5),
+        ("cognate_es", -0.1),
+        ("n_mono", -1),
+        ("n_mono", "10"),
+        ("n_nli_test", True),
+        ("languages", ("es", "en")),
+        ("languages", ("en", "fr")),
+        ("languages", ("en", "es", "es")),
+        ("sov_languages", ("en",)),
+        ("n_per", 1000),
+        ("nouns_per_category", 1),
+        ("qa_max_questions", 3),
+        ("question_rate", 0.9),
+        ("p_negation", 2.0),
+    ],
+)
 def test_bad_knob_raises_config_error_naming_the_field(field, value):
     with pytest.raises(ConfigError, match=f"world.{field}"):
         WorldConfig(**{field: value})
@@ -91,8 +115,11 @@ def test_bundle_layout_and_every_file_validates(bundle, world):
     for rel in bundle.mono.values():
         lines = bundle.path(rel).read_text(encoding="utf-8").splitlines()
         assert len(lines) == cfg.n_mono and all(line.strip() for line in lines)
-    for kind, files in (("parallel", bundle.parallel), ("parallel", bundle.parallel_heldout),
-                        ("xsr", bundle.xsr)):
+    for kind, files in (
+        ("parallel", bundle.parallel),
+        ("parallel", bundle.parallel_heldout),
+        ("xsr", bundle.xsr),
+    ):
         for rel in files.values():
             validate_all(kind, read_jsonl(bundle.path(rel)), path=rel)
     for split in (bundle.train, bundle.dev):
@@ -108,8 +135,9 @@ def test_bundle_layout_and_every_file_validates(bundle, world):
     assert names == expected
     for e in bundle.eval:
         recs = validate_all(e.task, read_jsonl(bundle.path(e.path)), path=e.path)
-        assert len(recs) == {"nli": cfg.n_nli_test, "ner": cfg.n_ner_test,
-                             "qa": cfg.n_qa_test}[e.task]
+        assert (
+            len(recs) == {"nli": cfg.n_nli_test, "ner": cfg.n_ner_test, "qa": cfg.n_qa_test}[e.task]
+        )
     assert bundle.notes["config"]["seed"] == cfg.seed
 
 
@@ -147,7 +175,8 @@ def test_resizing_training_data_leaves_test_sets_unchanged():
 
 def test_nli_labels_balanced_in_every_split(world):
     splits = [world.train["nli"], world.dev["nli"]] + [
-        recs for (task, _), recs in world.eval.items() if task == "nli"]
+        recs for (task, _), recs in world.eval.items() if task == "nli"
+    ]
     for recs in splits:
         counts = Counter(r["label"] for r in recs)
         assert set(counts) == set(NLI_LABELS)
@@ -163,7 +192,7 @@ def test_nli_single_word_drop_respects_negation_monotonicity(world):
         p, h = r["premise"].split(), r["hypothesis"].split()
         if len(p) != len(h) + 1:
             continue
-        drops = [k for k in range(len(p)) if p[:k] + p[k + 1:] == h]
+        drops = [k for k in range(len(p)) if p[:k] + p[k + 1 :] == h]
         if not drops or p[drops[0]] in ("a", "an", "not"):
             continue
         k = drops[0]
@@ -232,7 +261,7 @@ def test_qa_answers_are_typed_spans_and_pairs_share_ids(world):
             assert (r["q_lang"], r["c_lang"]) == (q, c)
             ctx = r["context"].split()
             ans = r["answers"][0]["text"].split()
-            hits = sum(ctx[i:i + len(ans)] == ans for i in range(len(ctx)))
+            hits = sum(ctx[i : i + len(ans)] == ans for i in range(len(ctx)))
             assert hits >= 1
             if not ans[0].isdigit():
                 assert hits == 1, r  # distractors never reuse the answer entity or noun
@@ -267,15 +296,17 @@ def _type_candidates(question: str, context: str) -> int:
     n = 0
     for name in names:
         ws = name.split()
-        n += sum(ctx[i:i + len(ws)] == ws for i in range(len(ctx)))
+        n += sum(ctx[i : i + len(ws)] == ws for i in range(len(ctx)))
     return n
 
 
 @pytest.mark.parametrize("rate", [0.0, 1.0])
 def test_qa_same_type_rate_controls_same_type_distractors(rate):
     w = generate_world(small(qa_same_type_rate=rate, n_qa_train=300))
-    counts = [_type_candidates(r["question"], r["context"])
-              for r in w.train["qa"] + w.eval[("qa", "en-en")]]
+    counts = [
+        _type_candidates(r["question"], r["context"])
+        for r in w.train["qa"] + w.eval[("qa", "en-en")]
+    ]
     assert min(counts) >= 1
     if rate == 0.0:
         assert max(counts) == 1
@@ -446,9 +477,22 @@ def _paragraph_sentences(w, split: str, lang: str, recs: list[dict]) -> list[str
 
 def test_no_test_or_dev_sentence_leaks_into_training_data():
     """A deliberately tiny frame space, where independent sampling would collide a lot."""
-    cfg = small(n_per=4, n_org=4, n_loc=4, nouns_per_category=2, p_negation=0.0, p_count=0.0,
-                p_location=0.0, p_time=0.0, p_obj_adj=0.0, p_subj_adj=0.0, p_hypernym=0.0,
-                question_rate=0.3, n_mono=1500, n_parallel=600)
+    cfg = small(
+        n_per=4,
+        n_org=4,
+        n_loc=4,
+        nouns_per_category=2,
+        p_negation=0.0,
+        p_count=0.0,
+        p_location=0.0,
+        p_time=0.0,
+        p_obj_adj=0.0,
+        p_subj_adj=0.0,
+        p_hypernym=0.0,
+        question_rate=0.3,
+        n_mono=1500,
+        n_parallel=600,
+    )
     w = generate_world(cfg)
     mono_en = w.mono["en"]
     assert len(set(mono_en)) < 0.8 * len(mono_en)  # the space is saturated
@@ -484,18 +528,42 @@ def test_no_test_or_dev_sentence_leaks_into_training_data():
 
 # ----------------------------------------------------------------------------- properties
 
-TINY = dict(n_mono=20, n_parallel=20, n_heldout=5, n_nli_train=12, n_nli_dev=3, n_nli_test=9,
-            n_ner_train=5, n_ner_dev=3, n_ner_test=5, n_qa_train=8, n_qa_dev=3, n_qa_test=6,
-            n_xsr=5)
+TINY = dict(
+    n_mono=20,
+    n_parallel=20,
+    n_heldout=5,
+    n_nli_train=12,
+    n_nli_dev=3,
+    n_nli_test=9,
+    n_ner_train=5,
+    n_ner_dev=3,
+    n_ner_test=5,
+    n_qa_train=8,
+    n_qa_dev=3,
+    n_qa_test=6,
+    n_xsr=5,
+)
 
 
 @settings(max_examples=8)
-@given(seed=st.integers(0, 2**31), rate=st.floats(0, 1), sov=st.sampled_from([(), ("hi",),
-                                                                             ("es", "vi")]),
-       neg=st.floats(0, 1), qmax=st.integers(2, 4))
+@given(
+    seed=st.integers(0, 2**31),
+    rate=st.floats(0, 1),
+    sov=st.sampled_from([(), ("hi",), ("es", "vi")]),
+    neg=st.floats(0, 1),
+    qmax=st.integers(2, 4),
+)
 def test_any_world_yields_valid_records(seed, rate, sov, neg, qmax):
-    w = generate_world(WorldConfig(seed=seed, shared_name_rate=rate, sov_languages=sov,
-                                   p_negation=neg, qa_max_sentences=qmax, **TINY))
+    w = generate_world(
+        WorldConfig(
+            seed=seed,
+            shared_name_rate=rate,
+            sov_languages=sov,
+            p_negation=neg,
+            qa_max_sentences=qmax,
+            **TINY,
+        )
+    )
     for (task, _), recs in w.eval.items():
         validate_all(task, recs)
         if task == "ner":

@@ -6,10 +6,31 @@ import pytest
 
 from repro.metrics.__main__ import main
 
-DATA = {"version": "1.1", "data": [{"title": "t", "paragraphs": [{"context": "c", "qas": [
-    {"id": "q1", "question": "?", "answers": [{"text": "el perro", "answer_start": 0}]},
-    {"id": "q2", "question": "?", "answers": [{"text": "Madrid", "answer_start": 0}]},
-]}]}]}
+DATA = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "t",
+            "paragraphs": [
+                {
+                    "context": "c",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "?",
+                            "answers": [{"text": "el perro", "answer_start": 0}],
+                        },
+                        {
+                            "id": "q2",
+                            "question": "?",
+                            "answers": [{"text": "Madrid", "answer_start": 0}],
+                        },
+                    ],
+                }
+            ],
+        }
+    ],
+}
 
 
 @pytest.fixture

@@ -49,8 +49,10 @@ def test_cosine_ranks_match_brute_force_and_blocking():
     expected = ((cos > gold) | ((cos == gold) & (idx[None, :] < idx[:, None]))).sum(axis=1)
     assert np.array_equal(similarity_ranks(src, tgt), expected)
     small = slice(0, 40)
-    assert np.array_equal(similarity_ranks(src[small], tgt[small]),
-                          _brute_ranks(_unit(src[small]) @ _unit(tgt[small]).T))
+    assert np.array_equal(
+        similarity_ranks(src[small], tgt[small]),
+        _brute_ranks(_unit(src[small]) @ _unit(tgt[small]).T),
+    )
 
 
 def test_ties_go_to_the_lower_index_like_argmax():

@@ -19,35 +19,51 @@ def _dataset(questions):
     paragraphs = {}
     for p, qid, golds in questions:
         paragraphs.setdefault(p, []).append(
-            {"id": qid, "question": "?", "answers": [{"text": g, "answer_start": 0} for g in golds]})
-    return {"version": "1.1", "data": [{"title": "t", "paragraphs": [
-        {"context": "c", "qas": qas} for _, qas in sorted(paragraphs.items())]}]}
+            {"id": qid, "question": "?", "answers": [{"text": g, "answer_start": 0} for g in golds]}
+        )
+    return {
+        "version": "1.1",
+        "data": [
+            {
+                "title": "t",
+                "paragraphs": [
+                    {"context": "c", "qas": qas} for _, qas in sorted(paragraphs.items())
+                ],
+            }
+        ],
+    }
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("The Cat!", "cat"),
-    ("an apple a day", "apple day"),
-    ("theatre", "theatre"),            # articles only as whole words
-    ("U.S.A.", "usa"),
-    ("  many\tspaces \n here ", "many spaces here"),
-    ("¿Los niños?", "¿los niños"),     # only ASCII punctuation, English articles only
-    ("राम।", "राम।"),                  # the Hindi danda is not ASCII punctuation
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Cat!", "cat"),
+        ("an apple a day", "apple day"),
+        ("theatre", "theatre"),  # articles only as whole words
+        ("U.S.A.", "usa"),
+        ("  many\tspaces \n here ", "many spaces here"),
+        ("¿Los niños?", "¿los niños"),  # only ASCII punctuation, English articles only
+        ("राम।", "राम।"),  # the Hindi danda is not ASCII punctuation
+    ],
+)
 def test_squad_normaliser(text, expected):
     assert normalize_squad(text) == expected
 
 
-@pytest.mark.parametrize(("text", "lang", "expected"), [
-    ("¿Los niños, el perro!", "es", "niños perro"),
-    ("unas casas", "es", "casas"),
-    ("«The» end", "en", "end"),
-    ("của tôi là những cái nhà", "vi", "tôi nhà"),
-    ("các bạn", "vi", "các bạn"),      # 'các' is not in MLQA's list
-    ("राम। सीता", "hi", "राम सीता"),      # danda is Unicode punctuation; Hindi has no articles
-    ("a$b", "hi", "ab"),               # ASCII '$' (a symbol, not category P) is still removed
-    ("北京大学, ok", "zh", "北 京 大 学 ok"),
-    ("الكتاب", "ar", "كتاب"),
-])
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("¿Los niños, el perro!", "es", "niños perro"),
+        ("unas casas", "es", "casas"),
+        ("«The» end", "en", "end"),
+        ("của tôi là những cái nhà", "vi", "tôi nhà"),
+        ("các bạn", "vi", "các bạn"),  # 'các' is not in MLQA's list
+        ("राम। सीता", "hi", "राम सीता"),  # danda is Unicode punctuation; Hindi has no articles
+        ("a$b", "hi", "ab"),  # ASCII '$' (a symbol, not category P) is still removed
+        ("北京大学, ok", "zh", "北 京 大 学 ok"),
+        ("الكتاب", "ar", "كتاب"),
+    ],
+)
 def test_mlqa_normaliser(text, lang, expected):
     assert normalize_mlqa(text, lang) == expected
 
@@ -73,7 +89,8 @@ def test_em_and_f1_take_the_best_gold():
 def test_f1_hand_case_with_articles_and_repeated_tokens():
     # pred -> [big, red, dog, dog]; gold -> [red, dog, barked]; overlap 2
     assert f1("The big red dog dog", ["a red dog barked"]) == pytest.approx(
-        2 * (2 / 4) * (2 / 3) / (2 / 4 + 2 / 3))
+        2 * (2 / 4) * (2 / 3) / (2 / 4 + 2 / 3)
+    )
 
 
 def test_empty_prediction_and_empty_normalised_gold_follow_the_script():
@@ -108,14 +125,17 @@ def test_score_squad_mlqa_mode():
     assert score_squad(data, {"q1": "perro"})["exact_match"] == 0.0
 
 
-@pytest.mark.parametrize(("data", "preds", "match"), [
-    ({"data": "x"}, {}, "'data' list"),
-    ({"data": [{"paragraphs": [{"qas": [{"id": "q", "answers": []}]}]}]}, {}, "'q'.*answers"),
-    ({"data": [{"paragraphs": [{"qas": [{"answers": [{"text": "a"}]}]}]}]}, {}, "string 'id'"),
-    ({"data": []}, {}, "no questions"),
-    (_dataset([(0, "q1", ["a"])]), {"q1": 3}, "'q1'.*string"),
-    (_dataset([(0, "q1", ["a"])]), ["a"], "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("data", "preds", "match"),
+    [
+        ({"data": "x"}, {}, "'data' list"),
+        ({"data": [{"paragraphs": [{"qas": [{"id": "q", "answers": []}]}]}]}, {}, "'q'.*answers"),
+        ({"data": [{"paragraphs": [{"qas": [{"answers": [{"text": "a"}]}]}]}]}, {}, "string 'id'"),
+        ({"data": []}, {}, "no questions"),
+        (_dataset([(0, "q1", ["a"])]), {"q1": 3}, "'q1'.*string"),
+        (_dataset([(0, "q1", ["a"])]), ["a"], "JSON object"),
+    ],
+)
 def test_bad_structures_raise_data_errors(data, preds, match):
     with pytest.raises(DataError, match=match):
         score_questions(data, preds)

@@ -50,8 +50,9 @@ def test_save_overwrites_existing_dir(tiny, tmp_path):
     other, _ = tiny_test_model(seed=2)
     save_encoder(other, tok, tmp_path / "encoder")
     m2, _ = load_encoder(tmp_path / "encoder")
-    assert torch.equal(m2.embeddings.word_embeddings.weight,
-                       other.embeddings.word_embeddings.weight)
+    assert torch.equal(
+        m2.embeddings.word_embeddings.weight, other.embeddings.word_embeddings.weight
+    )
 
 
 def test_find_model_dir_prefers_encoder(tiny, tmp_path):
@@ -72,8 +73,15 @@ def test_missing_model_is_artifact_error(tmp_path):
         load_tokenizer(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("head", [BertForSequenceClassification, BertForTokenClassification,
-                                  BertForQuestionAnswering, BertForMaskedLM])
+@pytest.mark.parametrize(
+    "head",
+    [
+        BertForSequenceClassification,
+        BertForTokenClassification,
+        BertForQuestionAnswering,
+        BertForMaskedLM,
+    ],
+)
 def test_load_encoder_from_task_model(tiny, tmp_path, head):
     base, tok = tiny
     torch.manual_seed(0)

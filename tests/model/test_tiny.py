@@ -19,8 +19,19 @@ from repro.model.tiny import (
 )
 
 CORPUS = list(DEFAULT_TEXTS) * 3
-DIACRITIC_WORDS = ["Tiếng", "Việt", "ngữ", "Nguyễn", "नमस्ते", "दुनिया", "किताबें", "niño",
-                   "Málaga", "живёт", "Москва"]
+DIACRITIC_WORDS = [
+    "Tiếng",
+    "Việt",
+    "ngữ",
+    "Nguyễn",
+    "नमस्ते",
+    "दुनिया",
+    "किताबें",
+    "niño",
+    "Málaga",
+    "живёт",
+    "Москва",
+]
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +100,15 @@ def test_vocab_size_is_reached_and_ordered():
     assert inv[:5] == list(SPECIAL_TOKENS)
 
 
-@given(st.dictionaries(st.text(alphabet="abcéд", min_size=1, max_size=6),
-                       st.integers(1, 20), min_size=1, max_size=30),
-       st.integers(6, 60))
+@given(
+    st.dictionaries(
+        st.text(alphabet="abcéд", min_size=1, max_size=6),
+        st.integers(1, 20),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(6, 60),
+)
 def test_learned_vocab_covers_words(counts, size):
     vocab = learn_wordpiece_vocab(counts, size)
     assert len(vocab) == len(set(vocab))
@@ -99,7 +116,7 @@ def test_learned_vocab_covers_words(counts, size):
     chars = {w[0] for w in counts} | {"##" + ch for w in counts for ch in w[1:]}
     assert chars <= set(vocab)  # the alphabet is never cut: no word becomes [UNK]
     assert len(vocab) <= max(size, 5 + len(chars))
-    merges = vocab[5 + len(chars):]
+    merges = vocab[5 + len(chars) :]
     assert all(m.removeprefix("##") and len(m.removeprefix("##")) >= 2 for m in merges)
     assert learn_wordpiece_vocab(dict(reversed(list(counts.items()))), size) == vocab
 
@@ -111,8 +128,11 @@ def test_merges_follow_frequency_then_lexical_order():
     assert vocab[11:] == ["##ab", "##bab", "abab", "cd", "ce"]
 
 
-@given(st.lists(st.sampled_from(DIACRITIC_WORDS + ["cat", "3", "Paris", "ngôn"]),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(DIACRITIC_WORDS + ["cat", "3", "Paris", "ngôn"]), min_size=1, max_size=12
+    )
+)
 def test_decode_inverts_encode(words):
     tok = _shared_tok()
     ids = tok(" ".join(words))["input_ids"]
@@ -142,9 +162,14 @@ def test_tiny_bert_config_follows_model_config():
         max_position_embeddings = 80
 
     cfg = tiny_bert_config(Cfg(), 123)
-    assert (cfg.hidden_size, cfg.num_hidden_layers, cfg.num_attention_heads,
-            cfg.intermediate_size, cfg.max_position_embeddings, cfg.vocab_size) == (
-        64, 3, 4, 96, 80, 123)
+    assert (
+        cfg.hidden_size,
+        cfg.num_hidden_layers,
+        cfg.num_attention_heads,
+        cfg.intermediate_size,
+        cfg.max_position_embeddings,
+        cfg.vocab_size,
+    ) == (64, 3, 4, 96, 80, 123)
     a = make_tiny_encoder(Cfg(), 123, seed=3)
     b = make_tiny_encoder(Cfg(), 123, seed=3)
     c = make_tiny_encoder(Cfg(), 123, seed=4)

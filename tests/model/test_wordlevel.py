@@ -45,7 +45,8 @@ def test_word_index_matches_per_word_tokenisation(tiny):
         assert wb.attention_mask[b].sum() == L
         assert (wb.word_index[b, L:] == -1).all()
         assert wb.slot_mask[b].tolist() == [True] * (len(words) + 2) + [False] * (
-            wb.n_slots - len(words) - 2)
+            wb.n_slots - len(words) - 2
+        )
     assert wb.n_words.tolist() == [len(s) for s in SENTS]
 
 
@@ -116,7 +117,7 @@ def ragged_batches(draw):
     for b, r in enumerate(rows):
         t = 0
         for w, k in enumerate(r):
-            word_index[b, t:t + k] = w
+            word_index[b, t : t + k] = w
             t += k
     seed = draw(st.integers(0, 2**16))
     hidden = torch.randn(B, T, H, generator=torch.Generator().manual_seed(seed))
@@ -158,8 +159,7 @@ def test_batched_word_vectors_independent_of_batching(tiny):
     for (a, ma), (b, mb), words in zip(out_small, out_big, SENTS, strict=True):
         assert a.shape == (len(words), model.config.hidden_size)
         assert (ma == mb).all()
-        torch.testing.assert_close(torch.from_numpy(a), torch.from_numpy(b), rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(torch.from_numpy(a), torch.from_numpy(b), rtol=1e-4, atol=1e-5)
 
 
 def test_word_vectors_layer_index(tiny):

@@ -45,16 +45,26 @@ def write(root: Path, rel: str, data: str | bytes) -> Path:
     return p
 
 
-def squad(qas: list[dict], context: str = "Paris is the capital of France.",
-          articles: int = 1) -> str:
-    return json.dumps({"version": "1.1", "data": [
-        {"title": f"t{a}", "paragraphs": [{"context": context, "qas": qas}]}
-        for a in range(articles)]})
+def squad(
+    qas: list[dict], context: str = "Paris is the capital of France.", articles: int = 1
+) -> str:
+    return json.dumps(
+        {
+            "version": "1.1",
+            "data": [
+                {"title": f"t{a}", "paragraphs": [{"context": context, "qas": qas}]}
+                for a in range(articles)
+            ],
+        }
+    )
 
 
 def qa(qid: str, text: str = "Paris", start: int = 0) -> dict:
-    return {"id": qid, "question": "What is the capital?",
-            "answers": [{"text": text, "answer_start": start}]}
+    return {
+        "id": qid,
+        "question": "What is the capital?",
+        "answers": [{"text": text, "answer_start": start}],
+    }
 
 
 def crlf_bom(text: str) -> bytes:
@@ -93,130 +103,282 @@ Case = tuple[dict[str, str | bytes], Callable[[Path], object], str, str, object]
 
 LOADER_CASES: dict[str, Case] = {
     # empty files (a BOM alone, or only blank lines, is empty too)
-    "empty/xnli-dev": ({"xnli/dev-es.tsv": "\n\n"}, lambda d: L.load_xnli(d, "es", "dev"),
-                       "empty file", "xnli/dev-es.tsv", None),
-    "empty/mnli-bom-only": ({"mnli/mnli_train.tsv": BOM}, lambda d: L.load_mnli(d, "train"),
-                            "empty file", "mnli_train.tsv", None),
-    "empty/myxnli-bom-only": ({"xnli/test-es.tsv": "p\th\n", "xnli/myxnli/my.genre.test.tsv": BOM},
-                              lambda d: L.load_xnli(d, "es", "test"), "empty file",
-                              "my.genre.test.tsv", None),
-    "empty/tatoeba": ({"tatoeba/tatoeba.spa-eng.eng": "", "tatoeba/tatoeba.spa-eng.spa": "a\n"},
-                      lambda d: L.load_tatoeba(d, "es"), "empty file", "tatoeba.spa-eng.eng",
-                      None),
-    "empty/xquad": ({"xquad/xquad.es.json": BOM + b"  \n"}, lambda d: L.load_xquad(d, "es"),
-                    "empty file", "xquad.es.json", None),
-    "empty/squad-no-questions": ({"xquad/xquad.es.json": squad([])},
-                                 lambda d: L.load_xquad(d, "es"), "no questions",
-                                 "xquad.es.json", None),
-    "empty/flores": ({FLORES + "eng_Latn.devtest": "", FLORES + "spa_Latn.devtest": "x\n"},
-                     lambda d: L.load_parallel(d, "es", sources=["flores200"]), "empty file",
-                     "eng_Latn.devtest", None),
+    "empty/xnli-dev": (
+        {"xnli/dev-es.tsv": "\n\n"},
+        lambda d: L.load_xnli(d, "es", "dev"),
+        "empty file",
+        "xnli/dev-es.tsv",
+        None,
+    ),
+    "empty/mnli-bom-only": (
+        {"mnli/mnli_train.tsv": BOM},
+        lambda d: L.load_mnli(d, "train"),
+        "empty file",
+        "mnli_train.tsv",
+        None,
+    ),
+    "empty/myxnli-bom-only": (
+        {"xnli/test-es.tsv": "p\th\n", "xnli/myxnli/my.genre.test.tsv": BOM},
+        lambda d: L.load_xnli(d, "es", "test"),
+        "empty file",
+        "my.genre.test.tsv",
+        None,
+    ),
+    "empty/tatoeba": (
+        {"tatoeba/tatoeba.spa-eng.eng": "", "tatoeba/tatoeba.spa-eng.spa": "a\n"},
+        lambda d: L.load_tatoeba(d, "es"),
+        "empty file",
+        "tatoeba.spa-eng.eng",
+        None,
+    ),
+    "empty/xquad": (
+        {"xquad/xquad.es.json": BOM + b"  \n"},
+        lambda d: L.load_xquad(d, "es"),
+        "empty file",
+        "xquad.es.json",
+        None,
+    ),
+    "empty/squad-no-questions": (
+        {"xquad/xquad.es.json": squad([])},
+        lambda d: L.load_xquad(d, "es"),
+        "no questions",
+        "xquad.es.json",
+        None,
+    ),
+    "empty/flores": (
+        {FLORES + "eng_Latn.devtest": "", FLORES + "spa_Latn.devtest": "x\n"},
+        lambda d: L.load_parallel(d, "es", sources=["flores200"]),
+        "empty file",
+        "eng_Latn.devtest",
+        None,
+    ),
     # truncated JSON
-    "truncated/mlqa": ({"mlqa/dev/dev-context-es-question-es.json": squad([qa("q1")])[:-7]},
-                       lambda d: L.load_mlqa_dev(d, "es"), "invalid JSON",
-                       "dev-context-es-question-es.json", "line 1"),
-    "truncated/tydiqa": ({"tydiqa/tydiqa.goldp.en.train.json": '{"data": [\n{"paragraphs": ['},
-                         lambda d: L.load_tydiqa(d, "train"), "invalid JSON",
-                         "tydiqa.goldp.en.train.json", "line 2"),
-    "truncated/squad-zip": ({"squad/dev-v1.1.json.zip": squad_zip(squad([qa("q")])[:30])},
-                            lambda d: L.load_squad_dev(d), "invalid JSON", "dev-v1.1.json",
-                            "line 1"),
+    "truncated/mlqa": (
+        {"mlqa/dev/dev-context-es-question-es.json": squad([qa("q1")])[:-7]},
+        lambda d: L.load_mlqa_dev(d, "es"),
+        "invalid JSON",
+        "dev-context-es-question-es.json",
+        "line 1",
+    ),
+    "truncated/tydiqa": (
+        {"tydiqa/tydiqa.goldp.en.train.json": '{"data": [\n{"paragraphs": ['},
+        lambda d: L.load_tydiqa(d, "train"),
+        "invalid JSON",
+        "tydiqa.goldp.en.train.json",
+        "line 2",
+    ),
+    "truncated/squad-zip": (
+        {"squad/dev-v1.1.json.zip": squad_zip(squad([qa("q")])[:30])},
+        lambda d: L.load_squad_dev(d),
+        "invalid JSON",
+        "dev-v1.1.json",
+        "line 1",
+    ),
     # wrong column counts
-    "columns/xnli-test": ({"xnli/test-es.tsv": "p\th\n" * 2 + "p\th\tx\n",
-                           "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\tneutral\tp\th\tm\tm\n"},
-                          lambda d: L.load_xnli(d, "es", "test"),
-                          "expected 2 tab-separated columns, got 3", "xnli/test-es.tsv",
-                          "line 3"),
-    "columns/myxnli": ({"xnli/test-es.tsv": "p\th\n",
-                        "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\tneutral\tp\th\tm\n"},
-                       lambda d: L.load_xnli(d, "es", "test"), "expected 6 tab-separated",
-                       "my.genre.test.tsv", "line 2"),
-    "columns/mnli-extra": ({"mnli/mnli_val.tsv": MNLI_HEAD + "p\th\tneutral\tg\textra\n"},
-                           lambda d: L.load_mnli(d, "val"), "4 tab-separated columns, got 5",
-                           "mnli_val.tsv", "line 2"),
-    "columns/xnli-dev-empty-premise": ({"xnli/dev-ru.tsv": "p\th\tneutral\n \th\tneutral\n"},
-                                       lambda d: L.load_xnli(d, "ru", "dev"), "empty premise",
-                                       "dev-ru.tsv", "line 2"),
+    "columns/xnli-test": (
+        {
+            "xnli/test-es.tsv": "p\th\n" * 2 + "p\th\tx\n",
+            "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\tneutral\tp\th\tm\tm\n",
+        },
+        lambda d: L.load_xnli(d, "es", "test"),
+        "expected 2 tab-separated columns, got 3",
+        "xnli/test-es.tsv",
+        "line 3",
+    ),
+    "columns/myxnli": (
+        {
+            "xnli/test-es.tsv": "p\th\n",
+            "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\tneutral\tp\th\tm\n",
+        },
+        lambda d: L.load_xnli(d, "es", "test"),
+        "expected 6 tab-separated",
+        "my.genre.test.tsv",
+        "line 2",
+    ),
+    "columns/mnli-extra": (
+        {"mnli/mnli_val.tsv": MNLI_HEAD + "p\th\tneutral\tg\textra\n"},
+        lambda d: L.load_mnli(d, "val"),
+        "4 tab-separated columns, got 5",
+        "mnli_val.tsv",
+        "line 2",
+    ),
+    "columns/xnli-dev-empty-premise": (
+        {"xnli/dev-ru.tsv": "p\th\tneutral\n \th\tneutral\n"},
+        lambda d: L.load_xnli(d, "ru", "dev"),
+        "empty premise",
+        "dev-ru.tsv",
+        "line 2",
+    ),
     # unknown labels
-    "label/mnli": ({"mnli/mnli_train.tsv": MNLI_HEAD + "p\th\tneutral\tg\np\th\tNEUTRAL\tg\n"},
-                   lambda d: L.load_mnli(d, "train"), "unknown NLI label 'NEUTRAL'",
-                   "mnli_train.tsv", "line 3"),
-    "label/myxnli": ({"xnli/test-es.tsv": "p\th\n",
-                      "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\t-\tp\th\tm\tm\n"},
-                     lambda d: L.load_xnli(d, "es", "test"), "unknown NLI label '-'",
-                     "my.genre.test.tsv", "line 2"),
+    "label/mnli": (
+        {"mnli/mnli_train.tsv": MNLI_HEAD + "p\th\tneutral\tg\np\th\tNEUTRAL\tg\n"},
+        lambda d: L.load_mnli(d, "train"),
+        "unknown NLI label 'NEUTRAL'",
+        "mnli_train.tsv",
+        "line 3",
+    ),
+    "label/myxnli": (
+        {
+            "xnli/test-es.tsv": "p\th\n",
+            "xnli/myxnli/my.genre.test.tsv": MY_HEAD + "g\t-\tp\th\tm\tm\n",
+        },
+        lambda d: L.load_xnli(d, "es", "test"),
+        "unknown NLI label '-'",
+        "my.genre.test.tsv",
+        "line 2",
+    ),
     # mismatched parallel line counts
-    "parallel/flores": ({FLORES + "eng_Latn.devtest": "a\nb\nc\n",
-                         FLORES + "hin_Deva.devtest": "क\nख\n"},
-                        lambda d: L.load_parallel(d, "hi", sources=["flores200"]),
-                        "2 lines but the parallel file", "hin_Deva.devtest", None),
-    "parallel/tico19": ({TICO + "en": "a\nb\n", TICO + "es_LA": "a\nb\nc\n"},
-                        lambda d: L.load_parallel(d, "es", sources=["tico19"]),
-                        "3 lines but the parallel file", "tico19-test.es_LA", None),
-    "parallel/iwslt-tgz": ({"parallel/en-vi/dev-2012-en-vi.tgz":
-                            tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n"})},
-                           lambda d: L.read_parallel_source(
-                               d, L.parallel_sources("vi", ["iwslt15"])[0]),
-                           "1 lines but the parallel file", "tst2012.vi", None),
-    "parallel/tatoeba-challenge-labels": ({TC + "eng": "a\nb\n", TC + "vie": "x\ny\n",
-                                           TC + "vie.labels": "vie\n"},
-                                          lambda d: L.load_parallel(
-                                              d, "vi", sources=["tatoeba-challenge"]),
-                                          "1 labels for 2 lines", "vie.labels", None),
+    "parallel/flores": (
+        {FLORES + "eng_Latn.devtest": "a\nb\nc\n", FLORES + "hin_Deva.devtest": "क\nख\n"},
+        lambda d: L.load_parallel(d, "hi", sources=["flores200"]),
+        "2 lines but the parallel file",
+        "hin_Deva.devtest",
+        None,
+    ),
+    "parallel/tico19": (
+        {TICO + "en": "a\nb\n", TICO + "es_LA": "a\nb\nc\n"},
+        lambda d: L.load_parallel(d, "es", sources=["tico19"]),
+        "3 lines but the parallel file",
+        "tico19-test.es_LA",
+        None,
+    ),
+    "parallel/iwslt-tgz": (
+        {"parallel/en-vi/dev-2012-en-vi.tgz": tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n"})},
+        lambda d: L.read_parallel_source(d, L.parallel_sources("vi", ["iwslt15"])[0]),
+        "1 lines but the parallel file",
+        "tst2012.vi",
+        None,
+    ),
+    "parallel/tatoeba-challenge-labels": (
+        {TC + "eng": "a\nb\n", TC + "vie": "x\ny\n", TC + "vie.labels": "vie\n"},
+        lambda d: L.load_parallel(d, "vi", sources=["tatoeba-challenge"]),
+        "1 labels for 2 lines",
+        "vie.labels",
+        None,
+    ),
     # invalid UTF-8
-    "utf8/xnli-dev": ({"xnli/dev-hi.tsv": b"p\th\tneutral\np\xe0\xa4\th\tneutral\n"},
-                      lambda d: L.load_xnli(d, "hi", "dev"), "invalid UTF-8", "dev-hi.tsv",
-                      "line 2"),
-    "utf8/mnli": ({"mnli/mnli_train.tsv": MNLI_HEAD.encode() + b"p\th\tneutral\tg\n\xc0\n"},
-                  lambda d: L.load_mnli(d, "train"), "invalid UTF-8", "mnli_train.tsv", "line 3"),
-    "utf8/tatoeba": ({"tatoeba/tatoeba.rus-eng.eng": "a\nb\n",
-                      "tatoeba/tatoeba.rus-eng.rus": b"\xd0\xb0\n\xd0\n"},
-                     lambda d: L.load_tatoeba(d, "ru"), "invalid UTF-8", "tatoeba.rus-eng.rus",
-                     "line 2"),
-    "utf8/xquad": ({"xquad/xquad.vi.json": squad([qa("q1")]).encode()[:-3] + b"\xff]}"},
-                   lambda d: L.load_xquad(d, "vi"), "invalid UTF-8", "xquad.vi.json", "line 1"),
-    "utf8/ntrex": ({"parallel/ntrex128/newstest2019-src.eng.txt": "a\n",
-                    "parallel/ntrex128/newstest2019-ref.spa.txt": b"\xfe\n"},
-                   lambda d: L.load_parallel(d, "es", sources=["ntrex128"]), "invalid UTF-8",
-                   "newstest2019-ref.spa.txt", "line 1"),
+    "utf8/xnli-dev": (
+        {"xnli/dev-hi.tsv": b"p\th\tneutral\np\xe0\xa4\th\tneutral\n"},
+        lambda d: L.load_xnli(d, "hi", "dev"),
+        "invalid UTF-8",
+        "dev-hi.tsv",
+        "line 2",
+    ),
+    "utf8/mnli": (
+        {"mnli/mnli_train.tsv": MNLI_HEAD.encode() + b"p\th\tneutral\tg\n\xc0\n"},
+        lambda d: L.load_mnli(d, "train"),
+        "invalid UTF-8",
+        "mnli_train.tsv",
+        "line 3",
+    ),
+    "utf8/tatoeba": (
+        {
+            "tatoeba/tatoeba.rus-eng.eng": "a\nb\n",
+            "tatoeba/tatoeba.rus-eng.rus": b"\xd0\xb0\n\xd0\n",
+        },
+        lambda d: L.load_tatoeba(d, "ru"),
+        "invalid UTF-8",
+        "tatoeba.rus-eng.rus",
+        "line 2",
+    ),
+    "utf8/xquad": (
+        {"xquad/xquad.vi.json": squad([qa("q1")]).encode()[:-3] + b"\xff]}"},
+        lambda d: L.load_xquad(d, "vi"),
+        "invalid UTF-8",
+        "xquad.vi.json",
+        "line 1",
+    ),
+    "utf8/ntrex": (
+        {
+            "parallel/ntrex128/newstest2019-src.eng.txt": "a\n",
+            "parallel/ntrex128/newstest2019-ref.spa.txt": b"\xfe\n",
+        },
+        lambda d: L.load_parallel(d, "es", sources=["ntrex128"]),
+        "invalid UTF-8",
+        "newstest2019-ref.spa.txt",
+        "line 1",
+    ),
     # unknown language codes
-    "lang/wikiann": ({}, lambda d: L.load_wikiann(d, "de", "test"), "unknown language code 'de'",
-                     None, None),
+    "lang/wikiann": (
+        {},
+        lambda d: L.load_wikiann(d, "de", "test"),
+        "unknown language code 'de'",
+        None,
+        None,
+    ),
     "lang/xquad": ({}, lambda d: L.load_xquad(d, "zh"), "unknown language code 'zh'", None, None),
-    "lang/parallel-english": ({}, lambda d: L.load_parallel(d, "en"),
-                              "unknown language code 'en'", None, None),
-    "lang/tokenizer": ({}, lambda d: L.tokenize_words("hola", "spa"),
-                       "unknown language code 'spa'", None, None),
+    "lang/parallel-english": (
+        {},
+        lambda d: L.load_parallel(d, "en"),
+        "unknown language code 'en'",
+        None,
+        None,
+    ),
+    "lang/tokenizer": (
+        {},
+        lambda d: L.tokenize_words("hola", "spa"),
+        "unknown language code 'spa'",
+        None,
+        None,
+    ),
     # answer spans outside the context
-    "span/mlqa-negative-offset": ({"mlqa/dev/dev-context-hi-question-hi.json":
-                                   squad([qa("q1", "Paris", -1)])},
-                                  lambda d: L.load_mlqa_dev(d, "hi"), "span outside context",
-                                  "dev-context-hi-question-hi.json", "q1"),
-    "span/tydiqa-past-end": ({"tydiqa/tydiqa.goldp.en.train.json":
-                              squad([qa("q1", "France.", 25)])},
-                             lambda d: L.load_tydiqa(d, "train"), "span outside context",
-                             "tydiqa.goldp.en.train.json", "tydiqa-train-0-q1"),
-    "span/squad-zip": ({"squad/dev-v1.1.json.zip": squad_zip(squad([qa("q1", "capital", 3)]))},
-                       lambda d: L.load_squad_dev(d), "span outside context", "dev-v1.1.json",
-                       "q1"),
-    "span/answers-not-a-list": ({"xquad/xquad.es.json": squad(
-                                    [{"id": "q1", "question": "?", "answers": "Paris"}])},
-                                lambda d: L.load_xquad(d, "es"), "must be a list",
-                                "xquad.es.json", "q1"),
-    "span/answer-not-an-object": ({"xquad/xquad.es.json": squad(
-                                      [{"id": "q1", "question": "?", "answers": ["Paris"]}])},
-                                  lambda d: L.load_xquad(d, "es"), "malformed answer",
-                                  "xquad.es.json", "q1"),
+    "span/mlqa-negative-offset": (
+        {"mlqa/dev/dev-context-hi-question-hi.json": squad([qa("q1", "Paris", -1)])},
+        lambda d: L.load_mlqa_dev(d, "hi"),
+        "span outside context",
+        "dev-context-hi-question-hi.json",
+        "q1",
+    ),
+    "span/tydiqa-past-end": (
+        {"tydiqa/tydiqa.goldp.en.train.json": squad([qa("q1", "France.", 25)])},
+        lambda d: L.load_tydiqa(d, "train"),
+        "span outside context",
+        "tydiqa.goldp.en.train.json",
+        "tydiqa-train-0-q1",
+    ),
+    "span/squad-zip": (
+        {"squad/dev-v1.1.json.zip": squad_zip(squad([qa("q1", "capital", 3)]))},
+        lambda d: L.load_squad_dev(d),
+        "span outside context",
+        "dev-v1.1.json",
+        "q1",
+    ),
+    "span/answers-not-a-list": (
+        {"xquad/xquad.es.json": squad([{"id": "q1", "question": "?", "answers": "Paris"}])},
+        lambda d: L.load_xquad(d, "es"),
+        "must be a list",
+        "xquad.es.json",
+        "q1",
+    ),
+    "span/answer-not-an-object": (
+        {"xquad/xquad.es.json": squad([{"id": "q1", "question": "?", "answers": ["Paris"]}])},
+        lambda d: L.load_xquad(d, "es"),
+        "malformed answer",
+        "xquad.es.json",
+        "q1",
+    ),
     # duplicate example ids
-    "dup/mlqa": ({"mlqa/dev/dev-context-vi-question-vi.json": squad([qa("q1"), qa("q1")])},
-                 lambda d: L.load_mlqa_dev(d, "vi"), "duplicate example id",
-                 "dev-context-vi-question-vi.json", "q1"),
-    "dup/tydiqa-same-article": ({"tydiqa/tydiqa.goldp.en.train.json": squad([qa("7"), qa("7")])},
-                                lambda d: L.load_tydiqa(d, "train"), "duplicate example id",
-                                "tydiqa.goldp.en.train.json", "tydiqa-train-0-7"),
-    "dup/squad-zip": ({"squad/dev-v1.1.json.zip": squad_zip(squad([qa("a")], articles=2))},
-                      lambda d: L.load_squad_dev(d), "duplicate example id", "dev-v1.1.json",
-                      "a"),
+    "dup/mlqa": (
+        {"mlqa/dev/dev-context-vi-question-vi.json": squad([qa("q1"), qa("q1")])},
+        lambda d: L.load_mlqa_dev(d, "vi"),
+        "duplicate example id",
+        "dev-context-vi-question-vi.json",
+        "q1",
+    ),
+    "dup/tydiqa-same-article": (
+        {"tydiqa/tydiqa.goldp.en.train.json": squad([qa("7"), qa("7")])},
+        lambda d: L.load_tydiqa(d, "train"),
+        "duplicate example id",
+        "tydiqa.goldp.en.train.json",
+        "tydiqa-train-0-7",
+    ),
+    "dup/squad-zip": (
+        {"squad/dev-v1.1.json.zip": squad_zip(squad([qa("a")], articles=2))},
+        lambda d: L.load_squad_dev(d),
+        "duplicate example id",
+        "dev-v1.1.json",
+        "a",
+    ),
 }
 
 
@@ -238,25 +400,42 @@ def test_local_loader_rejects(tmp_path, case):
 
 def test_tydiqa_repeated_source_ids_in_other_articles_are_fine(tmp_path):
     write(tmp_path, "tydiqa/tydiqa.goldp.en.train.json", squad([qa("7")], articles=2))
-    assert [r["id"] for r in L.load_tydiqa(tmp_path, "train")] == ["tydiqa-train-0-7",
-                                                                   "tydiqa-train-1-7"]
+    assert [r["id"] for r in L.load_tydiqa(tmp_path, "train")] == [
+        "tydiqa-train-0-7",
+        "tydiqa-train-1-7",
+    ]
 
 
-@pytest.mark.parametrize("rel, text, call", [
-    ("xnli/dev-es.tsv", "Un gato.\tUn animal.\tentailment\nA\tB\tneutral\n",
-     lambda d: L.load_xnli(d, "es", "dev")),
-    ("mnli/mnli_val.tsv", MNLI_HEAD + "p .\th .\tcontradiction\tfiction\n",
-     lambda d: L.load_mnli(d, "val")),
-    ("tatoeba/tatoeba.hin-eng.hin", "नमस्ते\nदुनिया\n", lambda d: L.load_tatoeba(d, "hi")),
-    ("mlqa/dev/dev-context-es-question-es.json", squad([qa("q1"), qa("q2", "France", 24)]),
-     lambda d: L.load_mlqa_dev(d, "es")),
-])
+@pytest.mark.parametrize(
+    "rel, text, call",
+    [
+        (
+            "xnli/dev-es.tsv",
+            "Un gato.\tUn animal.\tentailment\nA\tB\tneutral\n",
+            lambda d: L.load_xnli(d, "es", "dev"),
+        ),
+        (
+            "mnli/mnli_val.tsv",
+            MNLI_HEAD + "p .\th .\tcontradiction\tfiction\n",
+            lambda d: L.load_mnli(d, "val"),
+        ),
+        ("tatoeba/tatoeba.hin-eng.hin", "नमस्ते\nदुनिया\n", lambda d: L.load_tatoeba(d, "hi")),
+        (
+            "mlqa/dev/dev-context-es-question-es.json",
+            squad([qa("q1"), qa("q2", "France", 24)]),
+            lambda d: L.load_mlqa_dev(d, "es"),
+        ),
+    ],
+)
 def test_crlf_and_bom_are_read_like_plain_files(tmp_path, rel, text, call):
     write(tmp_path, "tatoeba/tatoeba.hin-eng.eng", "Hello\nWorld\n")
     write(tmp_path, rel, text)
     plain = call(tmp_path)
-    write(tmp_path, rel, crlf_bom(text) if rel.endswith(".tsv") or ".hin" in rel
-          else BOM + text.encode())
+    write(
+        tmp_path,
+        rel,
+        crlf_bom(text) if rel.endswith(".tsv") or ".hin" in rel else BOM + text.encode(),
+    )
     assert call(tmp_path) == plain
 
 
@@ -264,35 +443,105 @@ def test_crlf_and_bom_are_read_like_plain_files(tmp_path, rel, text, call):
 # Hub converters and local WikiMatrix files
 # --------------------------------------------------------------------------------------------
 
+
 def _nli_rows(*labels):
     return [{"premise": "p", "hypothesis": "h", "label": lab, "id": "same"} for lab in labels]
 
 
-@pytest.mark.parametrize("call, message, record", [
-    (lambda: H.nli_records(_nli_rows(0, "maybe"), lang="es", id_prefix="x-", where="hub:xnli"),
-     "unknown NLI label 'maybe'", "x-1"),
-    (lambda: H.nli_records(_nli_rows(0, 1), lang="es", id_prefix="x-", id_field="id",
-                           where="hub:xnli"), "duplicate example id", "x-same"),
-    (lambda: H.nli_records(_nli_rows(0), lang="fr", id_prefix="x-", where="hub:xnli"),
-     "unknown language code 'fr'", None),
-    (lambda: H.ner_records([{"tokens": ["a"], "ner_tags": [9]}], lang="es", id_prefix="w-",
-                           where="hub:wikiann"), "NER tag 9 outside", "w-0"),
-    (lambda: H.ner_records([{"tokens": ["a", "b"], "ner_tags": [0]}], lang="es",
-                           id_prefix="w-", where="hub:wikiann"), "2 tokens but 1 tags", "w-0"),
-    (lambda: H.qa_records([{"id": "q", "context": "abc", "question": "?",
-                            "answers": {"text": ["abc"], "answer_start": [0]}}] * 2,
-                          q_lang="es", c_lang="es", dataset="xquad", where="hub:xquad"),
-     "duplicate example id", "q"),
-    (lambda: H.qa_records([{"id": "q", "context": "abc", "question": "?",
-                            "answers": {"text": ["zz"], "answer_start": [0]}}],
-                          q_lang="es", c_lang="es", dataset="xquad", where="hub:xquad"),
-     "span outside context", "q"),
-    (lambda: H.xsr_records([{"source_sentence": " \n", "target_sentence": "Hi\n"}], lang="es",
-                           where="hub:tatoeba"), "empty sentence", "row 0"),
-    (lambda: H.parallel_records([{"english": "a", "non_english": "b"}], lang="en",
-                                id_prefix="p-", where="hub:wm"), "unknown language code 'en'",
-     None),
-])
+@pytest.mark.parametrize(
+    "call, message, record",
+    [
+        (
+            lambda: H.nli_records(
+                _nli_rows(0, "maybe"), lang="es", id_prefix="x-", where="hub:xnli"
+            ),
+            "unknown NLI label 'maybe'",
+            "x-1",
+        ),
+        (
+            lambda: H.nli_records(
+                _nli_rows(0, 1), lang="es", id_prefix="x-", id_field="id", where="hub:xnli"
+            ),
+            "duplicate example id",
+            "x-same",
+        ),
+        (
+            lambda: H.nli_records(_nli_rows(0), lang="fr", id_prefix="x-", where="hub:xnli"),
+            "unknown language code 'fr'",
+            None,
+        ),
+        (
+            lambda: H.ner_records(
+                [{"tokens": ["a"], "ner_tags": [9]}], lang="es", id_prefix="w-", where="hub:wikiann"
+            ),
+            "NER tag 9 outside",
+            "w-0",
+        ),
+        (
+            lambda: H.ner_records(
+                [{"tokens": ["a", "b"], "ner_tags": [0]}],
+                lang="es",
+                id_prefix="w-",
+                where="hub:wikiann",
+            ),
+            "2 tokens but 1 tags",
+            "w-0",
+        ),
+        (
+            lambda: H.qa_records(
+                [
+                    {
+                        "id": "q",
+                        "context": "abc",
+                        "question": "?",
+                        "answers": {"text": ["abc"], "answer_start": [0]},
+                    }
+                ]
+                * 2,
+                q_lang="es",
+                c_lang="es",
+                dataset="xquad",
+                where="hub:xquad",
+            ),
+            "duplicate example id",
+            "q",
+        ),
+        (
+            lambda: H.qa_records(
+                [
+                    {
+                        "id": "q",
+                        "context": "abc",
+                        "question": "?",
+                        "answers": {"text": ["zz"], "answer_start": [0]},
+                    }
+                ],
+                q_lang="es",
+                c_lang="es",
+                dataset="xquad",
+                where="hub:xquad",
+            ),
+            "span outside context",
+            "q",
+        ),
+        (
+            lambda: H.xsr_records(
+                [{"source_sentence": " \n", "target_sentence": "Hi\n"}],
+                lang="es",
+                where="hub:tatoeba",
+            ),
+            "empty sentence",
+            "row 0",
+        ),
+        (
+            lambda: H.parallel_records(
+                [{"english": "a", "non_english": "b"}], lang="en", id_prefix="p-", where="hub:wm"
+            ),
+            "unknown language code 'en'",
+            None,
+        ),
+    ],
+)
 def test_hub_converters_reject(call, message, record):
     with pytest.raises(DataError, match=message) as err:
         call()
@@ -318,10 +567,22 @@ def test_wikimatrix_dir_mismatch_and_invalid_utf8(tmp_path):
 
 NLI = {"id": "n1", "lang": "es", "premise": "p", "hypothesis": "h", "label": "neutral"}
 NER = {"id": "e1", "lang": "es", "tokens": ["Madrid"], "tags": ["B-LOC"]}
-QA = {"id": "a1", "q_lang": "en", "c_lang": "es", "question": "q", "context": "Madrid es",
-      "answers": [{"text": "Madrid", "answer_start": 0}]}
-PAR = {"id": "p1", "src_lang": "en", "tgt_lang": "es", "src": "a b", "tgt": "c d",
-       "alignment": [[0, 0]]}
+QA = {
+    "id": "a1",
+    "q_lang": "en",
+    "c_lang": "es",
+    "question": "q",
+    "context": "Madrid es",
+    "answers": [{"text": "Madrid", "answer_start": 0}],
+}
+PAR = {
+    "id": "p1",
+    "src_lang": "en",
+    "tgt_lang": "es",
+    "src": "a b",
+    "tgt": "c d",
+    "alignment": [[0, 0]],
+}
 
 
 def jl(*recs: dict) -> str:
@@ -333,19 +594,30 @@ JSONL_CASES = {
     "truncated-last-line": ("nli", jl(NLI, {**NLI, "id": "n2"})[:-5], "invalid JSON", "line 2"),
     "not-an-object": ("nli", jl(NLI) + "[1, 2]\n", "expected a JSON object", "line 2"),
     "invalid-utf8": ("nli", jl(NLI).encode() + b'{"id": "\xff"}\n', "invalid UTF-8", "line 2"),
-    "unknown-label": ("nli", jl({**NLI, "label": "Neutral"}), "unknown NLI label 'Neutral'",
-                      "n1"),
+    "unknown-label": ("nli", jl({**NLI, "label": "Neutral"}), "unknown NLI label 'Neutral'", "n1"),
     "unknown-tag": ("ner", jl({**NER, "tags": ["B-MISC"]}), "unknown NER tag 'B-MISC'", "e1"),
     "tag-count": ("ner", jl({**NER, "tags": ["O", "O"]}), "1 tokens but 2 tags", "e1"),
     "unknown-lang": ("qa", jl({**QA, "c_lang": "xx"}), "unknown language code 'xx'", "a1"),
-    "span-outside": ("qa", jl({**QA, "answers": [{"text": "Madrid", "answer_start": 3}]}),
-                     "not found in context", "a1"),
+    "span-outside": (
+        "qa",
+        jl({**QA, "answers": [{"text": "Madrid", "answer_start": 3}]}),
+        "not found in context",
+        "a1",
+    ),
     "duplicate-ids": ("nli", jl(NLI, {**NLI, "premise": "other"}), "duplicate example id", "n1"),
-    "missing-field": ("nli", jl({k: v for k, v in NLI.items() if k != "label"}),
-                      r"missing field\(s\) \['label'\]", "n1"),
+    "missing-field": (
+        "nli",
+        jl({k: v for k, v in NLI.items() if k != "label"}),
+        r"missing field\(s\) \['label'\]",
+        "n1",
+    ),
     "id-not-a-string": ("nli", jl({**NLI, "id": 7}), "id must be a string", 0),
-    "alignment-out-of-range": ("parallel", jl({**PAR, "alignment": [[0, 5]]}),
-                               "out of range", "p1"),
+    "alignment-out-of-range": (
+        "parallel",
+        jl({**PAR, "alignment": [[0, 5]]}),
+        "out of range",
+        "p1",
+    ),
 }
 
 
@@ -354,9 +626,15 @@ JSONL_CASES = {
 JSONL_XFAIL: dict[str, str] = {}  # iter_jsonl now decodes line by line: none left
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=JSONL_XFAIL[c]))
-    if c in JSONL_XFAIL else c for c in sorted(JSONL_CASES)])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=JSONL_XFAIL[c]))
+        if c in JSONL_XFAIL
+        else c
+        for c in sorted(JSONL_CASES)
+    ],
+)
 def test_jsonl_records_reject(tmp_path, case):
     kind, data, message, record = JSONL_CASES[case]
     path = write(tmp_path, f"{kind}.jsonl", data)
@@ -366,13 +644,16 @@ def test_jsonl_records_reject(tmp_path, case):
     assert err.value.record == record
 
 
-@pytest.mark.parametrize("kind, rec", [
-    ("ner", {**NER, "tokens": 5}),
-    ("qa", {**QA, "answers": ["Madrid"]}),
-    ("parallel", {**PAR, "alignment": [[0]]}),
-    ("parallel", {**PAR, "alignment": [["0", "1"]]}),
-    ("parallel", {**PAR, "alignment": 5}),
-])
+@pytest.mark.parametrize(
+    "kind, rec",
+    [
+        ("ner", {**NER, "tokens": 5}),
+        ("qa", {**QA, "answers": ["Madrid"]}),
+        ("parallel", {**PAR, "alignment": [[0]]}),
+        ("parallel", {**PAR, "alignment": [["0", "1"]]}),
+        ("parallel", {**PAR, "alignment": 5}),
+    ],
+)
 def test_jsonl_records_with_malformed_field_types(tmp_path, kind, rec):
     path = write(tmp_path, f"{kind}.jsonl", jl(rec))
     with pytest.raises(DataError) as err:
@@ -382,8 +663,12 @@ def test_jsonl_records_with_malformed_field_types(tmp_path, kind, rec):
 
 def test_jsonl_crlf_is_accepted_and_bom_is_accepted_or_named(tmp_path):
     plain = read_records("nli", write(tmp_path, "a.jsonl", jl(NLI, {**NLI, "id": "n2"})))
-    assert read_records("nli", write(tmp_path, "b.jsonl", jl(NLI, {**NLI, "id": "n2"})
-                                     .replace("\n", "\r\n"))) == plain
+    assert (
+        read_records(
+            "nli", write(tmp_path, "b.jsonl", jl(NLI, {**NLI, "id": "n2"}).replace("\n", "\r\n"))
+        )
+        == plain
+    )
     path = write(tmp_path, "c.jsonl", BOM + jl(NLI, {**NLI, "id": "n2"}).encode())
     try:
         assert read_records("nli", path) == plain
@@ -399,15 +684,22 @@ def test_empty_jsonl_is_no_records_not_a_crash(tmp_path):
 # bundle.json
 # --------------------------------------------------------------------------------------------
 
-GOOD_BUNDLE = {"source": "synthetic", "languages": ["en", "es"], "train": {"nli": "n.jsonl"},
-               "eval": [{"task": "nli", "dataset": "synthetic", "lang": "es", "path": "e.jsonl"}]}
+GOOD_BUNDLE = {
+    "source": "synthetic",
+    "languages": ["en", "es"],
+    "train": {"nli": "n.jsonl"},
+    "eval": [{"task": "nli", "dataset": "synthetic", "lang": "es", "path": "e.jsonl"}],
+}
 
 
-@pytest.mark.parametrize("data, message", [
-    ("", "invalid JSON"),
-    (json.dumps(GOOD_BUNDLE)[:40], "invalid JSON"),
-    (None, "bundle.json missing"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ("", "invalid JSON"),
+        (json.dumps(GOOD_BUNDLE)[:40], "invalid JSON"),
+        (None, "bundle.json missing"),
+    ],
+)
 def test_corrupt_bundle_json(tmp_path, data, message):
     if data is not None:
         write(tmp_path, "bundle.json", data)
@@ -422,13 +714,17 @@ def test_good_bundle_json_loads(tmp_path):
     assert [e.name for e in b.eval] == ["nli.synthetic.es"] and b.train == {"nli": "n.jsonl"}
 
 
-@pytest.mark.parametrize("data", [
-    "[]",
-    "{}",
-    json.dumps({**GOOD_BUNDLE, "eval": [{"task": "nli"}]}),
-    json.dumps({**GOOD_BUNDLE, "eval": [{**GOOD_BUNDLE["eval"][0], "extra": 1}]}),
-    json.dumps(GOOD_BUNDLE).encode()[:-2] + b"\xff}",
-], ids=["list", "empty-object", "eval-missing-keys", "eval-unknown-key", "invalid-utf8"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "[]",
+        "{}",
+        json.dumps({**GOOD_BUNDLE, "eval": [{"task": "nli"}]}),
+        json.dumps({**GOOD_BUNDLE, "eval": [{**GOOD_BUNDLE["eval"][0], "extra": 1}]}),
+        json.dumps(GOOD_BUNDLE).encode()[:-2] + b"\xff}",
+    ],
+    ids=["list", "empty-object", "eval-missing-keys", "eval-unknown-key", "invalid-utf8"],
+)
 def test_corrupt_bundle_json_shapes(tmp_path, data):
     write(tmp_path, "bundle.json", data)
     with pytest.raises(DataError) as err:
@@ -440,8 +736,11 @@ def test_corrupt_bundle_json_shapes(tmp_path, data):
 # Pharaoh alignments
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line", ["0-1 1-2-3", "0-1 ０-１", "0-1 +1-2", "0-1 1-2,", "1:2",
-                                  "0-1 -", "0-1 1–2", "0-1 0x1-2"])
+
+@pytest.mark.parametrize(
+    "line",
+    ["0-1 1-2-3", "0-1 ０-１", "0-1 +1-2", "0-1 1-2,", "1:2", "0-1 -", "0-1 1–2", "0-1 0x1-2"],
+)
 def test_malformed_pharaoh_line_names_file_and_line(tmp_path, line):
     path = write(tmp_path, "a.pharaoh", f"0-0\n\n{line}\n0-1\n")
     with pytest.raises(DataError, match="malformed Pharaoh link") as err:
@@ -465,21 +764,30 @@ def test_pharaoh_crlf_and_bom(tmp_path):
 # predictions.jsonl (what the claims read) and stored results
 # --------------------------------------------------------------------------------------------
 
+
 def _entry(path: Path, task: str = "nli"):
     from repro.claims.results import EntryKey, entry_from_predictions
 
-    return entry_from_predictions(EntryKey("eval", task, "synthetic", "es", "original", 1), path,
-                                  {})
+    return entry_from_predictions(
+        EntryKey("eval", task, "synthetic", "es", "original", 1), path, {}
+    )
 
 
-@pytest.mark.parametrize("data, error, message", [
-    ('{"id": "a", "correct": 1}\n{"id": "b", "cor', DataError, "line 2"),
-    (b'{"id": "a", "correct": 1}\n{"id": "\xff", "correct": 0}\n', DataError, "invalid UTF-8"),
-    ('{"id": "a", "correct": 1}\n{"id": "b"}\n', ArtifactError, "record b lacks field 'correct'"),
-    ('{"id": "a", "correct": "yes"}\n', ArtifactError, "field 'correct'"),
-    ('{"id": "a", "correct": [1, 0]}\n', ArtifactError, "one number per record"),
-    ('{"correct": 1}\n', ArtifactError, "no 'id'"),
-])
+@pytest.mark.parametrize(
+    "data, error, message",
+    [
+        ('{"id": "a", "correct": 1}\n{"id": "b", "cor', DataError, "line 2"),
+        (b'{"id": "a", "correct": 1}\n{"id": "\xff", "correct": 0}\n', DataError, "invalid UTF-8"),
+        (
+            '{"id": "a", "correct": 1}\n{"id": "b"}\n',
+            ArtifactError,
+            "record b lacks field 'correct'",
+        ),
+        ('{"id": "a", "correct": "yes"}\n', ArtifactError, "field 'correct'"),
+        ('{"id": "a", "correct": [1, 0]}\n', ArtifactError, "one number per record"),
+        ('{"correct": 1}\n', ArtifactError, "no 'id'"),
+    ],
+)
 def test_corrupt_predictions_jsonl(tmp_path, data, error, message):
     path = write(tmp_path, "predictions/nli.synthetic.es.jsonl", data)
     with pytest.raises(error, match=message) as err:
@@ -504,8 +812,9 @@ def _lock(reports: Path) -> None:
     write(reports, "smoke/claims.json", json.dumps({"profile": "smoke", "claims": {}}))
 
 
-@pytest.mark.parametrize("data", ['{"key": {"kind": "eval"', b'{"key": "\xff"}', "[1, 2]",
-                                  '{"ids": []}'])
+@pytest.mark.parametrize(
+    "data", ['{"key": {"kind": "eval"', b'{"key": "\xff"}', "[1, 2]", '{"ids": []}']
+)
 def test_claims_verify_from_results_names_a_corrupt_results_file(tmp_path, capsys, data):
     reports = tmp_path / "reports"
     _lock(reports)
@@ -542,11 +851,17 @@ def data_dir(root: Path, manifest: str | bytes | None = None) -> Path:
 VERIFY_CASES = {
     "empty": (b"", "empty file", None),
     "bom-only": (BOM, "empty file", None),
-    "header-typo": (HEADER.replace("sha256", "sha-256") + manifest_row("a/one.txt", b"one\n"),
-                    "expected header", "line 1"),
+    "header-typo": (
+        HEADER.replace("sha256", "sha-256") + manifest_row("a/one.txt", b"one\n"),
+        "expected header",
+        "line 1",
+    ),
     "wrong-columns": (HEADER + "a/one.txt\t4\n", "expected 9 columns, got 2", "line 2"),
-    "invalid-utf8": (HEADER.encode() + manifest_row("a/one.txt", b"one\n").encode()
-                     + b"b\xff\t1\n", "invalid UTF-8", "line 3"),
+    "invalid-utf8": (
+        HEADER.encode() + manifest_row("a/one.txt", b"one\n").encode() + b"b\xff\t1\n",
+        "invalid UTF-8",
+        "line 3",
+    ),
     "unsafe-path": (HEADER + manifest_row("../one.txt", b"one\n"), "unsafe", "line 2"),
     "no-rows": (HEADER, "lists no files", None),
 }
@@ -582,8 +897,13 @@ def test_data_verify_without_a_directory(tmp_path, capsys, monkeypatch):
 
 def test_data_verify_exit_code_through_the_console_entry(tmp_path):
     root = data_dir(tmp_path, HEADER + "a/one.txt\t4\n")
-    proc = subprocess.run([sys.executable, "-m", "repro", "data", "verify", str(root)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro", "data", "verify", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert proc.returncode == 1 and "line 2" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -628,19 +948,29 @@ def test_metrics_cli_crlf_and_bom_score_like_plain_files(qa_files, capsys):
     plain = json.loads(capsys.readouterr().out)
     write(data.parent, "data2.json", crlf_bom(json.dumps(json.loads(DATA), indent=1)))
     write(pred.parent, "pred2.json", crlf_bom(PRED))
-    assert metrics_main(["squad", str(data.parent / "data2.json"),
-                         str(pred.parent / "pred2.json")]) == 0
+    assert (
+        metrics_main(["squad", str(data.parent / "data2.json"), str(pred.parent / "pred2.json")])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out) == plain
 
 
 def test_metrics_cli_unknown_language_and_exit_code(qa_files):
     data, pred = qa_files
-    proc = subprocess.run([sys.executable, "-m", "repro.metrics", "mlqa", str(data), str(pred),
-                           "--lang", "xx"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro.metrics", "mlqa", str(data), str(pred), "--lang", "xx"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "'xx'" in proc.stderr and "choose from" in proc.stderr
     write(pred.parent, "pred.json", PRED[:-8])
-    proc = subprocess.run([sys.executable, "-m", "repro.metrics", "squad", str(data), str(pred)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro.metrics", "squad", str(data), str(pred)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and str(pred) in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -648,16 +978,23 @@ def test_metrics_cli_unknown_language_and_exit_code(qa_files):
 # repro config show --set ... / --config FILE / --profile
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, names", [
-    (["--set", "finetune.nli.learnin_rate=1e-4"], ["finetune.nli.learnin_rate", "learning_rate"]),
-    (["--set", "adjst.max_pairs=10"], ["adjst", "adjust"]),
-    (["--set", "adjust.max_pairs=lots"], ["adjust.max_pairs", "integer"]),
-    (["--set", "adjust.mode=jont"], ["adjust.mode", "joint"]),
-    (["--set", "world.languages=[\"en\", \"de\"]"], ["world.languages", "de"]),
-    (["--set", "languages=[\"fr\"]"], ["languages", "fr"]),
-    (["--set", "adjust.max_pairs"], ["key=value"]),
-    (["--profile", "smok"], ["smok", "smoke"]),
-])
+
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (
+            ["--set", "finetune.nli.learnin_rate=1e-4"],
+            ["finetune.nli.learnin_rate", "learning_rate"],
+        ),
+        (["--set", "adjst.max_pairs=10"], ["adjst", "adjust"]),
+        (["--set", "adjust.max_pairs=lots"], ["adjust.max_pairs", "integer"]),
+        (["--set", "adjust.mode=jont"], ["adjust.mode", "joint"]),
+        (["--set", 'world.languages=["en", "de"]'], ["world.languages", "de"]),
+        (["--set", 'languages=["fr"]'], ["languages", "fr"]),
+        (["--set", "adjust.max_pairs"], ["key=value"]),
+        (["--profile", "smok"], ["smok", "smoke"]),
+    ],
+)
 def test_config_errors_exit_nonzero_naming_the_key(capsys, args, names):
     assert repro_main(["config", "show", *args]) == 1
     out, err = capsys.readouterr()
@@ -666,10 +1003,13 @@ def test_config_errors_exit_nonzero_naming_the_key(capsys, args, names):
         assert name in err
 
 
-@pytest.mark.parametrize("toml, names", [
-    ("[adjust]\nmax_pair = 3\n", ["adjust.max_pair", "max_pairs"]),
-    ("[adjust\nmax_pairs = 3\n", ["invalid TOML"]),
-])
+@pytest.mark.parametrize(
+    "toml, names",
+    [
+        ("[adjust]\nmax_pair = 3\n", ["adjust.max_pair", "max_pairs"]),
+        ("[adjust\nmax_pairs = 3\n", ["invalid TOML"]),
+    ],
+)
 def test_config_file_errors_name_the_file_and_key(tmp_path, capsys, toml, names):
     cfg = write(tmp_path, "extra.toml", toml)
     assert repro_main(["config", "show", "--config", str(cfg)]) == 1
@@ -684,6 +1024,7 @@ def test_config_file_errors_name_the_file_and_key(tmp_path, capsys, toml, names)
 # --------------------------------------------------------------------------------------------
 # repro run/plan --claims with unknown ids: exit 1 naming the valid ids, nothing written
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("verb, ids", [("run", "C99"), ("run", "C01,C13"), ("plan", "C1x")])
 def test_unknown_claim_ids(tmp_path, capsys, monkeypatch, verb, ids):
@@ -700,6 +1041,7 @@ def test_unknown_claim_ids(tmp_path, capsys, monkeypatch, verb, ids):
 # Nothing half-written: the data stage on a damaged REPRO_DATA_DIR
 # --------------------------------------------------------------------------------------------
 
+
 def test_local_data_stage_on_damaged_files_leaves_no_artifact(tmp_path, monkeypatch):
     from repro.cache import ArtifactStore
     from repro.configtools import to_dict
@@ -711,8 +1053,14 @@ def test_local_data_stage_on_damaged_files_leaves_no_artifact(tmp_path, monkeypa
     write(data, "xnli/myxnli/my.genre.test.tsv", MY_HEAD + "g\tneutral\tp\th\tm\tm\n")
     write(data, "xnli/test-en.tsv", b"p\th\n\xff\th\n")
     monkeypatch.setenv("REPRO_DATA_DIR", str(data))
-    job = Job("data", {"source": "local", "local": to_dict(LocalDataConfig(languages=("es",))),
-                       "manifest_sha256": "0" * 64})
+    job = Job(
+        "data",
+        {
+            "source": "local",
+            "local": to_dict(LocalDataConfig(languages=("es",))),
+            "manifest_sha256": "0" * 64,
+        },
+    )
     store = ArtifactStore(tmp_path / "store")
     with pytest.raises(DataError, match="invalid UTF-8") as err:
         execute_job(job, str(store.root), device="cpu")
@@ -737,8 +1085,13 @@ def test_local_bundle_builder_leaves_no_output_dir(tmp_path):
 
 def test_error_messages_never_leak_a_traceback_through_the_cli(tmp_path):
     env = {**os.environ, "REPRO_ARTIFACTS": str(tmp_path / "store")}
-    proc = subprocess.run([sys.executable, "-m", "repro", "config", "show", "--set",
-                           "adjust.learnin_rate=1"], capture_output=True, text=True, timeout=120,
-                          cwd=ROOT, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro", "config", "show", "--set", "adjust.learnin_rate=1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "adjust.learnin_rate" in proc.stderr and "did you mean 'learning_rate'" in proc.stderr

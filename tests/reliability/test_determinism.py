@@ -34,12 +34,28 @@ SEEDLESS = {"align", "evaluate", "retrieve"}
 
 def _run(tmp: Path, name: str, hash_seed: str) -> tuple[Path, Path, subprocess.CompletedProcess]:
     store, reports = tmp / name / "artifacts", tmp / name / "reports"
-    cmd = [sys.executable, "-m", "repro", "run", "--profile", "smoke", "--claims", "C01,C03",
-           "--no-report", "--reports", str(reports)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "repro",
+        "run",
+        "--profile",
+        "smoke",
+        "--claims",
+        "C01,C03",
+        "--no-report",
+        "--reports",
+        str(reports),
+    ]
     for o in (*TINY_OVERRIDES, *FP32):
         cmd += ["--set", o]
-    env = {**os.environ, "REPRO_ARTIFACTS": str(store), "PYTHONHASHSEED": hash_seed,
-           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "REPRO_ARTIFACTS": str(store),
+        "PYTHONHASHSEED": hash_seed,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+    }
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     return store, reports, proc
 
@@ -80,8 +96,15 @@ def test_same_artifacts_from_scratch(two_runs):
     (a, _), (b, _) = two_runs
     arts_a, arts_b = _artifacts(a), _artifacts(b)
     assert arts_a.keys() == arts_b.keys() and len(arts_a) >= 10
-    assert {stage for stage, _ in arts_a} >= {"data", "pretrain", "align", "adjust", "finetune",
-                                               "evaluate", "retrieve"}
+    assert {stage for stage, _ in arts_a} >= {
+        "data",
+        "pretrain",
+        "align",
+        "adjust",
+        "finetune",
+        "evaluate",
+        "retrieve",
+    }
     for where, man in arts_a.items():
         other = arts_b[where]
         assert man["files"].keys() == other["files"].keys(), where
@@ -114,8 +137,9 @@ def test_same_predictions_and_verdicts(two_runs):
     cb = json.loads((rb / "smoke" / "claims.json").read_text())
     assert set(ca["claims"]) == {"C01", "C03"}
     assert ca["claims"] == cb["claims"]  # verdicts, p-values, evidence
-    assert all(c["verdict"] in ("SUPPORTED", "REFUTED", "INCONCLUSIVE")
-               for c in ca["claims"].values())
+    assert all(
+        c["verdict"] in ("SUPPORTED", "REFUTED", "INCONCLUSIVE") for c in ca["claims"].values()
+    )
 
 
 def test_every_manifest_records_its_seed(two_runs):

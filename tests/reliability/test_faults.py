@@ -39,17 +39,40 @@ ROOT = Path(__file__).resolve().parents[2]
 THREADS = 2
 CHECKPOINT_EVERY = 10
 
-TINY = ('languages=["es"]', 'world.languages=["en","es"]', "world.n_mono=600",
-        "world.n_parallel=140", "world.n_heldout=10", "world.n_nli_train=240",
-        "world.n_nli_dev=10", "world.n_nli_test=20", "world.n_ner_train=10", "world.n_ner_dev=5",
-        "world.n_ner_test=5", "world.n_qa_train=10", "world.n_qa_dev=5", "world.n_qa_test=5",
-        "world.n_xsr=10", "model.vocab_size=300", "model.hidden_size=32",
-        "model.num_hidden_layers=2", "model.intermediate_size=64",
-        "model.max_position_embeddings=64", "pretrain.steps=80", "pretrain.batch_size=16",
-        "pretrain.bf16=false", "pretrain.max_seq_length=32", "adjust.max_pairs=120",
-        "adjust.batch_size=2", "adjust.bf16=false", "finetune.seeds=[1]", "finetune.bf16=false",
-        "finetune.nli.num_train_epochs=1.0", "finetune.nli.batch_size=8",
-        "finetune.nli.max_seq_length=48")
+TINY = (
+    'languages=["es"]',
+    'world.languages=["en","es"]',
+    "world.n_mono=600",
+    "world.n_parallel=140",
+    "world.n_heldout=10",
+    "world.n_nli_train=240",
+    "world.n_nli_dev=10",
+    "world.n_nli_test=20",
+    "world.n_ner_train=10",
+    "world.n_ner_dev=5",
+    "world.n_ner_test=5",
+    "world.n_qa_train=10",
+    "world.n_qa_dev=5",
+    "world.n_qa_test=5",
+    "world.n_xsr=10",
+    "model.vocab_size=300",
+    "model.hidden_size=32",
+    "model.num_hidden_layers=2",
+    "model.intermediate_size=64",
+    "model.max_position_embeddings=64",
+    "pretrain.steps=80",
+    "pretrain.batch_size=16",
+    "pretrain.bf16=false",
+    "pretrain.max_seq_length=32",
+    "adjust.max_pairs=120",
+    "adjust.batch_size=2",
+    "adjust.bf16=false",
+    "finetune.seeds=[1]",
+    "finetune.bf16=false",
+    "finetune.nli.num_train_epochs=1.0",
+    "finetune.nli.batch_size=8",
+    "finetune.nli.max_seq_length=48",
+)
 #: A world big enough that generating and writing it takes a few seconds (the data-stage kill).
 BIG_WORLD = (*TINY, "world.n_mono=40000", "world.n_parallel=2000", "world.n_nli_train=3000")
 
@@ -75,13 +98,22 @@ print("DONE", job.key)
 
 def chain(overrides: tuple[str, ...] = TINY) -> dict[str, Job]:
     g = Graph(resolve("smoke", (), overrides))
-    return {"data": g.data(), "pretrain": g.encoder(), "align": g.align("es"),
-            "adjust": g.adjusted("es"), "finetune": g.finetune("nli", "adjusted", "es", 1)}
+    return {
+        "data": g.data(),
+        "pretrain": g.encoder(),
+        "align": g.align("es"),
+        "adjust": g.adjusted("es"),
+        "finetune": g.finetune("nli", "adjusted", "es", 1),
+    }
 
 
 def spec(job: Job) -> dict[str, Any]:
-    return {"stage": job.stage, "config": job.config, "label": job.label,
-            "inputs": {k: spec(v) for k, v in job.inputs.items()}}
+    return {
+        "stage": job.stage,
+        "config": job.config,
+        "label": job.label,
+        "inputs": {k: spec(v) for k, v in job.inputs.items()},
+    }
 
 
 def upstream(job: Job) -> list[Job]:
@@ -96,8 +128,10 @@ def upstream(job: Job) -> list[Job]:
     return list(out.values())
 
 
-VOLATILE = re.compile(r"(^|_)(wall|runtime|seconds|started|resumed|rss|eval_s)|per_s(econd)?$"
-                      r"|_s$")
+VOLATILE = re.compile(
+    r"(^|_)(wall|runtime|seconds|started|resumed|rss|eval_s)|per_s(econd)?$"
+    r"|_s$"
+)
 
 
 def _stable(obj: Any) -> Any:
@@ -151,16 +185,27 @@ def small(tmp_path_factory) -> tuple[ArtifactStore, dict[str, Job]]:
     return store, jobs
 
 
-def start_child(job: Job, root: Path, tmp: Path, *, mode: str = "job",
-                every: int = CHECKPOINT_EVERY) -> subprocess.Popen:
+def start_child(
+    job: Job, root: Path, tmp: Path, *, mode: str = "job", every: int = CHECKPOINT_EVERY
+) -> subprocess.Popen:
     spec_file = tmp / f"spec-{job.key[:8]}-{time.monotonic_ns()}.json"
     spec_file.write_text(json.dumps(spec(job)))
     log = open(tmp / f"child-{spec_file.stem}.log", "w")  # noqa: SIM115 - closed by the caller
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-           "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(spec_file), str(root), mode,
-                             str(every)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=env, start_new_session=True)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(spec_file), str(root), mode, str(every)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     proc.log_path = Path(log.name)  # type: ignore[attr-defined]
     log.close()
     return proc
@@ -170,8 +215,10 @@ def kill_when(proc: subprocess.Popen, progress: Callable[[], bool], timeout: flo
     deadline = time.monotonic() + timeout
     while not progress():
         if proc.poll() is not None:
-            pytest.fail(f"the child ended (rc {proc.returncode}) before showing progress:\n"
-                        f"{proc.log_path.read_text()[-3000:]}")  # type: ignore[attr-defined]
+            pytest.fail(
+                f"the child ended (rc {proc.returncode}) before showing progress:\n"
+                f"{proc.log_path.read_text()[-3000:]}"
+            )  # type: ignore[attr-defined]
         if time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail("no progress before the timeout")
@@ -185,13 +232,17 @@ def kill_when(proc: subprocess.Popen, progress: Callable[[], bool], timeout: flo
 # SIGKILL mid-stage, then resume
 # --------------------------------------------------------------------------------------------
 
+
 def _work(store: ArtifactStore, job: Job) -> Path:
     return store.root / ".work" / f"{job.stage}-{job.key[:32]}"
 
 
 def _checkpoints(store: ArtifactStore, job: Job, *, complete: bool) -> list[Path]:
-    return [d for d in (_work(store, job) / "checkpoints").glob("checkpoint-*")
-            if not complete or (d / "trainer_state.json").is_file()]
+    return [
+        d
+        for d in (_work(store, job) / "checkpoints").glob("checkpoint-*")
+        if not complete or (d / "trainer_state.json").is_file()
+    ]
 
 
 PROGRESS = {
@@ -204,8 +255,9 @@ PROGRESS = {
 RESUMED_FROM = {
     "pretrain": lambda art: art.manifest["summary"]["resumed_from"],
     "adjust": lambda art: art.manifest["summary"]["resumed_from_step"],
-    "finetune": lambda art: json.loads((art.path / "train_log.json").read_text())
-    ["summary"]["resumed_from"],
+    "finetune": lambda art: json.loads((art.path / "train_log.json").read_text())["summary"][
+        "resumed_from"
+    ],
 }
 
 
@@ -344,6 +396,7 @@ def test_input_corrupted_between_waves_fails_cleanly_then_recovers(small, tmp_pa
 # Two concurrent runs on one store
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_two_concurrent_runs_share_one_store_without_corruption(reference, tmp_path):
     ref_store, jobs = reference
@@ -368,6 +421,7 @@ def test_two_concurrent_runs_share_one_store_without_corruption(reference, tmp_p
 # --------------------------------------------------------------------------------------------
 # Disk full and read-only store
 # --------------------------------------------------------------------------------------------
+
 
 class _FullDisk:
     """A file object whose writes fail as on a full disk (after ``allow`` bytes)."""
@@ -394,16 +448,18 @@ class _FullDisk:
 
 def _under(path: object, root: Path) -> bool:
     try:
-        p = Path(os.fsdecode(path) if not isinstance(path, int) else
-                 os.readlink(f"/proc/self/fd/{path}"))
+        p = Path(
+            os.fsdecode(path) if not isinstance(path, int) else os.readlink(f"/proc/self/fd/{path}")
+        )
     except (OSError, TypeError, ValueError):
         return False
     return str(p).startswith(str(root))
 
 
 @pytest.mark.parametrize("where", ["stage-output", "manifest"])
-def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(small, tmp_path,
-                                                                   monkeypatch, where):
+def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(
+    small, tmp_path, monkeypatch, where
+):
     _, jobs = small
     data = jobs["data"]
     store = ArtifactStore(tmp_path / "store")
@@ -412,8 +468,11 @@ def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(small, tmp_pa
 
         def fdopen(fd, *a, **k):
             fh = real(fd, *a, **k)
-            return _FullDisk(fh, 1000) if _under(fd, store.root) and "w" in str(
-                a[0] if a else k.get("mode", "r")) else fh
+            return (
+                _FullDisk(fh, 1000)
+                if _under(fd, store.root) and "w" in str(a[0] if a else k.get("mode", "r"))
+                else fh
+            )
 
         monkeypatch.setattr(os, "fdopen", fdopen)
     else:  # the manifest, written by the store itself after the stage returned
@@ -437,16 +496,20 @@ def test_disk_full_is_reported_naming_the_store_and_leaves_nothing(small, tmp_pa
 def _read_only(monkeypatch, root: Path) -> None:
     """Every write-like call under ``root`` fails with EROFS, as on a read-only mount (the tests
     run as root, so chmod alone would not stop a write)."""
+
     def erofs(path):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))
 
     def guard(fn, *, write_flags: bool = False):
         def wrapped(path, *a, **k):
             flags = a[0] if a else k.get("flags", 0)
-            if _under(path, root) and (not write_flags or flags & (
-                    os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)):
+            if _under(path, root) and (
+                not write_flags
+                or flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+            ):
                 erofs(path)
             return fn(path, *a, **k)
+
         return wrapped
 
     real_open = builtins.open
@@ -461,8 +524,13 @@ def _read_only(monkeypatch, root: Path) -> None:
     monkeypatch.setattr(os, "open", guard(os.open, write_flags=True))
     for name in ("replace", "rename"):
         real = getattr(os, name)
-        monkeypatch.setattr(os, name, lambda s, d, *a, _r=real, **k: erofs(s) if _under(
-            s, root) or _under(d, root) else _r(s, d, *a, **k))
+        monkeypatch.setattr(
+            os,
+            name,
+            lambda s, d, *a, _r=real, **k: (
+                erofs(s) if _under(s, root) or _under(d, root) else _r(s, d, *a, **k)
+            ),
+        )
     monkeypatch.setattr(builtins, "open", open_)
 
 
@@ -478,8 +546,7 @@ def test_read_only_empty_store_is_reported_naming_the_store(small, tmp_path, mon
     assert list(store.root.iterdir()) == []
 
 
-def test_read_only_populated_store_serves_cached_work_and_refuses_new(small, tmp_path,
-                                                                      monkeypatch):
+def test_read_only_populated_store_serves_cached_work_and_refuses_new(small, tmp_path, monkeypatch):
     ref_store, jobs = small
     store = ArtifactStore(tmp_path / "ro")
     copy_artifacts(ref_store, store, [jobs["data"], jobs["align"]])

@@ -42,11 +42,38 @@ def parses_or_data_error(fn, *args, **kwargs):
 
 
 # Bytes that look like the formats: fragments glued at random, plus arbitrary bytes.
-FRAGMENTS = [b"\t", b"\n", b"\r\n", b"\xef\xbb\xbf", b" ", b"-", b"0", b"12", b"a", b"\xff",
-             b"\xc3", b"\xc3\xa9", b"\xe0\xa4\x95", b"entailment", b"neutral", b"contradiction",
-             b"B-LOC", b"I-PER", b"O", b"{", b"}", b"[", b"]", b'"', b":", b",", b"\\"]
-format_bytes = st.one_of(st.binary(max_size=200),
-                         st.lists(st.sampled_from(FRAGMENTS), max_size=60).map(b"".join))
+FRAGMENTS = [
+    b"\t",
+    b"\n",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b" ",
+    b"-",
+    b"0",
+    b"12",
+    b"a",
+    b"\xff",
+    b"\xc3",
+    b"\xc3\xa9",
+    b"\xe0\xa4\x95",
+    b"entailment",
+    b"neutral",
+    b"contradiction",
+    b"B-LOC",
+    b"I-PER",
+    b"O",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b":",
+    b",",
+    b"\\",
+]
+format_bytes = st.one_of(
+    st.binary(max_size=200), st.lists(st.sampled_from(FRAGMENTS), max_size=60).map(b"".join)
+)
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
 
 
@@ -54,17 +81,36 @@ text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80
 
 pharaoh_text = st.one_of(
     text,
-    st.lists(st.sampled_from(["0-1", "12-3", " ", "\t", "-", "1", "0x1", "١-٢", "٣", "1-",
-                              "\u00a0", "\u2028", "+1-2", "1--2", "9" * 30 + "-0"]),
-             max_size=20).map("".join))
+    st.lists(
+        st.sampled_from(
+            [
+                "0-1",
+                "12-3",
+                " ",
+                "\t",
+                "-",
+                "1",
+                "0x1",
+                "١-٢",
+                "٣",
+                "1-",
+                "\u00a0",
+                "\u2028",
+                "+1-2",
+                "1--2",
+                "9" * 30 + "-0",
+            ]
+        ),
+        max_size=20,
+    ).map("".join),
+)
 
 
 @given(pharaoh_text)
 def test_parse_pharaoh_parses_or_raises_data_error(line):
     out = parses_or_data_error(parse_pharaoh, line, path="x.pharaoh", record="line 1")
     if not isinstance(out, DataError):
-        assert all(isinstance(i, int) and isinstance(j, int) and i >= 0 and j >= 0
-                   for i, j in out)
+        assert all(isinstance(i, int) and isinstance(j, int) and i >= 0 and j >= 0 for i, j in out)
         assert parse_pharaoh(format_pharaoh(out)) == out
 
 
@@ -78,8 +124,10 @@ def test_read_pharaoh_file_parses_or_raises_data_error(scratch, data):
 
 # --- TSV loaders (XNLI, MNLI, WikiANN, MANIFEST) ---------------------------------------------
 
-tsv_field = st.one_of(st.sampled_from(["p", "h", "", " ", *NLI_LABELS, *NER_TAGS, "x", "B-MISC"]),
-                      text.filter(lambda s: "\t" not in s and "\n" not in s))
+tsv_field = st.one_of(
+    st.sampled_from(["p", "h", "", " ", *NLI_LABELS, *NER_TAGS, "x", "B-MISC"]),
+    text.filter(lambda s: "\t" not in s and "\n" not in s),
+)
 word = st.text(alphabet="abcéкक ", min_size=1, max_size=8).filter(str.strip)
 
 
@@ -123,8 +171,12 @@ def test_wikiann_parses_or_raises_data_error(scratch, data):
         assert all(t in NER_TAGS for r in out for t in r["tags"])
 
 
-@given(st.lists(st.one_of(ner_row, ner_row, st.just(""), tsv_field.filter(
-    lambda s: "\r" not in s)), max_size=30))
+@given(
+    st.lists(
+        st.one_of(ner_row, ner_row, st.just(""), tsv_field.filter(lambda s: "\r" not in s)),
+        max_size=30,
+    )
+)
 def test_parse_conll_lines_parse_or_raise_data_error(lines):
     parses_or_data_error(L.parse_conll, lines, Path("x.tsv"), lang="es", id_prefix="w-")
 
@@ -147,10 +199,14 @@ def test_decode_text_and_split_lines(data):
 
 # --- SQuAD JSON (local loaders and the metrics) ----------------------------------------------
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-5, 50), st.floats(allow_nan=False),
-                      text)
-json_any = st.recursive(json_leaf, lambda kids: st.one_of(
-    st.lists(kids, max_size=3), st.dictionaries(text, kids, max_size=3)), max_leaves=12)
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 50), st.floats(allow_nan=False), text
+)
+json_any = st.recursive(
+    json_leaf,
+    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(text, kids, max_size=3)),
+    max_leaves=12,
+)
 
 
 def maybe(strategy):
@@ -163,27 +219,60 @@ GOOD_SPANS = [("Paris", 0), ("is", 6), ("capital", 13), ("capital.", 13)]
 BAD_SPANS = [("", 0), ("Paris", 3), ("x", -1), ("the", 40)]
 span = st.sampled_from(GOOD_SPANS * 6 + BAD_SPANS)
 answer = maybe(span.map(lambda ts: {"text": ts[0], "answer_start": ts[1]}))
-question = maybe(st.fixed_dictionaries({
-    "id": maybe(st.sampled_from([f"q{i}" for i in range(12)])), "question": maybe(word),
-    "answers": maybe(st.lists(answer, min_size=1, max_size=2))}))
-paragraph = maybe(st.fixed_dictionaries({
-    "context": maybe(st.sampled_from([CONTEXT] * 8 + [""])),
-    "qas": maybe(st.lists(question, min_size=1, max_size=2))}))
-squad_doc = maybe(st.fixed_dictionaries({
-    "version": st.sampled_from(["1.1", "1.0", "2.0"]),
-    "data": maybe(st.lists(maybe(st.fixed_dictionaries({
-        "title": text, "paragraphs": maybe(st.lists(paragraph, min_size=1, max_size=2))})),
-        max_size=2))}))
+question = maybe(
+    st.fixed_dictionaries(
+        {
+            "id": maybe(st.sampled_from([f"q{i}" for i in range(12)])),
+            "question": maybe(word),
+            "answers": maybe(st.lists(answer, min_size=1, max_size=2)),
+        }
+    )
+)
+paragraph = maybe(
+    st.fixed_dictionaries(
+        {
+            "context": maybe(st.sampled_from([CONTEXT] * 8 + [""])),
+            "qas": maybe(st.lists(question, min_size=1, max_size=2)),
+        }
+    )
+)
+squad_doc = maybe(
+    st.fixed_dictionaries(
+        {
+            "version": st.sampled_from(["1.1", "1.0", "2.0"]),
+            "data": maybe(
+                st.lists(
+                    maybe(
+                        st.fixed_dictionaries(
+                            {
+                                "title": text,
+                                "paragraphs": maybe(st.lists(paragraph, min_size=1, max_size=2)),
+                            }
+                        )
+                    ),
+                    max_size=2,
+                )
+            ),
+        }
+    )
+)
 
 
 @given(squad_doc, st.booleans())
 def test_parse_squad_parses_or_raises_data_error(doc, require_answers):
-    out = parses_or_data_error(L.parse_squad, doc, "x.json", q_lang="es", c_lang="es",
-                               dataset="xquad", require_answers=require_answers)
+    out = parses_or_data_error(
+        L.parse_squad,
+        doc,
+        "x.json",
+        q_lang="es",
+        c_lang="es",
+        dataset="xquad",
+        require_answers=require_answers,
+    )
     if not isinstance(out, DataError):
         for r in out:
             for a in r["answers"]:
-                assert r["context"][a["answer_start"]:][:len(a["text"])] == a["text"]
+                assert r["context"][a["answer_start"] :][: len(a["text"])] == a["text"]
 
 
 @given(st.one_of(format_bytes, squad_doc.map(lambda d: json.dumps(d).encode())))
@@ -192,11 +281,21 @@ def test_squad_file_parses_or_raises_data_error(scratch, data):
     parses_or_data_error(L.load_xquad, scratch, "ru")
 
 
-@given(squad_doc, maybe(st.dictionaries(st.sampled_from(["q1", "q2", "q9"]), maybe(text))),
-       st.sampled_from([("squad", None), ("mlqa", "es"), ("mlqa", "hi")]))
+@given(
+    squad_doc,
+    maybe(st.dictionaries(st.sampled_from(["q1", "q2", "q9"]), maybe(text))),
+    st.sampled_from([("squad", None), ("mlqa", "es"), ("mlqa", "hi")]),
+)
 def test_metrics_score_questions_scores_or_raises_data_error(doc, preds, mode):
-    out = parses_or_data_error(score_questions, doc, preds, mode=mode[0], lang=mode[1],
-                               data_path="d.json", pred_path="p.json")
+    out = parses_or_data_error(
+        score_questions,
+        doc,
+        preds,
+        mode=mode[0],
+        lang=mode[1],
+        data_path="d.json",
+        pred_path="p.json",
+    )
     if not isinstance(out, DataError):
         assert ((out.em >= 0) & (out.em <= 1)).all() and ((out.f1 >= 0) & (out.f1 <= 1)).all()
         assert (out.em <= out.f1 + 1e-12).all()
@@ -205,9 +304,15 @@ def test_metrics_score_questions_scores_or_raises_data_error(doc, preds, mode):
 
 # --- JSONL -------------------------------------------------------------------------------------
 
-@given(st.one_of(format_bytes,
-                 st.lists(json_any, max_size=5).map(
-                     lambda xs: "".join(json.dumps(x) + "\n" for x in xs).encode())))
+
+@given(
+    st.one_of(
+        format_bytes,
+        st.lists(json_any, max_size=5).map(
+            lambda xs: "".join(json.dumps(x) + "\n" for x in xs).encode()
+        ),
+    )
+)
 def test_iter_jsonl_yields_objects_or_raises_data_error(scratch, data):
     path = put(scratch, "x.jsonl", data)
     out = parses_or_data_error(lambda: list(iter_jsonl(path)))
@@ -217,21 +322,41 @@ def test_iter_jsonl_yields_objects_or_raises_data_error(scratch, data):
         assert out.path == str(path) and str(out.record).startswith("line ")
 
 
-nli_record = st.fixed_dictionaries({
-    "id": st.sampled_from(["a", "b", "c"]), "lang": st.sampled_from([*LANGUAGES, "xx", ""]),
-    "premise": text, "hypothesis": text,
-    "label": st.sampled_from([*NLI_LABELS, "Neutral", ""])})
-qa_record = st.fixed_dictionaries({
-    "id": st.sampled_from(["a", "b"]), "q_lang": st.sampled_from(["en", "es", "zz"]),
-    "c_lang": st.sampled_from(["es", "hi"]), "question": text,
-    "context": st.sampled_from(["Madrid es", "", "x y"]),
-    "answers": st.lists(st.fixed_dictionaries({
-        "text": st.sampled_from(["Madrid", "es", "", "y"]),
-        "answer_start": st.integers(-1, 12)}), max_size=2)})
+nli_record = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["a", "b", "c"]),
+        "lang": st.sampled_from([*LANGUAGES, "xx", ""]),
+        "premise": text,
+        "hypothesis": text,
+        "label": st.sampled_from([*NLI_LABELS, "Neutral", ""]),
+    }
+)
+qa_record = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["a", "b"]),
+        "q_lang": st.sampled_from(["en", "es", "zz"]),
+        "c_lang": st.sampled_from(["es", "hi"]),
+        "question": text,
+        "context": st.sampled_from(["Madrid es", "", "x y"]),
+        "answers": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "text": st.sampled_from(["Madrid", "es", "", "y"]),
+                    "answer_start": st.integers(-1, 12),
+                }
+            ),
+            max_size=2,
+        ),
+    }
+)
 
 
-@given(st.one_of(st.tuples(st.just("nli"), st.lists(nli_record, max_size=4)),
-                 st.tuples(st.just("qa"), st.lists(qa_record, max_size=3))))
+@given(
+    st.one_of(
+        st.tuples(st.just("nli"), st.lists(nli_record, max_size=4)),
+        st.tuples(st.just("qa"), st.lists(qa_record, max_size=3)),
+    )
+)
 def test_read_records_validates_or_raises_data_error(scratch, kind_recs):
     kind, recs = kind_recs
     path = put(scratch, f"{kind}.jsonl", "".join(json.dumps(r) + "\n" for r in recs).encode())

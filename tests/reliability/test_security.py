@@ -24,10 +24,26 @@ SOURCES = sorted([*(ROOT / "repro").rglob("*.py"), *(ROOT / "claims").glob("*.py
 
 #: Calls that unpickle (arbitrary code on load) or execute text: never allowed on any input.
 FORBIDDEN_CALLS = {
-    "pickle.load", "pickle.loads", "pickle.Unpickler", "cPickle.load", "cPickle.loads",
-    "dill.load", "dill.loads", "joblib.load", "marshal.load", "marshal.loads", "shelve.open",
-    "pandas.read_pickle", "pd.read_pickle", "yaml.unsafe_load", "os.system", "os.popen",
-    "eval", "exec", "builtins.eval", "builtins.exec",
+    "pickle.load",
+    "pickle.loads",
+    "pickle.Unpickler",
+    "cPickle.load",
+    "cPickle.loads",
+    "dill.load",
+    "dill.loads",
+    "joblib.load",
+    "marshal.load",
+    "marshal.loads",
+    "shelve.open",
+    "pandas.read_pickle",
+    "pd.read_pickle",
+    "yaml.unsafe_load",
+    "os.system",
+    "os.popen",
+    "eval",
+    "exec",
+    "builtins.eval",
+    "builtins.exec",
 }
 
 
@@ -78,14 +94,16 @@ def violations(path: Path) -> list[str]:
         if name == "torch.load" and not _is_const(_kw(node, "weights_only"), True):
             out.append(f"{where}: torch.load without weights_only=True")
         if name in ("numpy.load", "np.load") and not _is_const(
-                _kw(node, "allow_pickle") or ast.Constant(False), False):
+            _kw(node, "allow_pickle") or ast.Constant(False), False
+        ):
             out.append(f"{where}: numpy.load with allow_pickle")
         if name == "yaml.load" and _kw(node, "Loader") is None:
             out.append(f"{where}: yaml.load without a safe Loader")
         if name.startswith("subprocess.") and _is_const(_kw(node, "shell"), True):
             out.append(f"{where}: subprocess with shell=True")
         if name.rsplit(".", 1)[-1] in ("extractall", "extract") and not isinstance(
-                _kw(node, "filter"), ast.Constant):
+            _kw(node, "filter"), ast.Constant
+        ):
             out.append(f"{where}: archive extraction without a filter (path traversal)")
     return out
 
@@ -112,14 +130,20 @@ def test_the_source_checks_catch_what_they_claim(tmp_path):
         "eval(text)\nexec(code)\ntarfile.open('a').extractall('d')\n"
         "subprocess.run(cmd, shell=True)\n# pickle.load(x) in a comment is fine\n"
         "model.to('cpu').eval()\nmodel.eval()\n"
-        "AutoModel.from_pretrained('x', trust_remote_code=False)\n")
+        "AutoModel.from_pretrained('x', trust_remote_code=False)\n"
+    )
     found = violations(bad)
     kinds = [f.split(": ", 1)[1] for f in found]
     assert kinds.count("trust_remote_code must be the constant False") == 2
     assert kinds.count("torch.load without weights_only=True") == 2
-    assert {"pickle.loads() is forbidden", "eval() is forbidden", "exec() is forbidden",
-            "numpy.load with allow_pickle", "subprocess with shell=True",
-            "archive extraction without a filter (path traversal)"} <= set(kinds)
+    assert {
+        "pickle.loads() is forbidden",
+        "eval() is forbidden",
+        "exec() is forbidden",
+        "numpy.load with allow_pickle",
+        "subprocess with shell=True",
+        "archive extraction without a filter (path traversal)",
+    } <= set(kinds)
     assert len(found) == 10
 
 
@@ -132,6 +156,7 @@ def test_no_config_or_toml_enables_remote_code():
 # --------------------------------------------------------------------------------------------
 # Paths from configs and keys stay inside the store
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory) -> Path:
@@ -159,9 +184,26 @@ def _inside(p: Path, root: Path) -> bool:
     return p == root or root in p.parents
 
 
-path_parts = st.lists(st.sampled_from(["..", ".", "sub", "f.txt", "", "/", "~", "..\\..",
-                                       "%2e%2e", "\x00", "/etc/passwd", "data", "\u2025"]),
-                      max_size=6)
+path_parts = st.lists(
+    st.sampled_from(
+        [
+            "..",
+            ".",
+            "sub",
+            "f.txt",
+            "",
+            "/",
+            "~",
+            "..\\..",
+            "%2e%2e",
+            "\x00",
+            "/etc/passwd",
+            "data",
+            "\u2025",
+        ]
+    ),
+    max_size=6,
+)
 
 
 @given(path_parts)
@@ -177,8 +219,9 @@ def test_artifact_file_never_escapes(artifact, parts):
     assert _inside(p, artifact.path)
 
 
-@pytest.mark.parametrize("rel", ["../../outside.txt", "/etc/passwd", "sub/../../x",
-                                 "../" + "x" * 3])
+@pytest.mark.parametrize(
+    "rel", ["../../outside.txt", "/etc/passwd", "sub/../../x", "../" + "x" * 3]
+)
 def test_artifact_file_refuses_known_escapes(artifact, rel):
     with pytest.raises(ArtifactError, match="escapes"):
         artifact.file(rel)
@@ -195,12 +238,19 @@ def test_artifact_file_refuses_a_symlink_pointing_out(artifact, store):
         link.unlink()
 
 
-names = st.one_of(st.sampled_from(["data", "adjust", "../data", "data/../..", "", ".", "..",
-                                   "/tmp", "a b", "data\x00"]), st.text(max_size=12))
-keys = st.one_of(st.just(artifact_key("data", {}, {})),
-                 st.sampled_from(["", "../" * 5 + "tmp/evil", "ABCDEF", "abc/def", "..", "0" * 64,
-                                  "f" * 10 + "/.."]),
-                 st.text(max_size=70))
+names = st.one_of(
+    st.sampled_from(
+        ["data", "adjust", "../data", "data/../..", "", ".", "..", "/tmp", "a b", "data\x00"]
+    ),
+    st.text(max_size=12),
+)
+keys = st.one_of(
+    st.just(artifact_key("data", {}, {})),
+    st.sampled_from(
+        ["", "../" * 5 + "tmp/evil", "ABCDEF", "abc/def", "..", "0" * 64, "f" * 10 + "/.."]
+    ),
+    st.text(max_size=70),
+)
 
 
 @given(names, keys)
@@ -216,14 +266,18 @@ def test_store_paths_from_stage_and_key_stay_in_the_root(sandbox, store, artifac
             pass
     except ArtifactError:
         pass
-    stray = [p for p in sandbox.rglob("*")
-             if not _inside(p, store.root) and p not in (store.root.parent / "outside.txt",
-                                                          store.root.parent, sandbox / "a")]
+    stray = [
+        p
+        for p in sandbox.rglob("*")
+        if not _inside(p, store.root)
+        and p not in (store.root.parent / "outside.txt", store.root.parent, sandbox / "a")
+    ]
     assert not stray, stray
 
 
-@pytest.mark.parametrize("stage, key", [("data", "../../../../tmp/escaped"),
-                                        ("../x", "ab" * 16), ("data", "abc/def")])
+@pytest.mark.parametrize(
+    "stage, key", [("data", "../../../../tmp/escaped"), ("../x", "ab" * 16), ("data", "abc/def")]
+)
 def test_work_dir_and_lock_refuse_path_like_keys(store, stage, key):
     with pytest.raises(ArtifactError):
         store.work_dir(stage, key)

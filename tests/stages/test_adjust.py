@@ -24,8 +24,10 @@ def _one_thread():
     yield
 
 
-POOLS = {"es": toy_bitext(160, seed=1, lang="es", id_prefix="es"),
-         "ru": toy_bitext(60, seed=2, lang="ru", id_prefix="ru")}
+POOLS = {
+    "es": toy_bitext(160, seed=1, lang="es", id_prefix="es"),
+    "ru": toy_bitext(60, seed=2, lang="ru", id_prefix="ru"),
+}
 
 
 def encoder_job(store: ArtifactStore) -> Job:
@@ -39,8 +41,15 @@ def encoder_job(store: ArtifactStore) -> Job:
 
 def align_job(store: ArtifactStore, lang: str, records: list[dict] | None = None) -> Job:
     records = POOLS[lang] if records is None else records
-    job = Job("align", {"fixture": "tests/stages/test_adjust.py", "lang": lang,
-                        "n": len(records), "first": records[0]})
+    job = Job(
+        "align",
+        {
+            "fixture": "tests/stages/test_adjust.py",
+            "lang": lang,
+            "n": len(records),
+            "first": records[0],
+        },
+    )
     if store.get("align", job.key) is None:
         with store.writer("align", job.key, {"label": "fixture"}) as out:
             write_jsonl(out / "pairs.jsonl", records)
@@ -107,8 +116,11 @@ def test_pairs_without_alignment_name_the_file(tmp_path):
     bad = [dict(p) for p in POOLS["es"][:5]]
     bad[3]["alignment"] = []
     cfg = AdjustConfig(max_pairs=10)
-    job = Job("adjust", {"adjust": to_dict(cfg), "langs": ["es"]},
-              {"encoder": encoder_job(store), "align_es": align_job(store, "es", bad)})
+    job = Job(
+        "adjust",
+        {"adjust": to_dict(cfg), "langs": ["es"]},
+        {"encoder": encoder_job(store), "align_es": align_job(store, "es", bad)},
+    )
     with pytest.raises(DataError, match="pairs.jsonl.*es3"):
         execute_job(job, str(store.root), device="cpu")
 

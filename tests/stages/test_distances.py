@@ -30,16 +30,17 @@ HELDOUT = toy_bitext(30, seed=5, id_prefix="h")
 def encoder_job(store: ArtifactStore, seed: int) -> Job:
     job = Job("hub_model", {"fixture": "tests/stages/test_distances.py", "seed": seed})
     if store.get("hub_model", job.key) is None:
-        model, tok = tiny_test_model(toy_texts(HELDOUT), hidden=32, layers=2, vocab=300,
-                                     seed=seed)
+        model, tok = tiny_test_model(toy_texts(HELDOUT), hidden=32, layers=2, vocab=300, seed=seed)
         with store.writer("hub_model", job.key, {"label": "fixture"}) as out:
             save_encoder(model, tok, out / "encoder")
     return job
 
 
 def align_job(store: ArtifactStore, records: list[dict]) -> Job:
-    job = Job("align", {"fixture": "tests/stages/test_distances.py", "n": len(records),
-                        "first": records[0]})
+    job = Job(
+        "align",
+        {"fixture": "tests/stages/test_distances.py", "n": len(records), "first": records[0]},
+    )
     if store.get("align", job.key) is None:
         with store.writer("align", job.key, {"label": "fixture"}) as out:
             write_jsonl(out / "pairs.jsonl", records)
@@ -49,8 +50,11 @@ def align_job(store: ArtifactStore, records: list[dict]) -> Job:
 
 def distances(store: ArtifactStore, model_seed: int, records=HELDOUT, **over):
     cfg = DistancesConfig(**{"max_sentences": 20, "seed": 0, **over})
-    job = Job("distances", {"distances": to_dict(cfg), "langs": ["es"], "pooling": "avg"},
-              {"model": encoder_job(store, model_seed), "align_es": align_job(store, records)})
+    job = Job(
+        "distances",
+        {"distances": to_dict(cfg), "langs": ["es"], "pooling": "avg"},
+        {"model": encoder_job(store, model_seed), "align_es": align_job(store, records)},
+    )
     execute_job(job, str(store.root), device="cpu", torch_threads=1)
     return store.get("distances", job.key), job
 
@@ -79,12 +83,15 @@ def test_distances_rows_pair_across_model_states(tmp_path):
             pid, link = r["id"].split(":")
             i, j = map(int, link.split("-"))
             qid, jq = r["unrelated_id"].split(":")
-            en = reference_word_vectors(model, tok, by_id[pid]["src"].split(),
-                                        include_cls_sep=False)[i].numpy()
-            xx = reference_word_vectors(model, tok, by_id[pid]["tgt"].split(),
-                                        include_cls_sep=False)[j].numpy()
-            un = reference_word_vectors(model, tok, by_id[qid]["tgt"].split(),
-                                        include_cls_sep=False)[int(jq)].numpy()
+            en = reference_word_vectors(
+                model, tok, by_id[pid]["src"].split(), include_cls_sep=False
+            )[i].numpy()
+            xx = reference_word_vectors(
+                model, tok, by_id[pid]["tgt"].split(), include_cls_sep=False
+            )[j].numpy()
+            un = reference_word_vectors(
+                model, tok, by_id[qid]["tgt"].split(), include_cls_sep=False
+            )[int(jq)].numpy()
             assert r["en_word"] == by_id[pid]["src"].split()[i]
             cos = 1 - en @ xx / np.linalg.norm(en) / np.linalg.norm(xx)
             assert r["related_cos"] == pytest.approx(cos, abs=1e-5)

@@ -19,7 +19,8 @@ from repro.pipeline import Job, execute_job
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parents[1] / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parents[1] / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -42,10 +43,12 @@ def _one_thread():
 def setup(tmp_path_factory):
     torch.set_num_threads(1)
     store = ArtifactStore(tmp_path_factory.mktemp("store"))
-    data = toy.stored_job(store, "data", {"fixture": "tests/stages tiny task bundle"},
-                          toy.write_task_bundle)
-    enc = toy.stored_job(store, "pretrain", {"fixture": "start encoder"},
-                         lambda out: toy.make_encoder(out, seed=0))
+    data = toy.stored_job(
+        store, "data", {"fixture": "tests/stages tiny task bundle"}, toy.write_task_bundle
+    )
+    enc = toy.stored_job(
+        store, "pretrain", {"fixture": "start encoder"}, lambda out: toy.make_encoder(out, seed=0)
+    )
     models = {}
     for task in ("nli", "qa"):
         job = Job("finetune", toy.finetune_config(task), {"data": data, "encoder": enc})
@@ -56,8 +59,11 @@ def setup(tmp_path_factory):
 
 def _evaluate(setup, task, sets, **ecfg):
     store, data, models = setup
-    job = Job("evaluate", {"task": task, "evaluate": to_dict(toy.eval_config(**ecfg)),
-                           "sets": sets}, {"model": models[task], "data": data})
+    job = Job(
+        "evaluate",
+        {"task": task, "evaluate": to_dict(toy.eval_config(**ecfg)), "sets": sets},
+        {"model": models[task], "data": data},
+    )
     execute_job(job, str(store.root), device="cpu", torch_threads=1)
     return store.get("evaluate", job.key)
 
@@ -69,14 +75,16 @@ def test_evaluate_stage_writes_predictions_and_metrics(setup):
     es = metrics["sets"]["nli.synthetic.es"]
     assert es["n"] == 12 and 0 <= es["accuracy"] <= 1 and isinstance(es["collapsed"], bool)
     assert es["chance"] == pytest.approx(1 / 3)
-    assert set(metrics["collapsed_sets"]) == {k for k, m in metrics["sets"].items()
-                                              if m["collapsed"]}
+    assert set(metrics["collapsed_sets"]) == {
+        k for k, m in metrics["sets"].items() if m["collapsed"]
+    }
     lines = (art.path / "predictions" / "nli.synthetic.es.jsonl").read_text().splitlines()
     preds = [json.loads(x) for x in lines]
     assert len(preds) == 12 and all(set(p) == FIELDS["nli"] for p in preds)
     assert sum(p["correct"] for p in preds) / 12 == pytest.approx(es["accuracy"])
     assert art.manifest["summary"]["scores"]["nli.synthetic.es"] == pytest.approx(
-        es["accuracy"], abs=1e-6)
+        es["accuracy"], abs=1e-6
+    )
 
 
 def test_empty_set_list_means_every_set_of_the_task(setup):
@@ -104,7 +112,10 @@ def test_sets_and_model_must_match_the_task(setup):
     with pytest.raises(ConfigError, match="is a ner set"):
         _evaluate(setup, "nli", ["ner.synthetic.es"])
     store, data, models = setup
-    job = Job("evaluate", {"task": "ner", "evaluate": to_dict(toy.eval_config()), "sets": []},
-              {"model": models["nli"], "data": data})
+    job = Job(
+        "evaluate",
+        {"task": "ner", "evaluate": to_dict(toy.eval_config()), "sets": []},
+        {"model": models["nli"], "data": data},
+    )
     with pytest.raises(ConfigError, match="fine-tuned for 'nli'"):
         execute_job(job, str(store.root), device="cpu", torch_threads=1)

@@ -20,7 +20,8 @@ from repro.pipeline import Job, execute_job
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parents[1] / "tasks" / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parents[1] / "tasks" / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -36,10 +37,12 @@ def _one_thread():
 
 
 def _inputs(store):
-    data = toy.stored_job(store, "data", {"fixture": "tests/stages tiny task bundle"},
-                          toy.write_task_bundle)
-    enc = toy.stored_job(store, "pretrain", {"fixture": "start encoder"},
-                         lambda out: toy.make_encoder(out, seed=0))
+    data = toy.stored_job(
+        store, "data", {"fixture": "tests/stages tiny task bundle"}, toy.write_task_bundle
+    )
+    enc = toy.stored_job(
+        store, "pretrain", {"fixture": "start encoder"}, lambda out: toy.make_encoder(out, seed=0)
+    )
     return data, enc
 
 
@@ -59,8 +62,7 @@ def test_finetune_stage_writes_model_and_log(tmp_path):
 
     store = ArtifactStore(tmp_path / "store")
     data, enc = _inputs(store)
-    art = _run(store, Job("finetune", toy.finetune_config("ner"), {"data": data,
-                                                                   "encoder": enc}))
+    art = _run(store, Job("finetune", toy.finetune_config("ner"), {"data": data, "encoder": enc}))
     assert (art.path / "model" / "model.safetensors").is_file()
     info = json.loads((art.path / "model" / "task.json").read_text())
     assert info["task"] == "ner" and info["max_seq_length"] == 40
@@ -77,20 +79,29 @@ def test_finetune_stage_writes_model_and_log(tmp_path):
 def test_continual_stage_uses_anchor_and_pairs(tmp_path):
     store = ArtifactStore(tmp_path / "store")
     data, enc = _inputs(store)
-    anchor = toy.stored_job(store, "pretrain", {"fixture": "original encoder"},
-                            lambda out: toy.make_encoder(out, seed=1))
-    align = toy.stored_job(store, "align", {"fixture": "es pairs"},
-                           lambda out: write_jsonl(out / "pairs.jsonl", toy.pair_records(20)))
-    cfg = toy.finetune_config("nli", continual=ContinualConfig(pairs_per_step=4, pool_size=10),
-                              cl_langs=["es"])
-    art = _run(store, Job("finetune", cfg, {"data": data, "encoder": enc, "anchor": anchor,
-                                            "align_es": align}))
+    anchor = toy.stored_job(
+        store,
+        "pretrain",
+        {"fixture": "original encoder"},
+        lambda out: toy.make_encoder(out, seed=1),
+    )
+    align = toy.stored_job(
+        store,
+        "align",
+        {"fixture": "es pairs"},
+        lambda out: write_jsonl(out / "pairs.jsonl", toy.pair_records(20)),
+    )
+    cfg = toy.finetune_config(
+        "nli", continual=ContinualConfig(pairs_per_step=4, pool_size=10), cl_langs=["es"]
+    )
+    art = _run(
+        store,
+        Job("finetune", cfg, {"data": data, "encoder": enc, "anchor": anchor, "align_es": align}),
+    )
     assert art.manifest["summary"]["continual"] is True
     log = json.loads((art.path / "train_log.json").read_text())
-    assert all("align_loss" in h and "reg_loss" in h
-               for h in log["log_history"] if "loss" in h)
-    plain = _run(store, Job("finetune", toy.finetune_config("nli"),
-                            {"data": data, "encoder": enc}))
+    assert all("align_loss" in h and "reg_loss" in h for h in log["log_history"] if "loss" in h)
+    plain = _run(store, Job("finetune", toy.finetune_config("nli"), {"data": data, "encoder": enc}))
     a, b = _weights(art), _weights(plain)
     assert any(not torch.equal(a[k], b[k]) for k in a)
 
@@ -117,8 +128,11 @@ def test_killed_job_resumes_to_the_same_weights(tmp_path, monkeypatch):
     data, enc = _inputs(store)
     job = Job("finetune", cfg, {"data": data, "encoder": enc})
     original = ft.finetune
-    monkeypatch.setattr(ft, "finetune", lambda *a, **k: original(
-        *a, **{**k, "save_steps": 2, "callbacks": [FailAt5()]}))
+    monkeypatch.setattr(
+        ft,
+        "finetune",
+        lambda *a, **k: original(*a, **{**k, "save_steps": 2, "callbacks": [FailAt5()]}),
+    )
     with pytest.raises(Boom):
         _run(store, job)
     assert store.get("finetune", job.key) is None

@@ -25,9 +25,14 @@ LEXICONS = {
     "vi": ("một những", "người sách ngôn ngữ buổi sáng", "đọc thường thấy ăn"),
     "hi": ("यह वह", "दुनिया किताबें राजधानी लोग घर नदी", "देखता खाता लेता रहते"),
 }
-TINY_MODEL = ModelConfig(vocab_size=400, hidden_size=32, num_hidden_layers=2,
-                         num_attention_heads=2, intermediate_size=64,
-                         max_position_embeddings=64)
+TINY_MODEL = ModelConfig(
+    vocab_size=400,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=64,
+)
 
 
 def _sentences(lang: str, n: int, seed: int) -> list[str]:
@@ -61,10 +66,18 @@ def _data_job(store: ArtifactStore) -> Job:
 
 
 def _pretrain_job(data: Job, steps: int = 30, **over) -> Job:
-    cfg = PretrainConfig(**{"steps": steps, "batch_size": 16, "learning_rate": 3e-3,
-                            "warmup_ratio": 0.1, "max_seq_length": 32, "bf16": False, **over})
-    return Job("pretrain", {"model": to_dict(TINY_MODEL), "pretrain": to_dict(cfg)},
-               {"data": data})
+    cfg = PretrainConfig(
+        **{
+            "steps": steps,
+            "batch_size": 16,
+            "learning_rate": 3e-3,
+            "warmup_ratio": 0.1,
+            "max_seq_length": 32,
+            "bf16": False,
+            **over,
+        }
+    )
+    return Job("pretrain", {"model": to_dict(TINY_MODEL), "pretrain": to_dict(cfg)}, {"data": data})
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +106,7 @@ def test_encode_corpus_matches_tokenizer(corpus_and_tok):
     i = int(corpus.lang_offset[corpus.langs.index("hi")]) + 7
     expected = tok(corpora["hi"][7].split(), is_split_into_words=True)["input_ids"]
     a, n = int(corpus.starts[i]), int(corpus.lengths[i])
-    assert corpus.tokens[a:a + n].tolist() == expected
+    assert corpus.tokens[a : a + n].tolist() == expected
 
 
 def test_encode_truncates_like_the_tokenizer(corpus_and_tok):
@@ -105,10 +118,11 @@ def test_encode_truncates_like_the_tokenizer(corpus_and_tok):
     for lang in ("vi", "hi"):
         a0 = int(short.lang_offset[short.langs.index(lang)])
         for i, line in enumerate(corpora[lang]):
-            want = tok(line.split(), is_split_into_words=True, truncation=True,
-                       max_length=5)["input_ids"]
+            want = tok(line.split(), is_split_into_words=True, truncation=True, max_length=5)[
+                "input_ids"
+            ]
             a, n = int(short.starts[a0 + i]), int(short.lengths[a0 + i])
-            assert short.tokens[a:a + n].tolist() == want, line
+            assert short.tokens[a : a + n].tolist() == want, line
 
 
 def test_batches_are_language_balanced_and_padded(corpus_and_tok):
@@ -145,8 +159,11 @@ def test_masking_rates_and_specials(corpus_and_tok):
         assert not chosen[:, 0].any() and not chosen[~valid].any()
         assert not chosen[ids == special.sep].any()
         assert torch.equal(out[~chosen], ids[~chosen])
-        assert (out[chosen] > max(special.pad, special.cls, special.sep, special.mask,
-                                  special.unk)).logical_or(out[chosen] == special.mask).all()
+        assert (
+            (out[chosen] > max(special.pad, special.cls, special.sep, special.mask, special.unk))
+            .logical_or(out[chosen] == special.mask)
+            .all()
+        )
         cand = valid & (ids != special.cls) & (ids != special.sep)
         n_cand += int(cand.sum())
         n_chosen += int(chosen.sum())
@@ -191,7 +208,8 @@ def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
     art = store.get("pretrain", job.key)
     assert art is not None
     assert {"encoder/model.safetensors", "encoder/tokenizer.json", "mlm_curve.json"} <= set(
-        art.manifest["files"])
+        art.manifest["files"]
+    )
     summary = art.manifest["summary"]
     assert summary["steps"] == 30 and summary["resumed_from"] == 0
     curve = json.loads((art.path / "mlm_curve.json").read_text())["points"]
@@ -200,8 +218,7 @@ def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
     assert summary["final_loss"] == curve[-1]["loss"]
     model, tok = load_encoder(art.path)
     assert model.config.hidden_size == 32 and model.config.vocab_size == len(tok) <= 400
-    assert tok.decode(tok("किताबें ngôn")["input_ids"], skip_special_tokens=True) == \
-        "किताबें ngôn"
+    assert tok.decode(tok("किताबें ngôn")["input_ids"], skip_special_tokens=True) == "किताबें ngôn"
     assert not (store.root / ".work" / f"pretrain-{job.key[:32]}").exists()
     # second run: cache hit, the stage is not called again
     monkeypatch.setattr(pt, "pretrain_mlm", _boom)
@@ -249,8 +266,9 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     sa, sb = _state(art_a.path), _state(art_b.path)
     assert sa.keys() == sb.keys()
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
-    assert (art_a.path / "mlm_curve.json").read_text() == (art_b.path / "mlm_curve.json"
-                                                            ).read_text()
+    assert (art_a.path / "mlm_curve.json").read_text() == (
+        art_b.path / "mlm_curve.json"
+    ).read_text()
 
 
 def test_checkpoint_for_other_budget_is_refused(tmp_path, corpus_and_tok):
@@ -258,12 +276,24 @@ def test_checkpoint_for_other_budget_is_refused(tmp_path, corpus_and_tok):
 
     _, tok, corpus = corpus_and_tok
     cfg = PretrainConfig(steps=4, batch_size=4, bf16=False)
-    model = BertForMaskedLM(BertConfig(vocab_size=len(tok), hidden_size=16, num_hidden_layers=1,
-                                       num_attention_heads=2, intermediate_size=32))
+    model = BertForMaskedLM(
+        BertConfig(
+            vocab_size=len(tok),
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+        )
+    )
     pt.pretrain_mlm(model, corpus, pt.SpecialIds.of(tok), cfg, work_dir=tmp_path)
     with pytest.raises(ReproError, match="checkpoint is for 4 steps"):
-        pt.pretrain_mlm(model, corpus, pt.SpecialIds.of(tok),
-                        PretrainConfig(steps=6, batch_size=4, bf16=False), work_dir=tmp_path)
+        pt.pretrain_mlm(
+            model,
+            corpus,
+            pt.SpecialIds.of(tok),
+            PretrainConfig(steps=6, batch_size=4, bf16=False),
+            work_dir=tmp_path,
+        )
 
 
 def test_hub_model_from_local_dir(tmp_path):
@@ -285,7 +315,8 @@ def test_hub_model_from_local_dir(tmp_path):
 def test_hub_model_missing_offline_is_clear(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     store = ArtifactStore(tmp_path / "store")
-    job = Job("hub_model", {"model": {"source": "hub",
-                                      "name": "repro-tests/definitely-not-cached-model"}})
+    job = Job(
+        "hub_model", {"model": {"source": "hub", "name": "repro-tests/definitely-not-cached-model"}}
+    )
     with pytest.raises(ReproError, match="HF cache"):
         execute_job(job, str(store.root), device="cpu", torch_threads=1)

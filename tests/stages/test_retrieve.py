@@ -29,8 +29,10 @@ TEST["ru"] = [{**p, "tgt_lang": "ru", "tgt": p["src"]} for p in toy_bitext(40, s
 
 
 def encoder_job(store: ArtifactStore, collapsed: bool = False) -> Job:
-    job = Job("hub_model", {"fixture": "tests/stages/test_retrieve.py tiny encoder",
-                            "collapsed": collapsed})
+    job = Job(
+        "hub_model",
+        {"fixture": "tests/stages/test_retrieve.py tiny encoder", "collapsed": collapsed},
+    )
     if store.get("hub_model", job.key) is None:
         model, tok = tiny_test_model(toy_texts(TEST["es"]), hidden=32, layers=2, vocab=300)
         if collapsed:  # the last LayerNorm maps every token to its bias: one point for all
@@ -55,14 +57,18 @@ def data_job(store: ArtifactStore) -> Job:
 
 def retrieve(store: ArtifactStore, langs: list[str], collapsed: bool = False, **over):
     cfg = RetrieveConfig(**{"batch_size": 16, **over})
-    job = Job("retrieve", {"retrieve": to_dict(cfg), "langs": langs},
-              {"encoder": encoder_job(store, collapsed), "data": data_job(store)})
+    job = Job(
+        "retrieve",
+        {"retrieve": to_dict(cfg), "langs": langs},
+        {"encoder": encoder_job(store, collapsed), "data": data_job(store)},
+    )
     execute_job(job, str(store.root), device="cpu", torch_threads=1)
     return store.get("retrieve", job.key), job
 
 
 def _brute_force_hits(model, tok, recs, layer):
     """One unpadded forward per sentence, mean over all tokens, cosine argmax."""
+
     def embed(text):
         ids = tok(text, return_tensors="pt")
         with torch.no_grad():
@@ -127,5 +133,7 @@ def test_collapsed_encoder_is_flagged(tmp_path):
     art, _ = retrieve(store, ["ru"], collapsed=True)
     m = json.loads((art.path / "metrics.json").read_text())["ru"]
     assert m["collapsed"] is True
-    assert m["top1_mean"] == pytest.approx(1 / len(TEST["ru"]))  # ties go to the lower index: only query 0 hits
+    assert m["top1_mean"] == pytest.approx(
+        1 / len(TEST["ru"])
+    )  # ties go to the lower index: only query 0 hits
     assert m["by_layer"]["0"]["top1_mean"] == 1.0  # identical sentences at the embeddings

@@ -14,7 +14,13 @@ from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores, paired_boo
 B = 2000
 
 
-CASE_NAMES = ["binary-k1", "binary-k1-gain", "continuous-k3-groups", "continuous-k3-multibootstrap", "f1-k2"]
+CASE_NAMES = [
+    "binary-k1",
+    "binary-k1-gain",
+    "continuous-k3-groups",
+    "continuous-k3-multibootstrap",
+    "f1-k2",
+]
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +97,15 @@ def test_single_seed_interval_matches_scipy_percentile_bootstrap(sim):
     rng = np.random.default_rng(3)
     base, new = sim.continuous_pair(rng, 400, gain=0.02)
     ours = paired_bootstrap(base, new, n_resamples=5000, seed=1)
-    ref = sps.bootstrap((base, new), lambda b, x, axis: np.mean(x - b, axis=axis), paired=True,
-                        vectorized=True, n_resamples=5000, method="percentile",
-                        rng=np.random.default_rng(2)).confidence_interval
+    ref = sps.bootstrap(
+        (base, new),
+        lambda b, x, axis: np.mean(x - b, axis=axis),
+        paired=True,
+        vectorized=True,
+        n_resamples=5000,
+        method="percentile",
+        rng=np.random.default_rng(2),
+    ).confidence_interval
     se = np.std(new - base, ddof=1) / np.sqrt(400)
     assert ours.ci_low == pytest.approx(ref.low, abs=0.25 * se)
     assert ours.ci_high == pytest.approx(ref.high, abs=0.25 * se)
@@ -134,12 +146,12 @@ def _naive_deltas(base, new, metric, groups, n_resamples, seed):
     clusters = [np.flatnonzero(groups == g) for g in np.unique(groups)]
     out = []
     for _ in range(n_resamples):
-        pick = np.concatenate([clusters[i] for i in rng.integers(0, len(clusters),
-                                                                  len(clusters))])
+        pick = np.concatenate([clusters[i] for i in rng.integers(0, len(clusters), len(clusters))])
         if metric == "f1":
-            f = [f1_from_counts(*(np.asarray(x[key])[0, pick] for key in ("tp", "n_pred",
-                                                                          "n_gold")))
-                 for x in (base, new)]
+            f = [
+                f1_from_counts(*(np.asarray(x[key])[0, pick] for key in ("tp", "n_pred", "n_gold")))
+                for x in (base, new)
+            ]
             out.append(f[1] - f[0])
         else:
             out.append(new[pick].mean() - base[pick].mean())
@@ -193,8 +205,9 @@ def test_few_profile_and_all_distinct_engines_agree_in_distribution(sim):
     a = bootstrap_deltas(base, new, n_resamples=8000, seed=1)
     b = bootstrap_deltas(base + jitter[0], new + jitter[1], n_resamples=8000, seed=1)
     assert b.std() == pytest.approx(a.std(), rel=0.05)
-    assert np.quantile(b, [0.025, 0.975]) == pytest.approx(np.quantile(a, [0.025, 0.975]),
-                                                             abs=0.2 * a.std())
+    assert np.quantile(b, [0.025, 0.975]) == pytest.approx(
+        np.quantile(a, [0.025, 0.975]), abs=0.2 * a.std()
+    )
 
 
 def test_seed_component_uses_per_seed_spread():
@@ -220,20 +233,28 @@ def test_bootstrap_scores_spread_matches_the_binomial_se():
     assert draws.std() == pytest.approx(np.sqrt(0.6 * 0.4 / 2000), rel=0.08)
 
 
-@pytest.mark.parametrize(("args", "kw", "error", "match"), [
-    (([1.0, 0.0], [1.0]), {}, DataError, "same seeds and examples"),
-    (([1.0, np.nan], [1.0, 0.0]), {}, DataError, "NaN"),
-    (([[[1.0]]], [[[1.0]]]), {}, DataError, "n_seeds, n_examples"),
-    ((["a", "b"], ["a", "b"]), {}, DataError, "numbers"),
-    (([1.0, 0.0], [1.0, 0.0]), {"metric": "acc"}, ConfigError, "metric"),
-    (([1.0, 0.0], [1.0, 0.0]), {"n_resamples": 0}, ConfigError, "n_resamples"),
-    (([1.0, 0.0], [1.0, 0.0]), {"confidence": 95}, ConfigError, "confidence"),
-    (([1.0, 0.0], [1.0, 0.0]), {"seed_method": "t"}, ConfigError, "seed_method"),
-    (([1.0, 0.0], [1.0, 0.0]), {"groups": [1, 2, 3]}, DataError, "cluster id"),
-    (({"tp": [1]}, {"tp": [1]}), {"metric": "f1"}, DataError, "keys"),
-    (({"tp": [2], "n_pred": [1], "n_gold": [2]},) * 2, {"metric": "f1"}, DataError, "tp"),
-    (({"tp": [0.5], "n_pred": [1], "n_gold": [2]},) * 2, {"metric": "f1"}, DataError, "integer"),
-])
+@pytest.mark.parametrize(
+    ("args", "kw", "error", "match"),
+    [
+        (([1.0, 0.0], [1.0]), {}, DataError, "same seeds and examples"),
+        (([1.0, np.nan], [1.0, 0.0]), {}, DataError, "NaN"),
+        (([[[1.0]]], [[[1.0]]]), {}, DataError, "n_seeds, n_examples"),
+        ((["a", "b"], ["a", "b"]), {}, DataError, "numbers"),
+        (([1.0, 0.0], [1.0, 0.0]), {"metric": "acc"}, ConfigError, "metric"),
+        (([1.0, 0.0], [1.0, 0.0]), {"n_resamples": 0}, ConfigError, "n_resamples"),
+        (([1.0, 0.0], [1.0, 0.0]), {"confidence": 95}, ConfigError, "confidence"),
+        (([1.0, 0.0], [1.0, 0.0]), {"seed_method": "t"}, ConfigError, "seed_method"),
+        (([1.0, 0.0], [1.0, 0.0]), {"groups": [1, 2, 3]}, DataError, "cluster id"),
+        (({"tp": [1]}, {"tp": [1]}), {"metric": "f1"}, DataError, "keys"),
+        (({"tp": [2], "n_pred": [1], "n_gold": [2]},) * 2, {"metric": "f1"}, DataError, "tp"),
+        (
+            ({"tp": [0.5], "n_pred": [1], "n_gold": [2]},) * 2,
+            {"metric": "f1"},
+            DataError,
+            "integer",
+        ),
+    ],
+)
 def test_bad_input_is_rejected(args, kw, error, match):
     with pytest.raises(error, match=match):
         paired_bootstrap(*args, **kw)

@@ -22,10 +22,15 @@ def test_matches_scipy_permutation_test_on_continuous_scores(sim):
     base, new = sim.continuous_pair(rng, 300, gain=0.015)
     ours = paired_randomisation(base, new, n_resamples=20_000, seed=1)
     for alternative, ours_p in (("greater", ours.p_greater), ("two-sided", ours.p_two_sided)):
-        ref = sps.permutation_test((base, new), lambda b, x, axis: np.mean(x - b, axis=axis),
-                                   permutation_type="samples", vectorized=True,
-                                   n_resamples=20_000, alternative=alternative,
-                                   rng=np.random.default_rng(2)).pvalue
+        ref = sps.permutation_test(
+            (base, new),
+            lambda b, x, axis: np.mean(x - b, axis=axis),
+            permutation_type="samples",
+            vectorized=True,
+            n_resamples=20_000,
+            alternative=alternative,
+            rng=np.random.default_rng(2),
+        ).pvalue
         assert ours_p == pytest.approx(ref, abs=0.012)
     assert 0.01 < ours.p_greater < 0.5  # the comparison is informative
 
@@ -60,7 +65,11 @@ def test_swap_and_permutation_symmetries(sim, kw):
     r = paired_randomisation(base, new, n_resamples=2000, **kw)
     s = paired_randomisation(new, base, n_resamples=2000, **kw)
     assert (s.delta, s.p_greater, s.p_less, s.p_two_sided) == (
-        -r.delta, r.p_less, r.p_greater, r.p_two_sided)
+        -r.delta,
+        r.p_less,
+        r.p_greater,
+        r.p_two_sided,
+    )
     order = rng.permutation(240)
     kw2 = {"groups": kw["groups"][order]} if kw else {}
     t = paired_randomisation(base[:, order], new[:, order], n_resamples=2000, **kw2)

@@ -20,7 +20,8 @@ from repro.tasks.base import Encoded, FeatureConfig
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -42,8 +43,7 @@ def _rec(tokens, tags, rid="s"):
 
 
 def test_label_sits_on_the_first_sub_word_only(tokenizer):
-    rec = _rec(["Annaparis", "sees", "Paris", "Globexacme"],
-               ["B-PER", "O", "B-LOC", "B-ORG"])
+    rec = _rec(["Annaparis", "sees", "Paris", "Globexacme"], ["B-PER", "O", "B-LOC", "B-ORG"])
     pieces = [tokenizer.tokenize(w) for w in rec["tokens"]]
     assert len(pieces[0]) > 1 and len(pieces[3]) > 1  # the test needs multi-piece words
     (f,) = ner.encode_train([rec], tokenizer, FeatureConfig(max_seq_length=64))
@@ -53,7 +53,7 @@ def test_label_sits_on_the_first_sub_word_only(tokenizer):
     pos = 1
     for word_pieces, tag in zip(pieces, rec["tags"], strict=True):
         assert labels[pos] == NER_TAGS.index(tag)
-        assert labels[pos + 1: pos + len(word_pieces)] == [-100] * (len(word_pieces) - 1)
+        assert labels[pos + 1 : pos + len(word_pieces)] == [-100] * (len(word_pieces) - 1)
         pos += len(word_pieces)
     assert pos == len(labels) - 1
 

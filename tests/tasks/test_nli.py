@@ -17,7 +17,8 @@ from repro.tasks.base import FeatureConfig
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -44,7 +45,7 @@ def test_pair_features_carry_segment_ids_and_labels(tokenizer):
         assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
         assert ids.count(tokenizer.sep_token_id) == 2
         first_sep = ids.index(tokenizer.sep_token_id)
-        assert set(types[: first_sep + 1]) == {0} and set(types[first_sep + 1:]) == {1}
+        assert set(types[: first_sep + 1]) == {0} and set(types[first_sep + 1 :]) == {1}
     assert "labels" not in nli.encode_eval(recs, tokenizer, FeatureConfig(64)).features[0]
 
 

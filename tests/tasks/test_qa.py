@@ -16,7 +16,8 @@ from repro.tasks.base import FeatureConfig
 def _toy():
     if "_repro_toy" not in sys.modules:
         spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "toy.py")
+            "_repro_toy", Path(__file__).resolve().parent / "toy.py"
+        )
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
         sys.modules["_repro_toy"] = mod
@@ -74,9 +75,13 @@ def test_answer_in_a_later_window_wins():
     contexts = ["Anna lives in Paris and Boris works in Lima"]
     off_a = np.array([[-1, -1], [0, 4], [5, 10], [11, 13], [-1, -1]])
     off_b = np.array([[-1, -1], [14, 19], [20, 23], [24, 29], [39, 43]])
-    pred = qa.postprocess(contexts, [0, 0], [off_a, off_b],
-                          [np.array([0, 2, 0, 0, 0.]), np.array([0, 0, 0, 0, 4.])],
-                          [np.array([0, 2, 0, 0, 0.]), np.array([0, 0, 0, 0, 4.])])
+    pred = qa.postprocess(
+        contexts,
+        [0, 0],
+        [off_a, off_b],
+        [np.array([0, 2, 0, 0, 0.0]), np.array([0, 0, 0, 0, 4.0])],
+        [np.array([0, 2, 0, 0, 0.0]), np.array([0, 0, 0, 0, 4.0])],
+    )
     assert pred == ["Lima"]
     assert qa.postprocess(["x"], [], [], [], []) == [""]
 
@@ -97,12 +102,19 @@ def _oracle(records, enc, tokenizer, fcfg):
 
 
 def test_windows_label_the_answer_and_map_back_to_exact_characters(tokenizer):
-    context = ("Anna lives in Paris . Boris works in Lima . Carla sees « Málaga » . "
-               "Dmitri buys the lamp in São Paulo , Elena finds the car .")
+    context = (
+        "Anna lives in Paris . Boris works in Lima . Carla sees « Málaga » . "
+        "Dmitri buys the lamp in São Paulo , Elena finds the car ."
+    )
     answer = "São Paulo"
-    rec = {"id": "q1", "q_lang": "es", "c_lang": "en", "question": "¿ Dónde compra Dmitri ?",
-           "context": context, "answers": [{"text": answer,
-                                            "answer_start": context.index(answer)}]}
+    rec = {
+        "id": "q1",
+        "q_lang": "es",
+        "c_lang": "en",
+        "question": "¿ Dónde compra Dmitri ?",
+        "context": context,
+        "answers": [{"text": answer, "answer_start": context.index(answer)}],
+    }
     fcfg = FeatureConfig(max_seq_length=24, doc_stride=6)
     train = qa.encode_train([rec], tokenizer, fcfg)
     enc = qa.encode_eval([rec], tokenizer, fcfg)
@@ -114,21 +126,35 @@ def test_windows_label_the_answer_and_map_back_to_exact_characters(tokenizer):
         if (s, e) == (0, 0):
             continue
         hits += 1
-        assert context[off[s, 0]: off[e, 1]] == answer
+        assert context[off[s, 0] : off[e, 1]] == answer
     assert hits >= 1
     (pred,) = qa.decode([rec], enc, _oracle([rec], enc, tokenizer, fcfg), toy.eval_config())
     assert pred["prediction"] == answer
     assert pred["em"] == pred["f1"] == pred["em_mlqa"] == 1.0
     assert pred["lang"] == "es-en"
-    assert set(pred) == {"id", "lang", "paragraph_id", "prediction", "em", "f1", "em_mlqa",
-                         "f1_mlqa"}
+    assert set(pred) == {
+        "id",
+        "lang",
+        "paragraph_id",
+        "prediction",
+        "em",
+        "f1",
+        "em_mlqa",
+        "f1_mlqa",
+    }
 
 
 def test_max_answer_length_limits_decoded_spans(tokenizer):
     context = "Anna lives in Paris Madrid Moscow Hanoi Delhi ."
     answer = "Paris Madrid Moscow Hanoi Delhi"
-    rec = {"id": "q", "q_lang": "en", "c_lang": "en", "question": "where ?", "context": context,
-           "answers": [{"text": answer, "answer_start": context.index(answer)}]}
+    rec = {
+        "id": "q",
+        "q_lang": "en",
+        "c_lang": "en",
+        "question": "where ?",
+        "context": context,
+        "answers": [{"text": answer, "answer_start": context.index(answer)}],
+    }
     fcfg = FeatureConfig(max_seq_length=40, doc_stride=8)
     enc = qa.encode_eval([rec], tokenizer, fcfg)
     logits = _oracle([rec], enc, tokenizer, fcfg)
@@ -154,8 +180,10 @@ def test_cross_lingual_records_score_with_both_normalisers(tokenizer):
 def test_wrong_answers_are_flagged_collapsed(tokenizer):
     recs = toy.qa_records(4)
     enc = qa.encode_eval(recs, tokenizer, FeatureConfig(48, 16))
-    zeros = {k: [np.zeros(len(f["input_ids"])) for f in enc.features]
-             for k in ("start_logits", "end_logits")}
+    zeros = {
+        k: [np.zeros(len(f["input_ids"])) for f in enc.features]
+        for k in ("start_logits", "end_logits")
+    }
     zeros["start_logits"] = [z.copy() for z in zeros["start_logits"]]
     for z, off in zip(zeros["start_logits"], enc.meta["offsets"], strict=True):
         z[np.flatnonzero(off[:, 0] >= 0)[0]] = 1.0  # always the first context token (a name)
@@ -204,7 +232,8 @@ def test_real_xquad_answers_map_back_exactly(data_dir, pair):
     fcfg = FeatureConfig(max_seq_length=128, doc_stride=48)
     assert len(qa.encode_eval(recs, tok, fcfg).features) > len(recs)  # windows do overlap
     preds = _oracle_decode(recs, tok, fcfg)
-    exact = np.mean([p["prediction"] == r["answers"][0]["text"]
-                     for p, r in zip(preds, recs, strict=True)])
+    exact = np.mean(
+        [p["prediction"] == r["answers"][0]["text"] for p, r in zip(preds, recs, strict=True)]
+    )
     assert exact >= 0.95
     assert all(p["lang"] == pair for p in preds)

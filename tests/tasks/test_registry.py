@@ -7,8 +7,19 @@ import pytest
 from repro.errors import ConfigError
 from repro.tasks import get_task, task_names
 
-INTERFACE = ("NAME", "RECORD_KIND", "OUTPUTS", "PER_TOKEN", "LABEL_KEYS", "build_model",
-             "load_model", "encode_train", "encode_eval", "decode", "score")
+INTERFACE = (
+    "NAME",
+    "RECORD_KIND",
+    "OUTPUTS",
+    "PER_TOKEN",
+    "LABEL_KEYS",
+    "build_model",
+    "load_model",
+    "encode_train",
+    "encode_eval",
+    "decode",
+    "score",
+)
 
 
 @pytest.mark.parametrize("name", ["nli", "ner", "qa"])

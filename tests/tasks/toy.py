@@ -20,9 +20,39 @@ ES_VERBS = ["ve", "compra", "encuentra", "vende"]
 
 def texts() -> list[str]:
     """Tokenizer training text: every toy word, with a few repeats so merges happen."""
-    words = (NAMES + PLACES + ORGS + OBJECTS + VERBS + ES_OBJECTS + ES_VERBS
-             + ["the", "a", "in", "at", "works", "lives", "not", "yes", "maybe", "no", "who",
-                "where", "what", "does", "did", "el", "la", "en", "?", ".", "quién", "dónde"])
+    words = (
+        NAMES
+        + PLACES
+        + ORGS
+        + OBJECTS
+        + VERBS
+        + ES_OBJECTS
+        + ES_VERBS
+        + [
+            "the",
+            "a",
+            "in",
+            "at",
+            "works",
+            "lives",
+            "not",
+            "yes",
+            "maybe",
+            "no",
+            "who",
+            "where",
+            "what",
+            "does",
+            "did",
+            "el",
+            "la",
+            "en",
+            "?",
+            ".",
+            "quién",
+            "dónde",
+        ]
+    )
     lines = [" ".join(words)]
     rng = random.Random(0)
     for _ in range(40):
@@ -51,8 +81,9 @@ def nli_records(n: int = 48, lang: str = "en", seed: int = 0) -> list[dict]:
         label = ("entailment", "neutral", "contradiction")[i % 3]
         prem = f"{rng.choice(NAMES)} {rng.choice(verbs)} the {rng.choice(objs)}"
         hyp = f"{key[label]} {rng.choice(NAMES)} {rng.choice(verbs)}"
-        out.append({"id": f"nli-{i}", "lang": lang, "premise": prem, "hypothesis": hyp,
-                    "label": label})
+        out.append(
+            {"id": f"nli-{i}", "lang": lang, "premise": prem, "hypothesis": hyp, "label": label}
+        )
     return out
 
 
@@ -88,12 +119,23 @@ def qa_records(n: int = 40, q_lang: str = "en", c_lang: str = "en", seed: int = 
             context = f"{a} vive en {pa} . {b} trabaja en {pb} ."
         ask_first = i % 2 == 0
         who, where = (a, pa) if ask_first else (b, pb)
-        question = (f"where does {who} live ?" if ask_first else f"where does {who} work ?"
-                    ) if q_lang == "en" else f"dónde {who} ?"
+        question = (
+            (f"where does {who} live ?" if ask_first else f"where does {who} work ?")
+            if q_lang == "en"
+            else f"dónde {who} ?"
+        )
         start = context.index(where)
-        out.append({"id": f"qa-{i}", "q_lang": q_lang, "c_lang": c_lang, "question": question,
-                    "context": context, "answers": [{"text": where, "answer_start": start}],
-                    "paragraph_id": f"p{i // 2}"})
+        out.append(
+            {
+                "id": f"qa-{i}",
+                "q_lang": q_lang,
+                "c_lang": c_lang,
+                "question": question,
+                "context": context,
+                "answers": [{"text": where, "answer_start": start}],
+                "paragraph_id": f"p{i // 2}",
+            }
+        )
     return out
 
 
@@ -107,8 +149,16 @@ def pair_records(n: int = 30, seed: int = 0) -> list[dict]:
         v = rng.randrange(len(VERBS))
         src = f"{name} {VERBS[v]} the {OBJECTS[k]}"
         tgt = f"{name} {ES_VERBS[v]} el {ES_OBJECTS[k]}"
-        out.append({"id": f"pair-{i}", "src_lang": "en", "tgt_lang": "es", "src": src,
-                    "tgt": tgt, "alignment": [[1, 1], [2, 2], [3, 3]]})
+        out.append(
+            {
+                "id": f"pair-{i}",
+                "src_lang": "en",
+                "tgt_lang": "es",
+                "src": src,
+                "tgt": tgt,
+                "alignment": [[1, 1], [2, 2], [3, 3]],
+            }
+        )
     return out
 
 
@@ -139,9 +189,12 @@ def write_task_bundle(root: Path):
         bundle.train[task] = f"{task}.train.jsonl"
     write_jsonl(root / "nli.dev.jsonl", nli_records(9, seed=7))
     bundle.dev["nli"] = "nli.dev.jsonl"
-    evals = [("nli", "es", nli_records(12, "es", seed=2)), ("nli", "en", nli_records(9, seed=3)),
-             ("ner", "es", ner_records(8, "es", seed=2)),
-             ("qa", "en-es", qa_records(8, "en", "es", seed=2))]
+    evals = [
+        ("nli", "es", nli_records(12, "es", seed=2)),
+        ("nli", "en", nli_records(9, seed=3)),
+        ("ner", "es", ner_records(8, "es", seed=2)),
+        ("qa", "en-es", qa_records(8, "en", "es", seed=2)),
+    ]
     for task, lang, recs in evals:
         path = f"{task}.synthetic.{lang}.jsonl"
         write_jsonl(root / path, recs)
@@ -161,11 +214,19 @@ def stored_job(store, stage: str, config: dict, fill) -> object:
     return job
 
 
-def finetune_config(task: str = "nli", *, seed: int = 1, continual=None, cl_langs=(),
-                    **train) -> dict:
+def finetune_config(
+    task: str = "nli", *, seed: int = 1, continual=None, cl_langs=(), **train
+) -> dict:
     from repro.configtools import to_dict
 
-    return {"task": task, "train": to_dict(train_config(max_seq_length=40, **train)),
-            "seed": seed, "bf16": False, "qa_doc_stride": 12,
-            "continual": to_dict(continual) if continual is not None else None,
-            "cl_langs": list(cl_langs), "pooling": "avg", "align_cls_sep": True}
+    return {
+        "task": task,
+        "train": to_dict(train_config(max_seq_length=40, **train)),
+        "seed": seed,
+        "bf16": False,
+        "qa_doc_stride": 12,
+        "continual": to_dict(continual) if continual is not None else None,
+        "cl_langs": list(cl_langs),
+        "pooling": "avg",
+        "align_cls_sep": True,
+    }

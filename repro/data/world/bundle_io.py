@@ -40,8 +40,9 @@ def write_bundle(world: World, out_dir: Path) -> Bundle:
         write_jsonl(out / b.parallel[lang], _validated("parallel", recs, b.parallel[lang]))
     for lang, recs in world.heldout.items():
         b.parallel_heldout[lang] = f"heldout.{lang}.jsonl"
-        write_jsonl(out / b.parallel_heldout[lang],
-                    _validated("parallel", recs, b.parallel_heldout[lang]))
+        write_jsonl(
+            out / b.parallel_heldout[lang], _validated("parallel", recs, b.parallel_heldout[lang])
+        )
     for split, sets, target in (("train", world.train, b.train), ("dev", world.dev, b.dev)):
         for task, recs in sets.items():
             target[task] = f"{task}.{split}.jsonl"
@@ -84,11 +85,12 @@ def _links(rec: dict) -> str:
 def describe_world(world: World, n_examples: int = 2) -> str:
     """Text for ``repro world show``: sample sentences with gold alignments, one item per task."""
     cfg = world.config
-    lines = [f"synthetic world (seed {cfg.seed}); languages: {', '.join(cfg.languages)}",
-             f"shared-name rate per language: {world.stats.get('shared_names')}",
-             f"SOV: {', '.join(cfg.sov_languages) or 'none'}; "
-             f"cognates: {world.stats.get('cognates')}",
-             ""]
+    lines = [
+        f"synthetic world (seed {cfg.seed}); languages: {', '.join(cfg.languages)}",
+        f"shared-name rate per language: {world.stats.get('shared_names')}",
+        f"SOV: {', '.join(cfg.sov_languages) or 'none'}; cognates: {world.stats.get('cognates')}",
+        "",
+    ]
     lines.append("== monolingual text (not parallel) ==")
     for lang in cfg.languages:
         for s in world.mono[lang][:n_examples]:
@@ -96,23 +98,31 @@ def describe_world(world: World, n_examples: int = 2) -> str:
     lines += ["", "== parallel pool with gold alignments (en word = target word) =="]
     for lang in cfg.targets:
         for rec in world.parallel[lang][:n_examples]:
-            lines += [f"[{lang}] {rec['id']}", f"  en: {rec['src']}",
-                      f"  {lang}: {rec['tgt']}", f"  links: {_links(rec)}"]
+            lines += [
+                f"[{lang}] {rec['id']}",
+                f"  en: {rec['src']}",
+                f"  {lang}: {rec['tgt']}",
+                f"  links: {_links(rec)}",
+            ]
     lines += ["", "== tasks (test sets share ids across languages) =="]
     for (task, lang), recs in world.eval.items():
         if not recs:
             continue
         r = recs[0]
         if task == "nli":
-            lines.append(f"[nli {lang}] {r['id']} {r['label']}: P: {r['premise']} | "
-                         f"H: {r['hypothesis']}")
+            lines.append(
+                f"[nli {lang}] {r['id']} {r['label']}: P: {r['premise']} | H: {r['hypothesis']}"
+            )
         elif task == "ner":
-            tagged = " ".join(t if g == "O" else f"{t}/{g}"
-                              for t, g in zip(r["tokens"], r["tags"], strict=True))
+            tagged = " ".join(
+                t if g == "O" else f"{t}/{g}" for t, g in zip(r["tokens"], r["tags"], strict=True)
+            )
             lines.append(f"[ner {lang}] {r['id']} {tagged}")
         else:
-            lines.append(f"[qa {lang}] {r['id']} Q: {r['question']} | C: {r['context']} | "
-                         f"A: {r['answers'][0]['text']} @{r['answers'][0]['answer_start']}")
+            lines.append(
+                f"[qa {lang}] {r['id']} Q: {r['question']} | C: {r['context']} | "
+                f"A: {r['answers'][0]['text']} @{r['answers'][0]['answer_start']}"
+            )
     for lang in cfg.targets:
         if world.xsr[lang]:
             r = world.xsr[lang][0]

@@ -87,8 +87,9 @@ class WorldConfig:
                     object.__setattr__(self, f.name, tuple(v))
                     v = tuple(v)
                 if not isinstance(v, tuple) or not all(isinstance(x, str) for x in v):
-                    raise ConfigError(f"world.{f.name}: expected a list of language codes, "
-                                      f"got {v!r}")
+                    raise ConfigError(
+                        f"world.{f.name}: expected a list of language codes, got {v!r}"
+                    )
             elif f.type == "bool":
                 if not isinstance(v, bool):
                     raise ConfigError(f"world.{f.name}: expected true or false, got {v!r}")
@@ -107,27 +108,36 @@ class WorldConfig:
             raise ConfigError(f"world.languages: must start with 'en', got {list(langs)}")
         bad = [x for x in langs if x not in LANGUAGES]
         if bad or len(set(langs)) != len(langs):
-            raise ConfigError(f"world.languages: unknown or repeated codes in {list(langs)}; "
-                              f"expected distinct codes from {LANGUAGES}")
+            raise ConfigError(
+                f"world.languages: unknown or repeated codes in {list(langs)}; "
+                f"expected distinct codes from {LANGUAGES}"
+            )
         bad = [x for x in self.sov_languages if x not in TARGET_LANGUAGES]
         if bad:
-            raise ConfigError(f"world.sov_languages: {bad} not target languages "
-                              f"{TARGET_LANGUAGES}")
-        for name, cap in (("n_per", len(PER_NAMES)), ("n_org", len(ORG_NAMES)),
-                          ("n_loc", len(LOC_NAMES))):
+            raise ConfigError(f"world.sov_languages: {bad} not target languages {TARGET_LANGUAGES}")
+        for name, cap in (
+            ("n_per", len(PER_NAMES)),
+            ("n_org", len(ORG_NAMES)),
+            ("n_loc", len(LOC_NAMES)),
+        ):
             v = getattr(self, name)
             if not 4 <= v <= cap:
                 raise ConfigError(f"world.{name}: must be within [4, {cap}], got {v}")
         if not 2 <= self.nouns_per_category <= MAX_NOUNS_PER_CATEGORY:
-            raise ConfigError(f"world.nouns_per_category: must be within "
-                              f"[2, {MAX_NOUNS_PER_CATEGORY}], got {self.nouns_per_category}")
+            raise ConfigError(
+                f"world.nouns_per_category: must be within "
+                f"[2, {MAX_NOUNS_PER_CATEGORY}], got {self.nouns_per_category}"
+            )
         if not 2 <= self.qa_min_sentences <= self.qa_max_sentences <= 5:
             raise ConfigError(
                 "world.qa_min_sentences/qa_max_sentences: need 2 <= min <= max <= 5, got "
-                f"{self.qa_min_sentences}, {self.qa_max_sentences}")
+                f"{self.qa_min_sentences}, {self.qa_max_sentences}"
+            )
         if not 1 <= self.qa_max_questions <= self.qa_min_sentences:
-            raise ConfigError(f"world.qa_max_questions: must be within [1, qa_min_sentences="
-                              f"{self.qa_min_sentences}], got {self.qa_max_questions}")
+            raise ConfigError(
+                f"world.qa_max_questions: must be within [1, qa_min_sentences="
+                f"{self.qa_min_sentences}], got {self.qa_max_questions}"
+            )
         if self.question_rate > 0.5:
             raise ConfigError(f"world.question_rate: must be <= 0.5, got {self.question_rate}")
 
@@ -136,10 +146,20 @@ class WorldConfig:
         return tuple(x for x in self.languages if x != "en")
 
     def cognate_rates(self) -> dict[str, float]:
-        return {"es": self.cognate_es, "ru": self.cognate_ru, "vi": self.cognate_vi,
-                "hi": self.cognate_hi}
+        return {
+            "es": self.cognate_es,
+            "ru": self.cognate_ru,
+            "vi": self.cognate_vi,
+            "hi": self.cognate_hi,
+        }
 
     def frame_probs(self) -> dict[str, float]:
-        return {"negation": self.p_negation, "count": self.p_count, "location": self.p_location,
-                "time": self.p_time, "obj_adj": self.p_obj_adj, "subj_adj": self.p_subj_adj,
-                "hypernym": self.p_hypernym}
+        return {
+            "negation": self.p_negation,
+            "count": self.p_count,
+            "location": self.p_location,
+            "time": self.p_time,
+            "obj_adj": self.p_obj_adj,
+            "subj_adj": self.p_subj_adj,
+            "hypernym": self.p_hypernym,
+        }

@@ -50,26 +50,34 @@ class Frame(NamedTuple):
 class Semantics:
     """The inventory cut to the configured sizes, with lookup tables for fast sampling."""
 
-    def __init__(self, n_per: int, n_org: int, n_loc: int, nouns_per_category: int,
-                 probs: dict[str, float]) -> None:
+    def __init__(
+        self, n_per: int, n_org: int, n_loc: int, nouns_per_category: int, probs: dict[str, float]
+    ) -> None:
         self.entities: list[tuple[tuple[str, ...], str]] = []
-        for names, etype, n in ((PER_NAMES, PER, n_per), (ORG_NAMES, ORG, n_org),
-                                (LOC_NAMES, LOC, n_loc)):
+        for names, etype, n in (
+            (PER_NAMES, PER, n_per),
+            (ORG_NAMES, ORG, n_org),
+            (LOC_NAMES, LOC, n_loc),
+        ):
             for name in names[:n]:
                 self.entities.append((tuple(name.split()), etype))
-        self.by_type = {t: tuple(i for i, (_, et) in enumerate(self.entities) if et == t)
-                        for t in (PER, ORG, LOC)}
+        self.by_type = {
+            t: tuple(i for i, (_, et) in enumerate(self.entities) if et == t)
+            for t in (PER, ORG, LOC)
+        }
         self.etype = [et for _, et in self.entities]
         # nouns: object nouns (category-major, all 6 per category ids kept stable), hypernyms after
         cats = nouns_by_category()
         self.n_obj_nouns_total = sum(len(c) for c in cats)
         self.noun_forms: list[tuple[str, str]] = [f for c in cats for f in c] + list(CATEGORIES)
         self.noun_cat: list[int] = [ci for ci, c in enumerate(cats) for _ in c] + list(
-            range(len(CATEGORIES)))
+            range(len(CATEGORIES))
+        )
         self.hyper = tuple(self.n_obj_nouns_total + ci for ci in range(len(CATEGORIES)))
         off = [sum(len(c) for c in cats[:ci]) for ci in range(len(cats))]
-        self.cat_nouns = tuple(tuple(off[ci] + k for k in range(nouns_per_category))
-                               for ci in range(len(cats)))
+        self.cat_nouns = tuple(
+            tuple(off[ci] + k for k in range(nouns_per_category)) for ci in range(len(cats))
+        )
         # verbs
         self.verb_subjects: list[tuple[int, ...]] = []
         self.verb_cats: list[tuple[int, ...]] = []
@@ -80,8 +88,11 @@ class Semantics:
                 self.verb_cats.append(())
                 self.verb_obj_ents.append(self.by_type[v.obj[0]])
             else:
-                cis = (tuple(range(len(CATEGORIES))) if v.obj == (ALL_CATS,)
-                       else tuple(category_index(c) for c in v.obj))
+                cis = (
+                    tuple(range(len(CATEGORIES)))
+                    if v.obj == (ALL_CATS,)
+                    else tuple(category_index(c) for c in v.obj)
+                )
                 self.verb_cats.append(cis)
                 self.verb_obj_ents.append(())
         self.verb_obj_type = [v.obj[0] if v.obj_is_entity else "N" for v in VERBS]
@@ -122,13 +133,19 @@ class Semantics:
             # PER subjects are the common case
             subjects = self.by_type[PER if rng.random() < 0.7 else ORG]
         subj = rng.choice(subjects)
-        subj_adj = (rng.randrange(self.n_padj)
-                    if self.etype[subj] == PER and rng.random() < p["subj_adj"] else -1)
+        subj_adj = (
+            rng.randrange(self.n_padj)
+            if self.etype[subj] == PER and rng.random() < p["subj_adj"]
+            else -1
+        )
         cats = self.verb_cats[verb]
         if cats:
             ci = rng.choice(cats)
-            obj = (self.hyper[ci] if want not in ("what",) and rng.random() < p["hypernym"]
-                   else rng.choice(self.cat_nouns[ci]))
+            obj = (
+                self.hyper[ci]
+                if want not in ("what",) and rng.random() < p["hypernym"]
+                else rng.choice(self.cat_nouns[ci])
+            )
             count = rng.randint(2, 9) if want == "how_many" or rng.random() < p["count"] else 0
             obj_adj = rng.randrange(self.n_nadj) if rng.random() < p["obj_adj"] else -1
             obj_ent = False
@@ -251,42 +268,81 @@ def _change_tense(f: Frame, rng: random.Random) -> Frame:
 
 
 EDITS: tuple[_Edit, ...] = (
-    _Edit("drop_obj_adj", _upward, lambda s, f: f.obj_adj >= 0,
-          lambda s, f, r: f._replace(obj_adj=-1)),
-    _Edit("hypernym", _upward, lambda s, f: not f.obj_ent and not s.is_hypernym(f.obj),
-          lambda s, f, r: f._replace(obj=s.hyper[s.noun_cat[f.obj]])),
+    _Edit(
+        "drop_obj_adj", _upward, lambda s, f: f.obj_adj >= 0, lambda s, f, r: f._replace(obj_adj=-1)
+    ),
+    _Edit(
+        "hypernym",
+        _upward,
+        lambda s, f: not f.obj_ent and not s.is_hypernym(f.obj),
+        lambda s, f, r: f._replace(obj=s.hyper[s.noun_cat[f.obj]]),
+    ),
     _Edit("drop_loc", _upward, lambda s, f: f.loc >= 0, lambda s, f, r: f._replace(loc=-1)),
     _Edit("drop_time", _upward, lambda s, f: f.time >= 0, lambda s, f, r: f._replace(time=-1)),
-    _Edit("add_obj_adj", _downward, lambda s, f: not f.obj_ent and f.obj_adj < 0,
-          lambda s, f, r: f._replace(obj_adj=r.randrange(s.n_nadj))),
-    _Edit("hyponym", _downward, lambda s, f: not f.obj_ent and s.is_hypernym(f.obj),
-          lambda s, f, r: f._replace(obj=r.choice(s.cat_nouns[s.noun_cat[f.obj]]))),
-    _Edit("add_loc", _downward, lambda s, f: f.loc < 0 and s.verb_obj_type[f.verb] != LOC,
-          lambda s, f, r: f._replace(loc=r.choice(s.by_type[LOC]))),
-    _Edit("add_time", _downward, lambda s, f: f.time < 0,
-          lambda s, f, r: f._replace(time=f.tense * 2 + r.randrange(2))),
-    _Edit("drop_subj_adj", lambda neg: ENT, lambda s, f: f.subj_adj >= 0,
-          lambda s, f, r: f._replace(subj_adj=-1)),
-    _Edit("add_subj_adj", lambda neg: NEU,
-          lambda s, f: f.subj_adj < 0 and s.etype[f.subj] == PER,
-          lambda s, f, r: f._replace(subj_adj=r.randrange(s.n_padj))),
-    _Edit("change_subj", lambda neg: NEU, lambda s, f: len(s.verb_subjects[f.verb]) > 2,
-          _change_subj),
-    _Edit("flip_neg", lambda neg: CON, lambda s, f: True,
-          lambda s, f, r: f._replace(neg=not f.neg)),
-    _Edit("subj_antonym", lambda neg: CON, lambda s, f: f.subj_adj >= 0,
-          lambda s, f, r: f._replace(subj_adj=f.subj_adj ^ 1)),
-    _Edit("obj_antonym", _aff_contra, lambda s, f: f.obj_adj >= 0,
-          lambda s, f, r: f._replace(obj_adj=f.obj_adj ^ 1)),
-    _Edit("change_tense", _aff_contra, lambda s, f: f.time >= 0,
-          lambda s, f, r: _change_tense(f, r)),
-    _Edit("change_count", _aff_contra, lambda s, f: f.count >= 2,
-          lambda s, f, r: _new_count(f, r)),
+    _Edit(
+        "add_obj_adj",
+        _downward,
+        lambda s, f: not f.obj_ent and f.obj_adj < 0,
+        lambda s, f, r: f._replace(obj_adj=r.randrange(s.n_nadj)),
+    ),
+    _Edit(
+        "hyponym",
+        _downward,
+        lambda s, f: not f.obj_ent and s.is_hypernym(f.obj),
+        lambda s, f, r: f._replace(obj=r.choice(s.cat_nouns[s.noun_cat[f.obj]])),
+    ),
+    _Edit(
+        "add_loc",
+        _downward,
+        lambda s, f: f.loc < 0 and s.verb_obj_type[f.verb] != LOC,
+        lambda s, f, r: f._replace(loc=r.choice(s.by_type[LOC])),
+    ),
+    _Edit(
+        "add_time",
+        _downward,
+        lambda s, f: f.time < 0,
+        lambda s, f, r: f._replace(time=f.tense * 2 + r.randrange(2)),
+    ),
+    _Edit(
+        "drop_subj_adj",
+        lambda neg: ENT,
+        lambda s, f: f.subj_adj >= 0,
+        lambda s, f, r: f._replace(subj_adj=-1),
+    ),
+    _Edit(
+        "add_subj_adj",
+        lambda neg: NEU,
+        lambda s, f: f.subj_adj < 0 and s.etype[f.subj] == PER,
+        lambda s, f, r: f._replace(subj_adj=r.randrange(s.n_padj)),
+    ),
+    _Edit(
+        "change_subj", lambda neg: NEU, lambda s, f: len(s.verb_subjects[f.verb]) > 2, _change_subj
+    ),
+    _Edit(
+        "flip_neg", lambda neg: CON, lambda s, f: True, lambda s, f, r: f._replace(neg=not f.neg)
+    ),
+    _Edit(
+        "subj_antonym",
+        lambda neg: CON,
+        lambda s, f: f.subj_adj >= 0,
+        lambda s, f, r: f._replace(subj_adj=f.subj_adj ^ 1),
+    ),
+    _Edit(
+        "obj_antonym",
+        _aff_contra,
+        lambda s, f: f.obj_adj >= 0,
+        lambda s, f, r: f._replace(obj_adj=f.obj_adj ^ 1),
+    ),
+    _Edit(
+        "change_tense", _aff_contra, lambda s, f: f.time >= 0, lambda s, f, r: _change_tense(f, r)
+    ),
+    _Edit("change_count", _aff_contra, lambda s, f: f.count >= 2, lambda s, f, r: _new_count(f, r)),
 )
 
 
-def nli_hypothesis(sem: Semantics, premise: Frame, label: str,
-                   rng: random.Random) -> tuple[Frame, str] | None:
+def nli_hypothesis(
+    sem: Semantics, premise: Frame, label: str, rng: random.Random
+) -> tuple[Frame, str] | None:
     """An edit of ``premise`` whose gold label is ``label``; None when no edit gives it."""
     cands = [e for e in EDITS if e.applies(sem, premise) and e.label(premise.neg) == label]
     if not cands:

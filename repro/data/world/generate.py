@@ -57,11 +57,11 @@ class World:
     stats: dict[str, Any] = field(default_factory=dict)
     # (split, context language) -> the sentences of each QA paragraph, in paragraph-id order
     # (contexts carry no sentence boundaries; this keeps them for leak checks and inspection)
-    paragraphs: dict[tuple[str, str], list[list[str]]] = field(default_factory=dict, repr=False,
-                                                               compare=False)
+    paragraphs: dict[tuple[str, str], list[list[str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     lexicons: dict[str, Lexicon] = field(default_factory=dict, repr=False, compare=False)
-    names: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, repr=False,
-                                                    compare=False)
+    names: dict[str, list[tuple[str, ...]]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _text(words) -> str:
@@ -71,24 +71,28 @@ def _text(words) -> str:
 class _Builder:
     def __init__(self, cfg: WorldConfig) -> None:
         self.cfg = cfg
-        self.sem = Semantics(cfg.n_per, cfg.n_org, cfg.n_loc, cfg.nouns_per_category,
-                             cfg.frame_probs())
+        self.sem = Semantics(
+            cfg.n_per, cfg.n_org, cfg.n_loc, cfg.nouns_per_category, cfg.frame_probs()
+        )
         en_nouns = [sg for cat in nouns_by_category() for sg, _ in cat]
         unique = new_unique_registry()
         rates = cfg.cognate_rates()
-        self.lexicons = {lang: build_lexicon(lang, cfg.seed, len(en_nouns), rates[lang], unique,
-                                             en_nouns) for lang in TARGETS}
+        self.lexicons = {
+            lang: build_lexicon(lang, cfg.seed, len(en_nouns), rates[lang], unique, en_nouns)
+            for lang in TARGETS
+        }
         en_names = [name for name, _ in self.sem.entities]
         self.names: dict[str, list[tuple[str, ...]]] = {"en": en_names}
         self.shared: dict[str, list[bool]] = {}
         for lang in TARGETS:
             self.names[lang], self.shared[lang] = build_names(
-                cfg.seed, lang, en_names, cfg.shared_name_rate, unique)
+                cfg.seed, lang, en_names, cfg.shared_name_rate, unique
+            )
         self.r: dict[str, Realiser] = {"en": English(self.sem, en_names)}
         for lang in cfg.targets:
-            self.r[lang] = TARGET_REALISERS[lang](self.sem, self.names[lang],
-                                                  self.lexicons[lang],
-                                                  lang in cfg.sov_languages)
+            self.r[lang] = TARGET_REALISERS[lang](
+                self.sem, self.names[lang], self.lexicons[lang], lang in cfg.sov_languages
+            )
         self.reserved_frames: set[Frame] = set()
         self.reserved_q: set[tuple] = set()
 
@@ -138,8 +142,9 @@ class _Builder:
                 break
         return out
 
-    def qa_paragraphs(self, rng: random.Random, n_questions: int, *,
-                      train: bool) -> list[tuple[list[Frame], list[tuple[int, str]]]]:
+    def qa_paragraphs(
+        self, rng: random.Random, n_questions: int, *, train: bool
+    ) -> list[tuple[list[Frame], list[tuple[int, str]]]]:
         out = []
         total = 0
         seen_q: set[tuple] = set()
@@ -174,9 +179,12 @@ class _Builder:
         verbs, ents = {ans.verb}, set(sem.entities_of(ans))
         nouns = set() if ans.obj_ent else {ans.obj}
         k = rng.randint(cfg.qa_min_sentences, cfg.qa_max_sentences)
-        distractor_want = {"who_s": ("who_s", "who_o"), "who_o": ("who_s", "who_o"),
-                           "company_s": ("company_s", "company_o"),
-                           "company_o": ("company_s", "company_o")}.get(slot, (slot,))
+        distractor_want = {
+            "who_s": ("who_s", "who_o"),
+            "who_o": ("who_s", "who_o"),
+            "company_s": ("company_s", "company_o"),
+            "company_o": ("company_s", "company_o"),
+        }.get(slot, (slot,))
         while len(frames) < k:
             first = len(frames) == 1
             f = sem.sample(rng, want=rng.choice(distractor_want) if same and first else None)
@@ -184,8 +192,12 @@ class _Builder:
                 t = 1 - ans.tense
                 f = f._replace(tense=t, time=t * 2 + f.time % 2 if f.time >= 0 else -1)
             fe = sem.entities_of(f)
-            if (f.verb in verbs or fe & ents or (not f.obj_ent and f.obj in nouns)
-                    or (train and not self.free(f))):
+            if (
+                f.verb in verbs
+                or fe & ents
+                or (not f.obj_ent and f.obj in nouns)
+                or (train and not self.free(f))
+            ):
                 continue
             n_cand = sem.n_candidates(f, slot)
             if (same and first and n_cand == 0) or (not same and n_cand > 0):
@@ -209,8 +221,11 @@ class _Builder:
             unique = sum(sem.n_candidates(g, s) for g in frames) == 1
             tense_unique = not cfg.qa_tense_cue or k == 2
             qk = question_key(s, f)
-            if (not unique and not (same and tense_unique)) or qk in seen_q or (
-                    train and qk in self.reserved_q):
+            if (
+                (not unique and not (same and tense_unique))
+                or qk in seen_q
+                or (train and qk in self.reserved_q)
+            ):
                 continue
             seen_q.add(qk)
             questions.append((i, s))
@@ -232,8 +247,9 @@ class _Builder:
         r = self.r[lang]
         return r.sentence(f) if slot is None else r.question(f, slot)
 
-    def parallel_record(self, rid: str, lang: str, f: Frame, slot: str | None,
-                        with_alignment: bool) -> dict:
+    def parallel_record(
+        self, rid: str, lang: str, f: Frame, slot: str | None, with_alignment: bool
+    ) -> dict:
         en = self.render("en", f, slot)
         xx = self.render(lang, f, slot)
         rec = {"id": rid, "src_lang": "en", "tgt_lang": lang, "src": _text(en), "tgt": _text(xx)}
@@ -243,13 +259,22 @@ class _Builder:
 
     def ner_record(self, rid: str, lang: str, f: Frame) -> dict:
         words = self.render(lang, f)
-        return {"id": rid, "lang": lang, "tokens": [w for w, _ in words],
-                "tags": ner_tags(self.sem, f, [r for _, r in words])}
+        return {
+            "id": rid,
+            "lang": lang,
+            "tokens": [w for w, _ in words],
+            "tags": ner_tags(self.sem, f, [r for _, r in words]),
+        }
 
     def nli_record(self, rid: str, lang: str, item: tuple) -> dict:
         p, h, label, edit = item
-        return {"id": rid, "lang": lang, "premise": _text(self.render(lang, p)),
-                "hypothesis": _text(self.render(lang, h)), "label": label}
+        return {
+            "id": rid,
+            "lang": lang,
+            "premise": _text(self.render(lang, p)),
+            "hypothesis": _text(self.render(lang, h)),
+            "label": label,
+        }
 
     def context(self, lang: str, frames: list[Frame]) -> tuple[str, list[int], list[list]]:
         sents = [self.render(lang, f) for f in frames]
@@ -262,8 +287,9 @@ class _Builder:
     def paragraph_sentences(self, lang: str, paragraphs) -> list[list[str]]:
         return [[_text(self.render(lang, f)) for f in frames] for frames, _ in paragraphs]
 
-    def qa_records(self, prefix: str, paragraphs, q_lang: str, c_lang: str,
-                   start_q: int = 0) -> list[dict]:
+    def qa_records(
+        self, prefix: str, paragraphs, q_lang: str, c_lang: str, start_q: int = 0
+    ) -> list[dict]:
         out = []
         qn = start_q
         for pn, (frames, questions) in enumerate(paragraphs):
@@ -274,12 +300,17 @@ class _Builder:
                 idx = [k for k, (_, r) in enumerate(words) if r in roles]
                 offset = starts[si] + sum(len(w) + 1 for w, _ in words[: idx[0]])
                 text = " ".join(words[k][0] for k in idx)
-                out.append({
-                    "id": f"{prefix}-{qn:06d}", "q_lang": q_lang, "c_lang": c_lang,
-                    "question": _text(self.render(q_lang, frames[si], slot)),
-                    "context": ctx, "answers": [{"text": text, "answer_start": offset}],
-                    "paragraph_id": f"{prefix}-p{pn:06d}",
-                })
+                out.append(
+                    {
+                        "id": f"{prefix}-{qn:06d}",
+                        "q_lang": q_lang,
+                        "c_lang": c_lang,
+                        "question": _text(self.render(q_lang, frames[si], slot)),
+                        "context": ctx,
+                        "answers": [{"text": text, "answer_start": offset}],
+                        "paragraph_id": f"{prefix}-p{pn:06d}",
+                    }
+                )
                 qn += 1
         return out
 
@@ -302,8 +333,10 @@ def generate_world(cfg: WorldConfig) -> World:
         b.reserve([x for p, h, _, _ in items for x in (p, h)])
     b.reserve(ner_test + ner_dev + xsr + heldout)
     for paras in (qa_test, qa_dev):
-        b.reserve([f for frames, _ in paras for f in frames],
-                  [(s, frames[i]) for frames, qs in paras for i, s in qs])
+        b.reserve(
+            [f for frames, _ in paras for f in frames],
+            [(s, frames[i]) for frames, qs in paras for i, s in qs],
+        )
 
     # ---- training side (rejects reserved frames/questions) ----
     rng = b.rng("parallel")
@@ -322,12 +355,18 @@ def generate_world(cfg: WorldConfig) -> World:
             lines.append(_text(r.sentence(f) if slot is None else r.question(f, slot)))
         mono[lang] = lines
 
-    parallel = {x: [b.parallel_record(f"par-{i:06d}", x, f, s, True)
-                    for i, (f, s) in enumerate(pool)] for x in targets}
-    held = {x: [b.parallel_record(f"heldout-{i:06d}", x, f, None, True)
-                for i, f in enumerate(heldout)] for x in targets}
-    xsr_recs = {x: [b.parallel_record(f"xsr-{i:06d}", x, f, None, False)
-                    for i, f in enumerate(xsr)] for x in targets}
+    parallel = {
+        x: [b.parallel_record(f"par-{i:06d}", x, f, s, True) for i, (f, s) in enumerate(pool)]
+        for x in targets
+    }
+    held = {
+        x: [b.parallel_record(f"heldout-{i:06d}", x, f, None, True) for i, f in enumerate(heldout)]
+        for x in targets
+    }
+    xsr_recs = {
+        x: [b.parallel_record(f"xsr-{i:06d}", x, f, None, False) for i, f in enumerate(xsr)]
+        for x in targets
+    }
 
     train = {
         "nli": [b.nli_record(f"nli-train-{i:06d}", "en", it) for i, it in enumerate(nli_train)],
@@ -341,26 +380,40 @@ def generate_world(cfg: WorldConfig) -> World:
     }
     ev: dict[tuple[str, str], list[dict]] = {}
     for lang in langs:
-        ev[("nli", lang)] = [b.nli_record(f"nli-test-{i:06d}", lang, it)
-                             for i, it in enumerate(nli_test)]
+        ev[("nli", lang)] = [
+            b.nli_record(f"nli-test-{i:06d}", lang, it) for i, it in enumerate(nli_test)
+        ]
     for lang in langs:
-        ev[("ner", lang)] = [b.ner_record(f"ner-test-{i:06d}", lang, f)
-                             for i, f in enumerate(ner_test)]
+        ev[("ner", lang)] = [
+            b.ner_record(f"ner-test-{i:06d}", lang, f) for i, f in enumerate(ner_test)
+        ]
     ev[("qa", "en-en")] = b.qa_records("qa-test", qa_test, "en", "en")
     for x in targets:
         for q, c in ((x, x), ("en", x), (x, "en")):
             ev[("qa", f"{q}-{c}")] = b.qa_records("qa-test", qa_test, q, c)
 
-    paragraphs = {("train", "en"): b.paragraph_sentences("en", qa_train),
-                  ("dev", "en"): b.paragraph_sentences("en", qa_dev)}
+    paragraphs = {
+        ("train", "en"): b.paragraph_sentences("en", qa_train),
+        ("dev", "en"): b.paragraph_sentences("en", qa_dev),
+    }
     for lang in langs:
         paragraphs[("test", lang)] = b.paragraph_sentences(lang, qa_test)
     stats = _stats(b, mono)
     log.info("synthetic world: seed=%d, %s", cfg.seed, stats["counts"])
-    return World(config=cfg, mono=mono, parallel=parallel, heldout=held, train=train, dev=dev,
-                 eval=ev, xsr=xsr_recs, stats=stats, paragraphs=paragraphs,
-                 lexicons={x: b.lexicons[x] for x in targets},
-                 names={x: b.names[x] for x in langs})
+    return World(
+        config=cfg,
+        mono=mono,
+        parallel=parallel,
+        heldout=held,
+        train=train,
+        dev=dev,
+        eval=ev,
+        xsr=xsr_recs,
+        stats=stats,
+        paragraphs=paragraphs,
+        lexicons={x: b.lexicons[x] for x in targets},
+        names={x: b.names[x] for x in langs},
+    )
 
 
 def _stats(b: _Builder, mono: dict[str, list[str]]) -> dict[str, Any]:
@@ -373,13 +426,17 @@ def _stats(b: _Builder, mono: dict[str, list[str]]) -> dict[str, Any]:
             ws = line.split()
             n_words += len(ws)
             words.update(ws)
-        vocab[lang] = {"types": len(words),
-                       "words_per_sentence": round(n_words / max(len(lines), 1), 3)}
+        vocab[lang] = {
+            "types": len(words),
+            "words_per_sentence": round(n_words / max(len(lines), 1), 3),
+        }
     return {
-        "counts": {"entities": len(b.sem.entities), "reserved_frames": len(b.reserved_frames),
-                   "reserved_questions": len(b.reserved_q)},
+        "counts": {
+            "entities": len(b.sem.entities),
+            "reserved_frames": len(b.reserved_frames),
+            "reserved_questions": len(b.reserved_q),
+        },
         "shared_names": {x: round(sum(b.shared[x]) / len(b.shared[x]), 3) for x in cfg.targets},
         "cognates": {x: b.lexicons[x].cognates for x in cfg.targets},
         "mono_vocab": vocab,
     }
-

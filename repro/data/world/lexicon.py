@@ -26,14 +26,49 @@ TARGETS: tuple[str, ...] = ("es", "ru", "vi", "hi")
 
 # Function lexemes each target language needs (some languages leave some unused).
 FUNCTION_KEYS: tuple[str, ...] = (
-    "NEG", "LOCP", "ART_M", "ART_F", "ONE", "PAST", "PRES", "AUX", "ACC",
-    "WHO", "WHAT", "WHERE", "WHICH", "HOWMANY", "COMPANY",
+    "NEG",
+    "LOCP",
+    "ART_M",
+    "ART_F",
+    "ONE",
+    "PAST",
+    "PRES",
+    "AUX",
+    "ACC",
+    "WHO",
+    "WHAT",
+    "WHERE",
+    "WHICH",
+    "HOWMANY",
+    "COMPANY",
 )
 
 # ----------------------------------------------------------------------------- scripts
 
-_ES_ONSETS = ("b", "c", "d", "f", "g", "j", "l", "m", "n", "p", "r", "s", "t", "v", "z",
-              "ch", "ll", "ñ", "br", "tr", "pl", "gr")
+_ES_ONSETS = (
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "j",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "z",
+    "ch",
+    "ll",
+    "ñ",
+    "br",
+    "tr",
+    "pl",
+    "gr",
+)
 _ES_VOWELS = "aeiou"
 _ES_ACUTE = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú"}
 _ES_FINALS = ("n", "r", "l", "s", "d", "t", "m", "c")
@@ -42,17 +77,68 @@ _RU_CONS = "бвгдзклмнпрстфхцчшжщ"
 _RU_VOWELS = "аеиоуыэюя"
 _RU_FINALS = "нрлскмтвд"
 
-_VI_ONSETS = ("b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ng", "nh", "p", "ph", "qu",
-              "r", "s", "t", "th", "tr", "v", "x", "kh", "ch", "gi")
+_VI_ONSETS = (
+    "b",
+    "c",
+    "d",
+    "đ",
+    "g",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "ng",
+    "nh",
+    "p",
+    "ph",
+    "qu",
+    "r",
+    "s",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "x",
+    "kh",
+    "ch",
+    "gi",
+)
 # (nucleus, index of the letter that carries the tone mark)
-_VI_NUCLEI = (("a", 0), ("ă", 0), ("â", 0), ("e", 0), ("ê", 0), ("i", 0), ("o", 0),
-              ("ô", 0), ("ơ", 0), ("u", 0), ("ư", 0), ("y", 0), ("ươ", 1), ("iê", 1), ("uô", 1))
+_VI_NUCLEI = (
+    ("a", 0),
+    ("ă", 0),
+    ("â", 0),
+    ("e", 0),
+    ("ê", 0),
+    ("i", 0),
+    ("o", 0),
+    ("ô", 0),
+    ("ơ", 0),
+    ("u", 0),
+    ("ư", 0),
+    ("y", 0),
+    ("ươ", 1),
+    ("iê", 1),
+    ("uô", 1),
+)
 _VI_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
 _VI_CODAS = ("", "", "", "c", "m", "n", "ng", "nh", "p", "t", "i", "u")
 
 _HI_CONS = tuple(chr(c) for c in range(0x0915, 0x093A))  # क .. ह
-_HI_MATRAS = ("", "", "\u093e", "\u093f", "\u0940", "\u0941", "\u0942", "\u0947", "\u0948",
-              "\u094b", "\u094c")
+_HI_MATRAS = (
+    "",
+    "",
+    "\u093e",
+    "\u093f",
+    "\u0940",
+    "\u0941",
+    "\u0942",
+    "\u0947",
+    "\u0948",
+    "\u094b",
+    "\u094c",
+)
 _HI_VOWELS = ("\u0905", "\u0906", "\u0907", "\u0908", "\u0909", "\u090f", "\u0913")
 
 
@@ -67,7 +153,7 @@ def _accent(rng: random.Random, word: str, p: float) -> str:
     if not idx:
         return word
     i = rng.choice(idx)
-    return word[:i] + _ES_ACUTE[word[i]] + word[i + 1:]
+    return word[:i] + _ES_ACUTE[word[i]] + word[i + 1 :]
 
 
 def _ru_syllable(rng: random.Random) -> str:
@@ -77,7 +163,7 @@ def _ru_syllable(rng: random.Random) -> str:
 def _vi_syllable(rng: random.Random) -> str:
     nucleus, k = rng.choice(_VI_NUCLEI)
     tone = rng.choice(_VI_TONES)
-    marked = nucleus[: k + 1] + tone + nucleus[k + 1:]
+    marked = nucleus[: k + 1] + tone + nucleus[k + 1 :]
     return unicodedata.normalize("NFC", rng.choice(_VI_ONSETS) + marked + rng.choice(_VI_CODAS))
 
 
@@ -118,14 +204,69 @@ def _word(rng: random.Random, lang: str, n_syll: int) -> str:
 # ----------------------------------------------------------------------------- transliteration
 
 _LAT2CYR_DI = {"sh": "ш", "ch": "ч", "th": "т", "ph": "ф", "kh": "х", "zh": "ж", "ts": "ц"}
-_LAT2CYR = dict(zip("abcdefghijklmnopqrstuvwxyz",
-                    ["а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к", "л", "м", "н", "о",
-                     "п", "к", "р", "с", "т", "у", "в", "в", "кс", "й", "з"], strict=True))
+_LAT2CYR = dict(
+    zip(
+        "abcdefghijklmnopqrstuvwxyz",
+        [
+            "а",
+            "б",
+            "к",
+            "д",
+            "е",
+            "ф",
+            "г",
+            "х",
+            "и",
+            "дж",
+            "к",
+            "л",
+            "м",
+            "н",
+            "о",
+            "п",
+            "к",
+            "р",
+            "с",
+            "т",
+            "у",
+            "в",
+            "в",
+            "кс",
+            "й",
+            "з",
+        ],
+        strict=True,
+    )
+)
 
-_DEV_CONS = {"b": "ब", "c": "क", "d": "द", "f": "फ", "g": "ग", "h": "ह", "j": "ज", "k": "क",
-             "l": "ल", "m": "म", "n": "न", "p": "प", "q": "क", "r": "र", "s": "स", "t": "त",
-             "v": "व", "w": "व", "x": "क्स", "y": "य", "z": "ज़", "sh": "श", "ch": "च",
-             "th": "थ", "ph": "फ", "kh": "ख"}
+_DEV_CONS = {
+    "b": "ब",
+    "c": "क",
+    "d": "द",
+    "f": "फ",
+    "g": "ग",
+    "h": "ह",
+    "j": "ज",
+    "k": "क",
+    "l": "ल",
+    "m": "म",
+    "n": "न",
+    "p": "प",
+    "q": "क",
+    "r": "र",
+    "s": "स",
+    "t": "त",
+    "v": "व",
+    "w": "व",
+    "x": "क्स",
+    "y": "य",
+    "z": "ज़",
+    "sh": "श",
+    "ch": "च",
+    "th": "थ",
+    "ph": "फ",
+    "kh": "ख",
+}
 _DEV_INDEP = {"a": "अ", "e": "ए", "i": "इ", "o": "ओ", "u": "उ"}
 _DEV_MATRA = {"a": "\u093e", "e": "\u0947", "i": "\u093f", "o": "\u094b", "u": "\u0941"}
 _VIRAMA = "\u094d"
@@ -134,8 +275,8 @@ _VIRAMA = "\u094d"
 def _latin_units(word: str) -> list[str]:
     units, i, w = [], 0, word.lower()
     while i < len(w):
-        if w[i:i + 2] in ("sh", "ch", "th", "ph", "kh", "zh", "ts"):
-            units.append(w[i:i + 2])
+        if w[i : i + 2] in ("sh", "ch", "th", "ph", "kh", "zh", "ts"):
+            units.append(w[i : i + 2])
             i += 2
         else:
             units.append(w[i])
@@ -178,7 +319,7 @@ def _es_cognate_stem(lemma: str) -> str:
 def _vi_cognate(lemma: str) -> str:
     for i, ch in enumerate(lemma):
         if ch in "aeiou":
-            return unicodedata.normalize("NFC", lemma[: i + 1] + "\u0301" + lemma[i + 1:])
+            return unicodedata.normalize("NFC", lemma[: i + 1] + "\u0301" + lemma[i + 1 :])
     return lemma + "ơ"
 
 
@@ -246,8 +387,9 @@ def _forms(lang: str, kind: str, stem: str, cls: int) -> tuple[str, ...]:
     return (stem,)  # vi: isolating, the stem is the word
 
 
-def build_lexicon(lang: str, seed: int, n_nouns: int, cognate_rate: float,
-                  unique: _Unique, en_nouns: list[str]) -> Lexicon:
+def build_lexicon(
+    lang: str, seed: int, n_nouns: int, cognate_rate: float, unique: _Unique, en_nouns: list[str]
+) -> Lexicon:
     """Generate one target lexicon. Random draws do not depend on ``cognate_rate`` (a separate
     stream decides cognates), so raising the rate only swaps lexemes for cognates."""
     rng = random.Random(f"{seed}/lexicon/{lang}")
@@ -270,7 +412,7 @@ def build_lexicon(lang: str, seed: int, n_nouns: int, cognate_rate: float,
         unique.take(*_forms(lang, kind, stem, cls))
         return stem, cls
 
-    syl = (1, 2)
+    syl = (1, 2)  # syllables per content stem (suffixes come on top)
     for lemma in en_nouns[:n_nouns]:
         s, c = content("noun", lemma, syl, 2)
         lex.noun_stems.append(s)
@@ -321,8 +463,10 @@ def _cognate(lang: str, lemma: str) -> str:
 def fresh_name(rng: random.Random, lang: str, n_words: int, unique: _Unique) -> tuple[str, ...]:
     """A new name in a Latin-script target language (es, vi): capitalised generated words."""
     while True:
-        words = tuple(_word(rng, lang, rng.randint(1, 2) if lang == "vi" else rng.randint(2, 3))
-                      .capitalize() for _ in range(n_words))
+        words = tuple(
+            _word(rng, lang, rng.randint(1, 2) if lang == "vi" else rng.randint(2, 3)).capitalize()
+            for _ in range(n_words)
+        )
         if unique.ok(*words):
             unique.take(*words)
             return words
@@ -333,15 +477,17 @@ def transliterate_name(lang: str, words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(conv(w) for w in words)
 
 
-def build_names(seed: int, lang: str, en_names: list[tuple[str, ...]], shared_rate: float,
-                unique: _Unique) -> tuple[list[tuple[str, ...]], list[bool]]:
+def build_names(
+    seed: int, lang: str, en_names: list[tuple[str, ...]], shared_rate: float, unique: _Unique
+) -> tuple[list[tuple[str, ...]], list[bool]]:
     """Name forms of every entity in ``lang``: the English name with probability ``shared_rate``
     (per entity; a higher rate shares a superset), else a transliteration (ru, hi) or a fresh
     name (es, vi)."""
     rng = random.Random(f"{seed}/names/{lang}")
     draws = [rng.random() for _ in en_names]
-    fresh = ([fresh_name(rng, lang, len(n), unique) for n in en_names]
-             if lang in ("es", "vi") else None)
+    fresh = (
+        [fresh_name(rng, lang, len(n), unique) for n in en_names] if lang in ("es", "vi") else None
+    )
     out: list[tuple[str, ...]] = []
     shared: list[bool] = []
     seen: set[tuple[str, ...]] = set()

@@ -36,11 +36,24 @@ from repro.data.world.lexicon import Lexicon
 
 Word = tuple[str, str]  # (surface, role)
 
-SLOT_CONSTITUENT = {"who_s": "S", "company_s": "S", "who_o": "O", "company_o": "O",
-                    "what": "O", "how_many": "O", "where": "L"}
-ANSWER_ROLES = {"who_s": ("S0", "S1"), "company_s": ("S0", "S1"), "who_o": ("O0", "O1"),
-                "company_o": ("O0", "O1"), "what": ("ON",), "how_many": ("CNT",),
-                "where": ("L0", "L1")}
+SLOT_CONSTITUENT = {
+    "who_s": "S",
+    "company_s": "S",
+    "who_o": "O",
+    "company_o": "O",
+    "what": "O",
+    "how_many": "O",
+    "where": "L",
+}
+ANSWER_ROLES = {
+    "who_s": ("S0", "S1"),
+    "company_s": ("S0", "S1"),
+    "who_o": ("O0", "O1"),
+    "company_o": ("O0", "O1"),
+    "what": ("ON",),
+    "how_many": ("CNT",),
+    "where": ("L0", "L1"),
+}
 _NAME_ROLES = {"S": ("S0", "S1"), "O": ("O0", "O1"), "L": ("L0", "L1")}
 _DIGITS = tuple(str(d) for d in range(10))
 
@@ -205,8 +218,16 @@ class English(Realiser):
         # "what did Anna (not) eat yesterday": do-support, subject after the auxiliary
         c[key] = []
         neg = [("not", "NEG")] if f.neg else []
-        return (self.wh(slot, f) + [("did" if f.tense == 0 else "does", "")] + c["S"] + neg
-                + [(VERBS[f.verb].base, "V")] + c["O"] + c["L"] + c["T"])
+        return (
+            self.wh(slot, f)
+            + [("did" if f.tense == 0 else "does", "")]
+            + c["S"]
+            + neg
+            + [(VERBS[f.verb].base, "V")]
+            + c["O"]
+            + c["L"]
+            + c["T"]
+        )
 
 
 class SpanishLike(Realiser):
@@ -214,16 +235,21 @@ class SpanishLike(Realiser):
 
     code = "es"
 
-    def __init__(self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon,
-                 sov: bool) -> None:
+    def __init__(
+        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
+    ) -> None:
         super().__init__(sem, names, sov)
         self.lex = lex
         f = lex.func
-        self.nouns = [(s + "oa"[g], s + "oa"[g] + "s")
-                      for s, g in zip(lex.noun_stems, lex.noun_class, strict=True)]
+        self.nouns = [
+            (s + "oa"[g], s + "oa"[g] + "s")
+            for s, g in zip(lex.noun_stems, lex.noun_class, strict=True)
+        ]
         self.arts = (f["ART_M"], f["ART_F"])
-        self.verbs = [((s + "ó", s + "a") if c == 0 else (s + "ió", s + "e"))
-                      for s, c in zip(lex.verb_stems, lex.verb_class, strict=True)]
+        self.verbs = [
+            ((s + "ó", s + "a") if c == 0 else (s + "ió", s + "e"))
+            for s, c in zip(lex.verb_stems, lex.verb_class, strict=True)
+        ]
 
     def subject(self, f: Frame) -> list[Word]:
         tail = [(self.lex.padj_stems[f.subj_adj] + "e", "SA")] if f.subj_adj >= 0 else []
@@ -255,8 +281,9 @@ class RussianLike(Realiser):
     code = "ru"
     time_pos = "start"
 
-    def __init__(self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon,
-                 sov: bool) -> None:
+    def __init__(
+        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
+    ) -> None:
         super().__init__(sem, names, sov)
         self.lex = lex
 
@@ -289,8 +316,9 @@ class VietLike(Realiser):
     code = "vi"
     wh_front = False
 
-    def __init__(self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon,
-                 sov: bool) -> None:
+    def __init__(
+        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
+    ) -> None:
         super().__init__(sem, names, sov)
         self.lex = lex
 
@@ -330,8 +358,9 @@ class HindiLike(Realiser):
     time_pos = "after_subj"
     wh_front = False
 
-    def __init__(self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon,
-                 sov: bool) -> None:
+    def __init__(
+        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
+    ) -> None:
         super().__init__(sem, names, sov)
         self.lex = lex
 
@@ -393,5 +422,12 @@ def ner_tags(sem: Semantics, f: Frame, roles: list[str]) -> list[str]:
     return out
 
 
-__all__ = ["ANSWER_ROLES", "English", "Realiser", "TARGET_REALISERS", "Word", "alignment",
-           "ner_tags"]
+__all__ = [
+    "ANSWER_ROLES",
+    "English",
+    "Realiser",
+    "TARGET_REALISERS",
+    "Word",
+    "alignment",
+    "ner_tags",
+]
