@@ -156,7 +156,9 @@ class Bundle:
 
     def save(self) -> None:
         p = Path(self.root) / BUNDLE_FILE
-        p.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False))
+        tmp = p.with_name(f".{BUNDLE_FILE}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False))
+        os.replace(tmp, p)  # a reader never sees a half-written bundle.json
 
     @classmethod
     def load(cls, root: str | Path) -> Bundle:
