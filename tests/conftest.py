@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # spin-waiting threads starve a loaded box
+from repro.env import set_offline  # imports nothing heavy: must run before HF and torch load
+
+set_offline()  # the same offline/OMP settings the CLI applies (repro.env.OFFLINE_VARS)
 
 from pathlib import Path  # noqa: E402
 
