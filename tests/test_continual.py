@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+import toy
 
 from repro.config import ContinualConfig
 from repro.continual import build_continual_loss, load_pool, step_indices
@@ -16,20 +14,6 @@ from repro.data.bundle import write_jsonl
 from repro.errors import DataError
 from repro.finetune import finetune
 from repro.tasks import get_task
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 
 
 @pytest.fixture(autouse=True)

@@ -16,14 +16,13 @@ Measured on the project's 2-core box: adjustment curve max relative difference 3
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+import toy
 
 from repro import launch
 from repro.benchmarks.adjust_bench import toy_bitext, toy_texts
@@ -42,17 +41,6 @@ ADJUST_WEIGHT_ATOL = 1e-3
 FINETUNE_LOSS_RTOL = 1e-5
 FINETUNE_WEIGHT_ATOL = 1e-5
 PAIRS = toy_bitext(128, seed=1, min_len=6, max_len=6)  # 6 words a side, 6 one-to-one links
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +88,6 @@ def adjust_job(store: ArtifactStore) -> Job:
 
 
 def finetune_job(store: ArtifactStore) -> Job:
-    toy = _toy()
 
     def data(out: Path) -> None:
         bundle = Bundle(root=out, source="synthetic", languages=["en"])

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+import toy
 
 from repro.evaluate import evaluate_records, model_outputs, summarize, write_results
 from repro.tasks import get_task
 from repro.tasks.base import FeatureConfig, pad_token_id
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
+import toy
 
 from repro.errors import ConfigError, DataError
 from repro.evaluate import evaluate_records
@@ -21,20 +19,6 @@ from repro.finetune import (
 )
 from repro.tasks import get_task
 from repro.tasks.base import FeatureConfig
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "tasks" / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tiny_world import data_job
 
 from repro import pipeline
 from repro.cache import ArtifactStore
@@ -81,31 +82,7 @@ def test_unknown_stage():
 def test_process_pool_executor(tmp_path):
     # real stage functions in spawned workers: two independent `data`-like jobs in parallel
     store = ArtifactStore(tmp_path)
-    jobs = [
-        Job(
-            "data",
-            {
-                "source": "synthetic",
-                "world": {
-                    "seed": s,
-                    "n_mono": 50,
-                    "n_parallel": 20,
-                    "n_heldout": 5,
-                    "n_nli_train": 30,
-                    "n_nli_dev": 6,
-                    "n_nli_test": 9,
-                    "n_ner_train": 10,
-                    "n_ner_dev": 3,
-                    "n_ner_test": 5,
-                    "n_qa_train": 10,
-                    "n_qa_dev": 3,
-                    "n_qa_test": 5,
-                    "n_xsr": 5,
-                },
-            },
-        )
-        for s in (1, 2)
-    ]
+    jobs = [data_job(s) for s in (1, 2)]
     rep = run(jobs, store, LocalExecutor(jobs=2))
     assert rep.ran == 2
     assert all(store.get("data", j.key) for j in jobs)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tiny_world import data_job
 
 from repro import launch, pipeline
 from repro.cache import ArtifactStore
@@ -19,30 +20,6 @@ from repro.errors import ReproError
 from repro.pipeline import Job, SubmititExecutor, run
 
 submitit = pytest.importorskip("submitit")
-
-TINY_WORLD = {
-    "n_mono": 50,
-    "n_parallel": 20,
-    "n_heldout": 5,
-    "n_nli_train": 30,
-    "n_nli_dev": 6,
-    "n_nli_test": 9,
-    "n_ner_train": 10,
-    "n_ner_dev": 3,
-    "n_ner_test": 5,
-    "n_qa_train": 10,
-    "n_qa_dev": 3,
-    "n_qa_test": 5,
-    "n_xsr": 5,
-}
-
-
-def data_job(seed: int, **world: Any) -> Job:
-    return Job(
-        "data",
-        {"source": "synthetic", "world": {"seed": seed, **TINY_WORLD, **world}},
-        label=f"world{seed}",
-    )
 
 
 @pytest.mark.slow

@@ -109,8 +109,8 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
         art = store.get(job.stage, job.key, verify=False)
         if art is None:
             continue
+        metrics = json.loads((art.path / "metrics.json").read_text())
         if ex.kind == "eval":
-            metrics = json.loads((art.path / "metrics.json").read_text())
             per_set = metrics.get("sets", metrics)
             english = [n for n in job.config["sets"] if n.split(".")[2] in ("en", "en-en")]
             english_collapsed = any(per_set.get(n, {}).get("collapsed") for n in english)
@@ -131,26 +131,15 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
                 rs.add(
                     entry_from_predictions(key, art.path / "predictions" / f"{name}.jsonl", meta)
                 )
-        elif ex.kind == "xsr":
+            continue
+        if ex.kind == "xsr":
             key = EntryKey("xsr", "xsr", "xsr", ex.lang, ex.state)
-            metrics = json.loads((art.path / "metrics.json").read_text())
-            rs.add(
-                entry_from_predictions(
-                    key,
-                    art.path / "predictions" / f"xsr.{ex.lang}.jsonl",
-                    {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))},
-                )
-            )
+            rows = art.path / "predictions" / f"xsr.{ex.lang}.jsonl"
         else:
             key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
-            metrics = json.loads((art.path / "metrics.json").read_text())
-            rs.add(
-                entry_from_predictions(
-                    key,
-                    art.path / "distances" / f"{ex.lang}.jsonl",
-                    {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))},
-                )
-            )
+            rows = art.path / "distances" / f"{ex.lang}.jsonl"
+        meta = {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))}
+        rs.add(entry_from_predictions(key, rows, meta))
     return rs
 
 

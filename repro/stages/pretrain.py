@@ -295,6 +295,7 @@ def pretrain_mlm(
     from repro.env import autocast_dtype
 
     log_every = log_every or max(1, min(50, cfg.steps // 20))
+    info_every = log_every * max(1, cfg.steps // (10 * log_every))  # ~10 INFO lines per run
     gen = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)  # dropout draws from the global generator
     model.to(device)
@@ -362,6 +363,18 @@ def pretrain_mlm(
                 curve.append(point)
                 bar.set_postfix(loss=f"{point['loss']:.3f}", acc=f"{point['accuracy']:.3f}")
                 log.debug("pretrain step %d: %s", step, point)
+                if step % info_every == 0 or step == cfg.steps:  # Slurm logs have no tqdm bar
+                    rate = (step - resumed_from) / max(time.perf_counter() - t0, 1e-9)
+                    log.info(
+                        "pretrain step %d/%d: MLM loss %.3f, masked acc %.3f, %.1f steps/s, "
+                        "about %.0f s left",
+                        step,
+                        cfg.steps,
+                        point["loss"],
+                        point["accuracy"],
+                        rate,
+                        (cfg.steps - step) / max(rate, 1e-9),
+                    )
                 win_loss = win_acc = 0.0
                 win_n = 0
             if ckpt is not None and (step % checkpoint_every == 0 or step == cfg.steps):

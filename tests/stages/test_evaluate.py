@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+import toy
 
 from repro.cache import ArtifactStore
 from repro.configtools import to_dict
 from repro.errors import ConfigError
 from repro.pipeline import Job, execute_job
 
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parents[1] / "tasks" / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 FIELDS = {
     "nli": {"id", "lang", "label", "pred", "correct"},
     "qa": {"id", "lang", "paragraph_id", "prediction", "em", "f1", "em_mlqa", "f1_mlqa"},

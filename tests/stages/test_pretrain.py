@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 from pathlib import Path
 
@@ -201,10 +202,14 @@ def test_read_mono_errors(tmp_path):
 
 
 # -- the stage ---------------------------------------------------------------------------------
-def test_pretrain_stage_end_to_end(tmp_path, monkeypatch):
+def test_pretrain_stage_end_to_end(tmp_path, monkeypatch, caplog):
     store = ArtifactStore(tmp_path / "store")
     job = _pretrain_job(_data_job(store))
-    execute_job(job, str(store.root), device="cpu", torch_threads=1)
+    with caplog.at_level(logging.INFO, logger="repro.stages.pretrain"):
+        execute_job(job, str(store.root), device="cpu", torch_threads=1)
+    # progress reaches INFO logs (no tqdm bar in a Slurm log): ~10 lines, the last at the end
+    progress = [r.getMessage() for r in caplog.records if "steps/s" in r.getMessage()]
+    assert 3 <= len(progress) <= 11 and progress[-1].startswith("pretrain step 30/30")
     art = store.get("pretrain", job.key)
     assert art is not None
     assert {"encoder/model.safetensors", "encoder/tokenizer.json", "mlm_curve.json"} <= set(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+import toy
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,20 +12,6 @@ from repro.metrics.spans import span_f1
 from repro.records import NER_TAGS
 from repro.tasks import ner
 from repro.tasks.base import Encoded, FeatureConfig
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 
 
 @pytest.fixture(scope="module")

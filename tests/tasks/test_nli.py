@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+import toy
 
 from repro.records import NLI_LABELS
 from repro.tasks import nli
 from repro.tasks.base import FeatureConfig
-
-
-def _toy():
-    if "_repro_toy" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "_repro_toy", Path(__file__).resolve().parent / "toy.py"
-        )
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules["_repro_toy"] = mod
-    return sys.modules["_repro_toy"]
-
-
-toy = _toy()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Hand-made toy data and a tiny encoder for the task, finetune, evaluate and stage tests.
 
-Not a test module: test files load it with :func:`load_toy` (pytest runs with
-``--import-mode=importlib``, so test directories are not importable packages).
+Not a test module: ``tests/helpers`` is on pytest's ``pythonpath`` (pyproject), so test files
+``import toy`` (with ``--import-mode=importlib`` test directories are not importable packages).
 """
 
 from __future__ import annotations
