@@ -38,6 +38,10 @@ STAGES: dict[str, tuple[str, int]] = {
 }
 
 
+# Stages that finish in seconds at every profile's scale; the rest (training, evaluation) are long.
+QUICK_STAGES = frozenset({"data", "align", "retrieve", "distances"})
+
+
 @dataclass(eq=False)
 class Job:
     stage: str
@@ -59,6 +63,16 @@ class Job:
 
     def __repr__(self) -> str:
         return f"Job({self.stage}, {self.label}, {self.key[:10]})"
+
+
+def threads_per_worker(jobs: list[Job], workers: int, torch_threads: int) -> int:
+    """Torch threads for each pool worker of a wave: the cores split over the *long* jobs.
+
+    Splitting over every job left the smoke/mini ``pretrain`` on one thread of two for its whole
+    run because four ``align`` jobs, done in seconds, shared its wave.
+    """
+    long_jobs = sum(j.stage not in QUICK_STAGES for j in jobs)
+    return max(1, torch_threads // max(1, min(workers, long_jobs or len(jobs))))
 
 
 @dataclass
@@ -224,7 +238,8 @@ class LocalExecutor:
 
         from repro.launch import gpu_slots, pin_gpu
 
-        threads = max(1, self.torch_threads // self.jobs)
+        threads = threads_per_worker(jobs, self.jobs, self.torch_threads)
+        jobs = sorted(jobs, key=lambda j: j.stage in QUICK_STAGES)  # long jobs start first
         ctx = mp.get_context("spawn")
         slots = gpu_slots(self.jobs, self.device)
         pin: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from tiny_world import data_job
 from repro import pipeline
 from repro.cache import ArtifactStore
 from repro.errors import ReproError
-from repro.pipeline import Job, LocalExecutor, run, toposort, waves
+from repro.pipeline import Job, LocalExecutor, run, threads_per_worker, toposort, waves
 
 CALLS: list[str] = []
 
@@ -86,3 +86,15 @@ def test_process_pool_executor(tmp_path):
     rep = run(jobs, store, LocalExecutor(jobs=2))
     assert rep.ran == 2
     assert all(store.get("data", j.key) for j in jobs)
+
+
+def test_threads_split_over_the_long_jobs_of_a_wave():
+    quick = [Job("align", {"lang": x}) for x in "abcd"]
+    pretrain = Job("pretrain", {})
+    fts = [Job("finetune", {"seed": i}) for i in range(3)]
+    # pretrain beside four seconds-long aligns gets both cores, not one
+    assert threads_per_worker([pretrain, *quick], workers=2, torch_threads=2) == 2
+    assert threads_per_worker([*fts, *quick], workers=2, torch_threads=2) == 1
+    assert threads_per_worker(fts[:2], workers=4, torch_threads=8) == 4
+    assert threads_per_worker(quick, workers=2, torch_threads=2) == 1
+    assert threads_per_worker(fts, workers=8, torch_threads=2) == 1
