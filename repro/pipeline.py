@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -151,9 +152,10 @@ def execute_job(
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     store = ArtifactStore(store_root)
-    with store.lock(job.stage, job.key):
+    with store.lock(job.stage, job.key), _labelled_logs(job.label):
         if store.get(job.stage, job.key) is not None:
             return job.key
+        log.info("running %s [%s] %s", job.stage, job.label, job.key[:12])
         inputs = {}
         for name, dep in job.inputs.items():
             art = store.get(dep.stage, dep.key)
@@ -191,6 +193,25 @@ def execute_job(
     return job.key
 
 
+@contextmanager
+def _labelled_logs(label: str) -> Iterator[None]:
+    """Tag every log line of a job with its label: parallel jobs' lines interleave in one log."""
+
+    def tag(record: logging.LogRecord) -> bool:
+        if not record.name.endswith("]"):
+            record.name = f"{record.name} [{label}]"
+        return True
+
+    handlers = list(logging.getLogger().handlers)
+    for h in handlers:
+        h.addFilter(tag)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            h.removeFilter(tag)
+
+
 class Executor(Protocol):
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None: ...
 
@@ -222,7 +243,7 @@ class LocalExecutor:
 
             threads = max(1, self.torch_threads // self.procs_per_job)
             for j in ddp:
-                _announce(j)
+                _announce(j, f"launching on {self.procs_per_job} processes:")
                 run_distributed(j, str(store.root), self.procs_per_job, self.device, threads)
 
     def _run_plain(self, jobs: list[Job], store: ArtifactStore) -> None:
@@ -230,7 +251,6 @@ class LocalExecutor:
             return
         if self.jobs <= 1 or len(jobs) == 1:
             for j in jobs:
-                _announce(j)
                 execute_job(j, str(store.root), self.device, self.torch_threads)
             return
         import concurrent.futures as cf
@@ -252,8 +272,6 @@ class LocalExecutor:
             futs = {
                 pool.submit(execute_job, j, str(store.root), self.device, threads): j for j in jobs
             }
-            for j in jobs:
-                _announce(j)
             for fut in cf.as_completed(futs):
                 fut.result()
 
@@ -312,7 +330,7 @@ class SubmititExecutor:
         if plain:
             ex = self._executor(self.gpus_per_node)
             for j in plain:
-                _announce(j)
+                _announce(j, "submitting")
             n = len(plain)
             submitted += ex.map_array(
                 execute_job, plain, [root] * n, ["auto"] * n, [self.torch_threads] * n
@@ -322,7 +340,7 @@ class SubmititExecutor:
 
             ex = self._executor(self.procs_per_job)
             for j in ddp:
-                _announce(j)
+                _announce(j, "submitting (DDP)")
             n = len(ddp)
             threads = max(1, self.torch_threads // self.procs_per_job)
             submitted += ex.map_array(
@@ -345,8 +363,8 @@ class SubmititExecutor:
             )
 
 
-def _announce(job: Job) -> None:
-    log.info("running %s [%s] %s", job.stage, job.label, job.key[:12])
+def _announce(job: Job, verb: str = "running") -> None:
+    log.info("%s %s [%s] %s", verb, job.stage, job.label, job.key[:12])
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from tiny_world import data_job
 
@@ -15,6 +17,7 @@ CALLS: list[str] = []
 
 def fake_stage(ctx):
     CALLS.append(ctx.config["name"])
+    logging.getLogger("repro.fake").info("stage %s at work", ctx.config["name"])
     upstream = sorted(ctx.inputs)
     (ctx.out_dir / "out.txt").write_text(f"{ctx.config['name']}<-{upstream}")
     if ctx.config.get("fail"):
@@ -98,3 +101,19 @@ def test_threads_split_over_the_long_jobs_of_a_wave():
     assert threads_per_worker(fts[:2], workers=4, torch_threads=8) == 4
     assert threads_per_worker(quick, workers=2, torch_threads=2) == 1
     assert threads_per_worker(fts, workers=8, torch_threads=2) == 1
+
+
+def test_log_lines_carry_the_job_label_while_it_runs(tmp_path, fake_stages, caplog):
+    store = ArtifactStore(tmp_path)
+    d, a1, *_ = graph()
+    with caplog.at_level(logging.INFO):
+        run([a1], store, LocalExecutor())
+        logging.getLogger("repro.fake").info("after the run")
+    lines = [(r.name, r.getMessage()) for r in caplog.records if "fake" in r.name]
+    assert lines == [
+        ("repro.fake [data]", "stage d at work"),
+        ("repro.fake [align]", "stage a1 at work"),
+        ("repro.fake", "after the run"),  # the tag is gone once the job is done
+    ]
+    running = [r.getMessage() for r in caplog.records if r.getMessage().startswith("running")]
+    assert running == [f"running data [data] {d.key[:12]}", f"running align [align] {a1.key[:12]}"]
