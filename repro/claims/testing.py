@@ -1,7 +1,7 @@
 """Row builders shared by claim modules, and the pytest hook that checks a claim against its lock.
 
-``pytest claims/`` recomputes each verdict from the committed per-example results of a profile
-(``REPRO_CLAIMS_PROFILE``, default ``smoke``) and fails when it differs from the locked verdict.
+``pytest claims/`` recomputes each verdict from the committed per-example results of every profile
+with a lock under ``reports/`` (or only ``REPRO_CLAIMS_PROFILE``) and fails when one differs.
 """
 
 from __future__ import annotations
@@ -98,8 +98,18 @@ def profile_dir(profile: str) -> Path:
     return root / profile
 
 
+def locked_profiles() -> list[str]:
+    """``REPRO_CLAIMS_PROFILE`` if set, else every profile with a lock under the reports root."""
+    if os.environ.get("REPRO_CLAIMS_PROFILE"):
+        return [os.environ["REPRO_CLAIMS_PROFILE"]]
+    root = Path(os.environ.get("REPRO_REPORTS", "reports"))
+    if not root.is_dir():
+        return []
+    return sorted(d.name for d in root.iterdir() if (d / "claims.json").is_file())
+
+
 def lock_test(claim: Claim) -> Callable[[], None]:
-    """A pytest test: recompute ``claim`` from committed results and compare with the lock."""
+    """A pytest test: recompute ``claim`` from each profile's committed results; compare locks."""
 
     def test() -> None:
         import pytest
@@ -108,24 +118,28 @@ def lock_test(claim: Claim) -> Callable[[], None]:
         from repro.claims.runner import evaluate_claim
         from repro.config import resolve
 
-        profile = os.environ.get("REPRO_CLAIMS_PROFILE", "smoke")
-        pdir = profile_dir(profile)
-        lock_path = pdir / "claims.json"
-        if not lock_path.is_file():
-            pytest.skip(f"no locked verdicts at {lock_path}")
-        lock = json.loads(lock_path.read_text())
-        locked = lock["claims"].get(claim.id)
-        if locked is None:
-            pytest.fail(f"{claim.id} is missing from {lock_path}")
-        if locked["verdict"] == "NOT_RUN":
-            pytest.skip(f"{claim.id} NOT_RUN in the lock: {locked['rationale']}")
-        cfg = resolve(profile, overrides=tuple(lock.get("overrides", ())))
-        results = ResultSet.load(pdir / "results")
-        outcome = evaluate_claim(claim, ClaimContext(cfg, results))
-        assert outcome.verdict.value == locked["verdict"], (
-            f"{claim.id}: locked {locked['verdict']}, recomputed {outcome.verdict.value}: "
-            f"{outcome.rationale}"
-        )
+        checked, skipped, drifted = [], [], []
+        for profile in locked_profiles():
+            pdir = profile_dir(profile)
+            lock = json.loads((pdir / "claims.json").read_text())
+            locked = lock["claims"].get(claim.id)
+            if locked is None:
+                drifted.append(f"{profile}: {claim.id} is missing from {pdir / 'claims.json'}")
+                continue
+            if locked["verdict"] == "NOT_RUN":
+                skipped.append(f"{profile}: NOT_RUN in the lock ({locked['rationale']})")
+                continue
+            cfg = resolve(profile, overrides=tuple(lock.get("overrides", ())))
+            outcome = evaluate_claim(claim, ClaimContext(cfg, ResultSet.load(pdir / "results")))
+            checked.append(profile)
+            if outcome.verdict.value != locked["verdict"]:
+                drifted.append(
+                    f"{profile}: {claim.id} locked {locked['verdict']}, recomputed "
+                    f"{outcome.verdict.value}: {outcome.rationale}"
+                )
+        assert not drifted, "; ".join(drifted)
+        if not checked:
+            pytest.skip("; ".join(skipped) or "no locked verdicts under the reports root")
 
     test.__name__ = f"test_{claim.id.lower()}_matches_lock"
     return test
