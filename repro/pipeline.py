@@ -12,6 +12,7 @@ import importlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +213,55 @@ def _labelled_logs(label: str) -> Iterator[None]:
             h.removeFilter(tag)
 
 
+def run_dag(
+    jobs: list[Job],
+    submit: Callable[[Job, int], Future],
+    workers: int,
+    torch_threads: int,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Start each job as soon as its inputs are done, at most ``workers`` at once.
+
+    ``jobs`` are the ones still to run (inputs outside the list count as done). Waves made the
+    last long job of a wave hold every worker of the next one idle (the mini profile's third QA
+    seed ran alone on one of two cores while adjusted-model jobs waited). After a failure no new
+    job starts; the running ones finish and the first error is raised.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    todo = {j.key: j for j in jobs}
+    needs = {j.key: {d.key for d in j.inputs.values() if d.key in todo} for j in jobs}
+    done: set[str] = set()
+    running: dict[Future, Job] = {}
+    error: BaseException | None = None
+    while (todo or running) and not (error and not running):
+        ready = [j for j in todo.values() if needs[j.key] <= done]
+        ready.sort(key=lambda j: j.stage in QUICK_STAGES)  # long jobs first (stable: topo order)
+        if error is None:
+            free = workers - len(running)
+            threads = threads_per_worker([*running.values(), *ready], workers, torch_threads)
+            for j in ready[:free]:
+                del todo[j.key]
+                running[submit(j, threads)] = j
+                if progress:
+                    progress(f"started {j.stage}[{j.label}] on {threads} thread(s)")
+        if not running:
+            if todo:
+                raise ReproError(f"jobs wait on inputs that never run: {sorted(todo)[:3]}")
+            break
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            job = running.pop(fut)
+            exc = fut.exception()
+            if exc is None:
+                done.add(job.key)
+            elif error is None:
+                error = exc
+                log.error("%r failed; waiting for %d running job(s)", job, len(running))
+    if error is not None:
+        raise error
+
+
 class Executor(Protocol):
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None: ...
 
@@ -219,6 +269,8 @@ class Executor(Protocol):
 @dataclass
 class LocalExecutor:
     """In-process for ``jobs=1`` (deterministic, debuggable); a spawn process pool otherwise.
+
+    The pool is fed by :func:`run_dag`: a job starts as soon as its inputs exist.
 
     With several GPUs visible and ``jobs`` > 1, each pool worker is pinned to one GPU
     (``CUDA_VISIBLE_DEVICES``), so independent jobs run side by side, one per GPU.
@@ -232,6 +284,41 @@ class LocalExecutor:
     device: str = "auto"
     torch_threads: int = 2
     procs_per_job: int = 1
+
+    @property
+    def schedules_graph(self) -> bool:
+        """A pool starts each job when its inputs exist, not when its whole wave is done."""
+        return self.jobs > 1 and self.procs_per_job == 1
+
+    def run_graph(
+        self, jobs: list[Job], store: ArtifactStore, progress: Callable[[str], None] | None = None
+    ) -> None:
+        with self._pool() as pool:
+            run_dag(
+                jobs,
+                lambda j, threads: pool.submit(
+                    execute_job, j, str(store.root), self.device, threads
+                ),
+                self.jobs,
+                self.torch_threads,
+                progress,
+            )
+
+    def _pool(self) -> Any:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        from repro.launch import gpu_slots, pin_gpu
+
+        ctx = mp.get_context("spawn")
+        slots = gpu_slots(self.jobs, self.device)
+        pin: dict[str, Any] = {}
+        if slots:  # one GPU per worker (round robin when there are more workers than GPUs)
+            queue = ctx.Queue()
+            for s in slots:
+                queue.put(s)
+            pin = {"initializer": pin_gpu, "initargs": (queue,)}
+        return cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, **pin)
 
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
         from repro.launch import split_ddp
@@ -254,21 +341,10 @@ class LocalExecutor:
                 execute_job(j, str(store.root), self.device, self.torch_threads)
             return
         import concurrent.futures as cf
-        import multiprocessing as mp
-
-        from repro.launch import gpu_slots, pin_gpu
 
         threads = threads_per_worker(jobs, self.jobs, self.torch_threads)
         jobs = sorted(jobs, key=lambda j: j.stage in QUICK_STAGES)  # long jobs start first
-        ctx = mp.get_context("spawn")
-        slots = gpu_slots(self.jobs, self.device)
-        pin: dict[str, Any] = {}
-        if slots:  # one GPU per worker (round robin when there are more workers than GPUs)
-            queue = ctx.Queue()
-            for s in slots:
-                queue.put(s)
-            pin = {"initializer": pin_gpu, "initargs": (queue,)}
-        with cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, **pin) as pool:
+        with self._pool() as pool:
             futs = {
                 pool.submit(execute_job, j, str(store.root), self.device, threads): j for j in jobs
             }
@@ -390,15 +466,23 @@ def run(
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()
-    for wave in waves(order):
-        todo = [j for j in wave if store.get(j.stage, j.key) is None]
-        report.cached += len(wave) - len(todo)
-        if not todo:
-            continue
-        if progress:
-            progress(f"{len(todo)} job(s): " + ", ".join(f"{j.stage}[{j.label}]" for j in todo))
-        executor.run_wave(todo, store)
-        report.ran += len(todo)
+    if getattr(executor, "schedules_graph", False):
+        todo = [j for j in order if store.get(j.stage, j.key) is None]
+        report.cached, report.ran = len(order) - len(todo), len(todo)
+        if todo:
+            if progress:
+                progress(f"{len(todo)} job(s) to run, {report.cached} cached")
+            executor.run_graph(todo, store, progress)  # type: ignore[attr-defined]
+    else:
+        for wave in waves(order):
+            todo = [j for j in wave if store.get(j.stage, j.key) is None]
+            report.cached += len(wave) - len(todo)
+            if not todo:
+                continue
+            if progress:
+                progress(f"{len(todo)} job(s): " + ", ".join(f"{j.stage}[{j.label}]" for j in todo))
+            executor.run_wave(todo, store)
+            report.ran += len(todo)
     for j in order:
         art = store.get(j.stage, j.key, verify=False)
         if art is None:

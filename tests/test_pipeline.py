@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from tiny_world import data_job
@@ -10,7 +13,15 @@ from tiny_world import data_job
 from repro import pipeline
 from repro.cache import ArtifactStore
 from repro.errors import ReproError
-from repro.pipeline import Job, LocalExecutor, run, threads_per_worker, toposort, waves
+from repro.pipeline import (
+    Job,
+    LocalExecutor,
+    run,
+    run_dag,
+    threads_per_worker,
+    toposort,
+    waves,
+)
 
 CALLS: list[str] = []
 
@@ -117,3 +128,83 @@ def test_log_lines_carry_the_job_label_while_it_runs(tmp_path, fake_stages, capl
     ]
     running = [r.getMessage() for r in caplog.records if r.getMessage().startswith("running")]
     assert running == [f"running data [data] {d.key[:12]}", f"running align [align] {a1.key[:12]}"]
+
+
+# -- dependency-driven scheduling (run_dag) ----------------------------------------------------
+class Recorder:
+    """Runs fake jobs on threads; records start/end order, threads and peak concurrency."""
+
+    def __init__(self, pool, seconds, fail=()):
+        self.pool, self.seconds, self.fail = pool, seconds, set(fail)
+        self.events: list[str] = []
+        self.threads: dict[str, int] = {}
+        self.active = self.peak = 0
+        self.lock = threading.Lock()
+
+    def submit(self, job, threads):
+        name = job.config["name"]
+        self.threads[name] = threads
+        return self.pool.submit(self._run, name)
+
+    def _run(self, name):
+        with self.lock:
+            self.events.append(f"start {name}")
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(self.seconds.get(name, 0.01))
+        with self.lock:
+            self.active -= 1
+            self.events.append(f"end {name}")
+        if name in self.fail:
+            raise RuntimeError(f"{name} failed")
+
+
+def test_a_job_starts_when_its_inputs_are_done_not_its_wave():
+    slow = Job("finetune", {"name": "slow"})
+    fast = Job("finetune", {"name": "fast"})
+    after_fast = Job("evaluate", {"name": "after_fast"}, {"model": fast})
+    with ThreadPoolExecutor(4) as pool:
+        rec = Recorder(pool, {"slow": 0.5})
+        run_dag(toposort([slow, after_fast]), rec.submit, workers=2, torch_threads=2)
+    ev = rec.events
+    assert ev.index("start after_fast") < ev.index("end slow")  # waves would wait for `slow`
+    assert ev.index("end fast") < ev.index("start after_fast")
+    assert rec.peak == 2
+
+
+def test_never_more_than_workers_and_threads_follow_the_long_jobs():
+    pre = Job("pretrain", {"name": "pre"})
+    aligns = [Job("align", {"name": f"al{i}"}) for i in range(4)]
+    fts = [Job("finetune", {"name": f"ft{i}"}, {"enc": pre}) for i in range(5)]
+    with ThreadPoolExecutor(8) as pool:
+        rec = Recorder(pool, {"pre": 0.2})
+        run_dag(toposort([*aligns, *fts]), rec.submit, workers=2, torch_threads=2)
+    assert rec.peak == 2
+    assert rec.threads["pre"] == 2  # the only long job beside seconds-long aligns
+    assert rec.events[0] == "start pre"  # long jobs first
+    assert rec.threads["ft0"] == rec.threads["ft1"] == 1  # five long jobs ready: split
+    assert sorted(e for e in rec.events if e.startswith("end")) == sorted(
+        f"end {n}" for n in ["pre", *(f"al{i}" for i in range(4)), *(f"ft{i}" for i in range(5))]
+    )
+
+
+def test_inputs_outside_the_list_count_as_done():
+    cached = Job("pretrain", {"name": "cached"})
+    ft = Job("finetune", {"name": "ft"}, {"enc": cached})
+    with ThreadPoolExecutor(2) as pool:
+        rec = Recorder(pool, {})
+        run_dag([ft], rec.submit, workers=2, torch_threads=2)
+    assert rec.events == ["start ft", "end ft"]
+
+
+def test_after_a_failure_nothing_new_starts_running_jobs_finish_error_raised():
+    bad = Job("finetune", {"name": "bad"})
+    slow = Job("finetune", {"name": "slow"})
+    child = Job("evaluate", {"name": "child"}, {"model": bad})
+    later = [Job("finetune", {"name": f"later{i}"}) for i in range(3)]
+    with ThreadPoolExecutor(4) as pool:
+        rec = Recorder(pool, {"slow": 0.3}, fail={"bad"})
+        with pytest.raises(RuntimeError, match="bad failed"):
+            run_dag([bad, slow, *later, child], rec.submit, workers=2, torch_threads=2)
+    assert "end slow" in rec.events  # the running job was waited for
+    assert not any(e.startswith(("start later", "start child")) for e in rec.events)
