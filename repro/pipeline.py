@@ -156,7 +156,13 @@ def execute_job(
     with store.lock(job.stage, job.key), _labelled_logs(job.label):
         if store.get(job.stage, job.key) is not None:
             return job.key
-        log.info("running %s [%s] %s", job.stage, job.label, job.key[:12])
+        log.info(
+            "running %s [%s] %s (%d torch thread(s))",
+            job.stage,
+            job.label,
+            job.key[:12],
+            torch_threads,
+        )
         inputs = {}
         for name, dep in job.inputs.items():
             art = store.get(dep.stage, dep.key)
@@ -243,8 +249,6 @@ def run_dag(
             for j in ready[:free]:
                 del todo[j.key]
                 running[submit(j, threads)] = j
-                if progress:
-                    progress(f"started {j.stage}[{j.label}] on {threads} thread(s)")
         if not running:
             if todo:
                 raise ReproError(f"jobs wait on inputs that never run: {sorted(todo)[:3]}")
@@ -255,6 +259,8 @@ def run_dag(
             exc = fut.exception()
             if exc is None:
                 done.add(job.key)
+                if progress:
+                    progress(f"{len(done)}/{len(jobs)} done: {job.stage}[{job.label}]")
             elif error is None:
                 error = exc
                 log.error("%r failed; waiting for %d running job(s)", job, len(running))

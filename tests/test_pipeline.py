@@ -127,7 +127,10 @@ def test_log_lines_carry_the_job_label_while_it_runs(tmp_path, fake_stages, capl
         ("repro.fake", "after the run"),  # the tag is gone once the job is done
     ]
     running = [r.getMessage() for r in caplog.records if r.getMessage().startswith("running")]
-    assert running == [f"running data [data] {d.key[:12]}", f"running align [align] {a1.key[:12]}"]
+    assert running == [
+        f"running data [data] {d.key[:12]} (2 torch thread(s))",
+        f"running align [align] {a1.key[:12]} (2 torch thread(s))",
+    ]
 
 
 # -- dependency-driven scheduling (run_dag) ----------------------------------------------------
@@ -193,8 +196,10 @@ def test_inputs_outside_the_list_count_as_done():
     ft = Job("finetune", {"name": "ft"}, {"enc": cached})
     with ThreadPoolExecutor(2) as pool:
         rec = Recorder(pool, {})
-        run_dag([ft], rec.submit, workers=2, torch_threads=2)
+        said = []
+        run_dag([ft], rec.submit, workers=2, torch_threads=2, progress=said.append)
     assert rec.events == ["start ft", "end ft"]
+    assert said == ["1/1 done: finetune[finetune]"]
 
 
 def test_after_a_failure_nothing_new_starts_running_jobs_finish_error_raised():
