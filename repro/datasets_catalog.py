@@ -41,8 +41,8 @@ def eval_sets_for(cfg: ExperimentConfig, task: str) -> list[EvalSetRef]:
             return [EvalSetRef("qa", "synthetic", p) for p in _qa_pairs(langs)]
         sets = [EvalSetRef("qa", "xquad", p) for p in _qa_pairs(langs)]
         mlqa = tuple(x for x in langs if x in MLQA_LANGS)
-        if src == "local":  # local MLQA files are dev and same-language only
-            sets += [EvalSetRef("qa", "mlqa", f"{x}-{x}") for x in ("en", *mlqa)]
+        if src == "local":  # local MLQA: dev, same-language, targets only (en feeds the filter)
+            sets += [EvalSetRef("qa", "mlqa", f"{x}-{x}") for x in mlqa]
         else:
             sets += [EvalSetRef("qa", "mlqa", p) for p in _qa_pairs(mlqa)]
             sets += [EvalSetRef("qa", "tydiqa", f"{x}-{x}") for x in langs if x in TYDIQA_LANGS]

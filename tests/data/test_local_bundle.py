@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from repro.config import resolve
 from repro.data import local as L
 from repro.data.bundle import Bundle, read_jsonl
 from repro.data.local_bundle import LocalDataConfig, build_local_bundle
+from repro.datasets_catalog import eval_sets_for
 from repro.errors import ConfigError, DataError
 from repro.records import validate_all
 
@@ -247,6 +249,9 @@ def _records(b: Bundle, rel: str) -> list[dict]:
 def test_bundle_layout_and_every_file_validates(fake):
     _, b = fake
     again = Bundle.load(b.root)
+    cfg = resolve("mini", overrides=("languages=['es','vi']",))
+    catalog = {s.name for t in ("nli", "ner", "qa") for s in eval_sets_for(cfg, t)}
+    assert {e.name for e in again.eval} == catalog  # what the planner expects before building
     assert again.source == "local" and again.languages == ["en", "es", "vi"]
     assert sorted(e.name for e in again.eval) == sorted(
         [f"nli.xnli.{lg}" for lg in ("en", "es", "vi")]
@@ -432,3 +437,7 @@ def test_default_bundle_on_real_data(data_dir, tmp_path):
     assert counts["parallel"]["hi"]["test_overlap"] >= 482
     ids = [[r["id"] for r in read_jsonl(b.path(e.path))] for e in b.eval_sets("nli")]
     assert all(x == ids[0] for x in ids)
+    # the planner names eval sets from the catalog before any bundle exists: they must agree
+    # (a mismatch surfaced only when the mini run reached its QA evaluations)
+    catalog = {s.name for t in ("nli", "ner", "qa") for s in eval_sets_for(resolve("mini"), t)}
+    assert {e.name for e in b.eval} == catalog
