@@ -19,6 +19,7 @@ from repro.claims.runner import (
     evaluate_all,
     export_results,
     plan_claims,
+    skipped_claims,
     write_status,
 )
 from repro.config import ExperimentConfig, as_dict
@@ -148,8 +149,8 @@ def verify(
         )
     lock = json.loads(lock_path.read_text())
     claims = discover()
-    if from_results:
-        _, skipped = plan_claims(cfg, claims)
+    if from_results:  # no job graph: re-analysis needs neither data nor artifacts
+        skipped = skipped_claims(cfg, claims)
         status = evaluate_all(cfg, claims, ResultSet.load(pdir / "results"), skipped)
     else:
         store = store or ArtifactStore()

@@ -51,3 +51,18 @@ def test_cache_ls_empty(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path))
     assert main(["cache", "ls"]) == 0
     assert "0 artifact(s)" in capsys.readouterr().out
+
+
+def test_reanalysing_committed_mini_results_needs_no_data(capsys, monkeypatch):
+    # the mini lock was made from real files; re-analysis must work on a machine without them
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1] / "reports"
+    if not (root / "mini" / "claims.json").is_file():
+        pytest.skip("no committed mini lock")
+    monkeypatch.delenv("REPRO_DATA_DIR", raising=False)
+    rc = main(["claims", "verify", "--profile", "mini", "--from-results", "--reports", str(root)])
+    assert rc == 0, capsys.readouterr()
+    assert "all verdicts match the lock" in capsys.readouterr().out

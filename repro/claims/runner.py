@@ -85,18 +85,22 @@ def plan_claims(
 ) -> tuple[list[tuple[Job, Export]], dict[str, str]]:
     """All (job, export) pairs the claims need, plus claims skipped by profile (reason)."""
     graph = Graph(cfg)
+    skipped = skipped_claims(cfg, claims)
     pairs: list[tuple[Job, Export]] = []
-    skipped: dict[str, str] = {}
     for cid, claim in claims.items():
-        if claim.requires_profile_feature == "sweep" and not cfg.sweep.enabled:
-            skipped[cid] = (
-                "the data-size sweep is disabled in this profile "
-                "(enable with --set sweep.enabled=true)"
-            )
-            continue
-        for need in claim.needs:
-            pairs.extend(jobs_for_need(graph, need))
+        if cid not in skipped:
+            for need in claim.needs:
+                pairs.extend(jobs_for_need(graph, need))
     return pairs, skipped
+
+
+def skipped_claims(cfg: ExperimentConfig, claims: Mapping[str, Claim]) -> dict[str, str]:
+    """Claims the profile does not run, with the reason; needs no data (re-analysis uses it)."""
+    return {
+        cid: "the data-size sweep is disabled in this profile (enable with --set sweep.enabled=true)"
+        for cid, claim in claims.items()
+        if claim.requires_profile_feature == "sweep" and not cfg.sweep.enabled
+    }
 
 
 def _language_independent(cfg: ExperimentConfig, state: str) -> bool:
