@@ -68,13 +68,26 @@ class Job:
 
 
 def threads_per_worker(jobs: list[Job], workers: int, torch_threads: int) -> int:
-    """Torch threads for each pool worker of a wave: the cores split over the *long* jobs.
+    """Torch threads for each job of a dependency wave: the cores split over its *long* jobs.
 
     Splitting over every job left the smoke/mini ``pretrain`` on one thread of two for its whole
     run because four ``align`` jobs, done in seconds, shared its wave.
     """
     long_jobs = sum(j.stage not in QUICK_STAGES for j in jobs)
     return max(1, torch_threads // max(1, min(workers, long_jobs or len(jobs))))
+
+
+def thread_plan(order: list[Job], workers: int, torch_threads: int) -> dict[str, int]:
+    """Torch threads per job from the *whole* graph's dependency waves (cached jobs included).
+
+    Deterministic for a config: a resumed or partly cached run gives each job the threads of a
+    cold run, so CPU results do not depend on the cache state or on timing.
+    """
+    return {
+        j.key: threads_per_worker(wave, workers, torch_threads)
+        for wave in waves(order)
+        for j in wave
+    }
 
 
 @dataclass
@@ -223,7 +236,7 @@ def run_dag(
     jobs: list[Job],
     submit: Callable[[Job, int], Future],
     workers: int,
-    torch_threads: int,
+    threads: Mapping[str, int],
     progress: Callable[[str], None] | None = None,
 ) -> None:
     """Start each job as soon as its inputs are done, at most ``workers`` at once.
@@ -231,7 +244,9 @@ def run_dag(
     ``jobs`` are the ones still to run (inputs outside the list count as done). Waves made the
     last long job of a wave hold every worker of the next one idle (the mini profile's third QA
     seed ran alone on one of two cores while adjusted-model jobs waited). After a failure no new
-    job starts; the running ones finish and the first error is raised.
+    job starts; the running ones finish and the first error is raised. ``threads`` (job key ->
+    torch threads, :func:`thread_plan`) is fixed by the graph, not by timing, so a job's
+    floating-point reductions do not depend on what else happened to be running.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -244,11 +259,9 @@ def run_dag(
         ready = [j for j in todo.values() if needs[j.key] <= done]
         ready.sort(key=lambda j: j.stage in QUICK_STAGES)  # long jobs first (stable: topo order)
         if error is None:
-            free = workers - len(running)
-            threads = threads_per_worker([*running.values(), *ready], workers, torch_threads)
-            for j in ready[:free]:
+            for j in ready[: workers - len(running)]:
                 del todo[j.key]
-                running[submit(j, threads)] = j
+                running[submit(j, threads[j.key])] = j
         if not running:
             if todo:
                 raise ReproError(f"jobs wait on inputs that never run: {sorted(todo)[:3]}")
@@ -297,16 +310,20 @@ class LocalExecutor:
         return self.jobs > 1 and self.procs_per_job == 1
 
     def run_graph(
-        self, jobs: list[Job], store: ArtifactStore, progress: Callable[[str], None] | None = None
+        self,
+        jobs: list[Job],
+        store: ArtifactStore,
+        progress: Callable[[str], None] | None = None,
+        graph: list[Job] | None = None,
     ) -> None:
+        """Run ``jobs`` (the uncached part of ``graph``, in topological order) on the pool."""
+        threads = thread_plan(graph or jobs, self.jobs, self.torch_threads)
         with self._pool() as pool:
             run_dag(
                 jobs,
-                lambda j, threads: pool.submit(
-                    execute_job, j, str(store.root), self.device, threads
-                ),
+                lambda j, n: pool.submit(execute_job, j, str(store.root), self.device, n),
                 self.jobs,
-                self.torch_threads,
+                threads,
                 progress,
             )
 
@@ -348,7 +365,7 @@ class LocalExecutor:
             return
         import concurrent.futures as cf
 
-        threads = threads_per_worker(jobs, self.jobs, self.torch_threads)
+        threads = max(1, self.torch_threads // self.jobs)  # fixed: independent of cache state
         jobs = sorted(jobs, key=lambda j: j.stage in QUICK_STAGES)  # long jobs start first
         with self._pool() as pool:
             futs = {
@@ -478,7 +495,7 @@ def run(
         if todo:
             if progress:
                 progress(f"{len(todo)} job(s) to run, {report.cached} cached")
-            executor.run_graph(todo, store, progress)  # type: ignore[attr-defined]
+            executor.run_graph(todo, store, progress, order)  # type: ignore[attr-defined]
     else:
         for wave in waves(order):
             todo = [j for j in wave if store.get(j.stage, j.key) is None]

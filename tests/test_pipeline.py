@@ -18,6 +18,7 @@ from repro.pipeline import (
     LocalExecutor,
     run,
     run_dag,
+    thread_plan,
     threads_per_worker,
     toposort,
     waves,
@@ -168,7 +169,8 @@ def test_a_job_starts_when_its_inputs_are_done_not_its_wave():
     after_fast = Job("evaluate", {"name": "after_fast"}, {"model": fast})
     with ThreadPoolExecutor(4) as pool:
         rec = Recorder(pool, {"slow": 0.5})
-        run_dag(toposort([slow, after_fast]), rec.submit, workers=2, torch_threads=2)
+        order = toposort([slow, after_fast])
+        run_dag(order, rec.submit, workers=2, threads=thread_plan(order, 2, 2))
     ev = rec.events
     assert ev.index("start after_fast") < ev.index("end slow")  # waves would wait for `slow`
     assert ev.index("end fast") < ev.index("start after_fast")
@@ -181,11 +183,12 @@ def test_never_more_than_workers_and_threads_follow_the_long_jobs():
     fts = [Job("finetune", {"name": f"ft{i}"}, {"enc": pre}) for i in range(5)]
     with ThreadPoolExecutor(8) as pool:
         rec = Recorder(pool, {"pre": 0.2})
-        run_dag(toposort([*aligns, *fts]), rec.submit, workers=2, torch_threads=2)
+        order = toposort([*aligns, *fts])
+        run_dag(order, rec.submit, workers=2, threads=thread_plan(order, 2, 2))
     assert rec.peak == 2
     assert rec.threads["pre"] == 2  # the only long job beside seconds-long aligns
     assert rec.events[0] == "start pre"  # long jobs first
-    assert rec.threads["ft0"] == rec.threads["ft1"] == 1  # five long jobs ready: split
+    assert {rec.threads[f"ft{i}"] for i in range(5)} == {1}  # five long jobs in a wave: split
     assert sorted(e for e in rec.events if e.startswith("end")) == sorted(
         f"end {n}" for n in ["pre", *(f"al{i}" for i in range(4)), *(f"ft{i}" for i in range(5))]
     )
@@ -197,7 +200,8 @@ def test_inputs_outside_the_list_count_as_done():
     with ThreadPoolExecutor(2) as pool:
         rec = Recorder(pool, {})
         said = []
-        run_dag([ft], rec.submit, workers=2, torch_threads=2, progress=said.append)
+        plan = thread_plan(toposort([ft]), 2, 2)
+        run_dag([ft], rec.submit, workers=2, threads=plan, progress=said.append)
     assert rec.events == ["start ft", "end ft"]
     assert said == ["1/1 done: finetune[finetune]"]
 
@@ -210,6 +214,21 @@ def test_after_a_failure_nothing_new_starts_running_jobs_finish_error_raised():
     with ThreadPoolExecutor(4) as pool:
         rec = Recorder(pool, {"slow": 0.3}, fail={"bad"})
         with pytest.raises(RuntimeError, match="bad failed"):
-            run_dag([bad, slow, *later, child], rec.submit, workers=2, torch_threads=2)
+            order = [bad, slow, *later, child]
+            run_dag(order, rec.submit, workers=2, threads=thread_plan(order, 2, 2))
     assert "end slow" in rec.events  # the running job was waited for
     assert not any(e.startswith(("start later", "start child")) for e in rec.events)
+
+
+def test_thread_plan_ignores_what_is_cached():
+    # a resumed run gives each job the threads of the cold run (CPU results stay bitwise equal)
+    pre = Job("pretrain", {"name": "pre"})
+    aligns = [Job("align", {"name": f"al{i}"}) for i in range(2)]
+    fts = [Job("finetune", {"name": f"ft{i}"}, {"enc": pre}) for i in range(3)]
+    order = toposort([*aligns, *fts])
+    plan = thread_plan(order, 2, 2)
+    assert plan[pre.key] == 2 and {plan[f.key] for f in fts} == {1}
+    with ThreadPoolExecutor(4) as pool:
+        rec = Recorder(pool, {})
+        run_dag(fts[2:], rec.submit, workers=2, threads=plan)  # the rest was cached
+    assert rec.threads == {"ft2": 1}
