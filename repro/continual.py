@@ -86,10 +86,9 @@ class ContinualLoss:
         return self.cfg.align_weight > 0 or self.cfg.anchor_weight > 0
 
     def __call__(self, model: PreTrainedModel, step: int) -> dict[str, tuple[float, torch.Tensor]]:
-        import torch
 
         from repro.adjust.objective import alignment_losses, make_align_batch
-        from repro.env import autocast_dtype
+        from repro.env import autocast
 
         if not self.active:
             return {}
@@ -105,9 +104,8 @@ class ContinualLoss:
             if self.anchor is None:
                 raise ValueError("anchor_weight > 0 needs an AnchorCache of the original encoder")
             anchor_en, _ = self.anchor.english_vectors(idx, device=self.device)
-        dtype = autocast_dtype(self.device, self.bf16)
         encoder = model.base_model  # the task model's BertModel: shared with the head
-        with torch.autocast(device_type=self.device, dtype=dtype, enabled=dtype is not None):
+        with autocast(self.device, self.bf16):
             align, reg = alignment_losses(
                 encoder,
                 batch,

@@ -80,6 +80,16 @@ def autocast_dtype(device: str, want_bf16: bool):
     return torch.bfloat16
 
 
+def autocast(device: Any, want_bf16: bool):
+    """The mixed-precision context for ``device`` (``"cpu"``, ``"cuda:1"``, a ``torch.device``):
+    :func:`autocast_dtype`'s choice, or a disabled autocast (fp32) when it gives none."""
+    import torch
+
+    kind = torch.device(device).type
+    dtype = autocast_dtype(kind, want_bf16)
+    return torch.autocast(device_type=kind, dtype=dtype, enabled=dtype is not None)
+
+
 @functools.lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}

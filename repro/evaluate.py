@@ -57,7 +57,7 @@ def model_outputs(
     order (per-token outputs trimmed to the feature's own length)."""
     import torch
 
-    from repro.env import autocast_dtype
+    from repro.env import autocast
 
     n = len(features)
     out: dict[str, list[Any]] = {name: [None] * n for name in output_names}
@@ -66,12 +66,11 @@ def model_outputs(
     lengths = np.fromiter((len(f["input_ids"]) for f in features), dtype=np.int64, count=n)
     order = np.argsort(lengths, kind="stable") if bucket_by_length else np.arange(n)
     keys = [k for k in MODEL_INPUTS if k in features[0]]
-    dtype = autocast_dtype(device, bf16)
     model.eval()
     model.to(device)
     with (
         torch.inference_mode(),
-        torch.autocast(device_type=device, dtype=dtype, enabled=dtype is not None),
+        autocast(device, bf16),
     ):
         for b in range(0, n, batch_size):
             idx = order[b : b + batch_size]

@@ -18,7 +18,6 @@ singleton that would pin the first device it saw).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import logging
 import math
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from repro.adjust.objective import alignment_losses, check_pair, make_align_batch
+from repro.env import autocast
 from repro.errors import DataError
 from repro.model.wordlevel import token_counts
 
@@ -158,15 +158,6 @@ class _Runtime:
     def barrier(self) -> None:
         if self.accelerator is not None:
             self.accelerator.wait_for_everyone()
-
-
-def _autocast(device: torch.device, bf16: bool):
-    from repro.env import autocast_dtype
-
-    dtype = autocast_dtype(device.type, bf16)
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
 # -- checkpoints ---------------------------------------------------------------------------------
@@ -315,7 +306,7 @@ def adjust_encoder(
         lr = warmup_lr(cfg.learning_rate, pairs_seen, n_total, cfg.warmup_ratio)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        with _autocast(rt.device, cfg.bf16):
+        with autocast(rt.device, cfg.bf16):
             align, reg = alignment_losses(
                 model,
                 batch,

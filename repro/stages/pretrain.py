@@ -292,7 +292,7 @@ def pretrain_mlm(
     import torch
     from tqdm.auto import tqdm
 
-    from repro.env import autocast_dtype
+    from repro.env import autocast
 
     log_every = log_every or max(1, min(50, cfg.steps // 20))
     info_every = log_every * max(1, cfg.steps // (10 * log_every))  # ~10 INFO lines per run
@@ -326,8 +326,6 @@ def pretrain_mlm(
         win_loss, win_acc, win_n = state["window"]
         log.info("pretrain: resuming from step %d of %d (%s)", step, cfg.steps, ckpt)
     resumed_from = step
-    dtype = autocast_dtype(device, cfg.bf16)
-    device_type = "cuda" if device.startswith("cuda") else "cpu"
     t0 = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=step, desc="pretrain", disable=None, leave=False)
     try:
@@ -336,9 +334,7 @@ def pretrain_mlm(
             inputs, chosen, labels = mask_tokens(ids, valid, special, cfg.mask_probability, gen)
             inputs, chosen = inputs.to(device), chosen.to(device)
             labels, attn = labels.to(device), valid.to(device).long()
-            with torch.autocast(
-                device_type, dtype=dtype or torch.float32, enabled=dtype is not None
-            ):
+            with autocast(device, cfg.bf16):
                 hidden = model.bert(input_ids=inputs, attention_mask=attn).last_hidden_state
                 logits = model.cls(hidden[chosen])
             logits = logits.float()
