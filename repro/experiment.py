@@ -120,22 +120,24 @@ class Graph:
     def finetune(self, task: str, state: str, lang: str, seed: int) -> Job:
         base, size, cl = parse_state(state)
         ft = self.cfg.finetune
+        # only settings the run reads go into its key: a QA or CL knob must not rerun NLI/NER
         conf: dict[str, Any] = {
             "task": task,
             "train": to_dict(getattr(ft, task)),
             "seed": seed,
             "bf16": ft.bf16,
-            "qa_doc_stride": ft.qa_doc_stride,
             "continual": None,
             "cl_langs": [],
-            "pooling": self.cfg.adjust.pooling,
-            "align_cls_sep": self.cfg.adjust.align_cls_sep,
         }
+        if task == "qa":
+            conf["qa_doc_stride"] = ft.qa_doc_stride
         inputs = {"encoder": self.state_encoder(state, lang), "data": self.data()}
         if cl:
             langs = self.adjust_langs(lang)
             conf["continual"] = to_dict(ft.continual)
             conf["cl_langs"] = langs
+            conf["pooling"] = self.cfg.adjust.pooling
+            conf["align_cls_sep"] = self.cfg.adjust.align_cls_sep
             inputs["anchor"] = self.encoder()
             inputs.update({f"align_{x}": self.align(x) for x in langs})
         return Job("finetune", conf, inputs=inputs, label=f"{task}/{state}/s{seed}")

@@ -114,6 +114,30 @@ def test_run_settings_never_change_keys():
     )
 
 
+def test_a_task_specific_knob_reruns_only_the_runs_that_read_it():
+    g0 = Graph(resolve("smoke"))
+    stride = Graph(resolve("smoke", overrides=("finetune.qa_doc_stride=32",)))
+    pooling = Graph(resolve("smoke", overrides=("adjust.pooling=first",)))
+    for task in ("nli", "ner"):
+        assert (
+            stride.finetune(task, "adjusted", "es", 1).key
+            == g0.finetune(task, "adjusted", "es", 1).key
+        )
+    assert (
+        stride.finetune("qa", "original", "es", 1).key != g0.finetune("qa", "original", "es", 1).key
+    )
+    # pooling is an adjustment setting that continual learning reuses; a plain run on the
+    # original encoder does not read it
+    assert (
+        pooling.finetune("nli", "original", "es", 1).key
+        == g0.finetune("nli", "original", "es", 1).key
+    )
+    assert (
+        pooling.finetune("nli", "adjusted+cl", "es", 1).key
+        != g0.finetune("nli", "adjusted+cl", "es", 1).key
+    )
+
+
 @given(st.one_of(st.integers(-1000, 1000), st.booleans(), st.lists(st.integers(0, 9), max_size=4)))
 def test_parse_value_round_trips_toml_literals(value):
     import json

@@ -1,7 +1,8 @@
 """The ``finetune`` stage: English task fine-tuning, optionally with continual learning.
 
-Config ``{"task", "train": TaskTrainConfig, "seed", "bf16", "qa_doc_stride", "continual":
-ContinualConfig | null, "cl_langs": [...], "pooling", "align_cls_sep"}``; inputs ``encoder``
+Config ``{"task", "train": TaskTrainConfig, "seed", "bf16", "continual": ContinualConfig | null,
+"cl_langs": [...]}``, plus ``qa_doc_stride`` for QA and ``pooling``/``align_cls_sep`` with
+continual learning (absent keys take the defaults); inputs ``encoder``
 (an artifact with ``encoder/``) and ``data``, plus ``anchor`` (the ORIGINAL encoder) and
 ``align_<lang>`` per CL language when ``continual`` is set. Output ``model/`` (task model,
 tokenizer, ``task.json``) and ``train_log.json``. Checkpoints live in ``ctx.work_dir``, so a
