@@ -117,6 +117,27 @@ def stage_function(stage: str) -> Callable[[StageContext], Any]:
     return getattr(importlib.import_module(module), func)
 
 
+def critical_path(order: list[Job], seconds: Mapping[str, float]) -> dict[str, float]:
+    """Each job's estimated seconds plus the longest estimated chain of jobs that wait on it.
+
+    Starting the ready job with the longest chain first (critical-path list scheduling) keeps
+    long chains off the tail: by topological order alone the mini profile started three NLI
+    fine-tunings before the adjustment that every adjusted-model job waits on, and its last
+    continual-learning run ended alone on one of two cores.
+    """
+    waiting: dict[str, list[str]] = {j.key: [] for j in order}
+    for j in order:
+        for d in j.inputs.values():
+            if d.key in waiting:
+                waiting[d.key].append(j.key)
+    rank: dict[str, float] = {}
+    for j in reversed(order):
+        rank[j.key] = float(seconds.get(j.key, 0.0)) + max(
+            (rank[k] for k in waiting[j.key]), default=0.0
+        )
+    return rank
+
+
 def toposort(jobs: Iterable[Job]) -> list[Job]:
     """All jobs reachable from ``jobs``, deduplicated by key, dependencies first."""
     order: list[Job] = []
@@ -238,6 +259,7 @@ def run_dag(
     workers: int,
     threads: Mapping[str, int],
     progress: Callable[[str], None] | None = None,
+    priority: Mapping[str, float] | None = None,
 ) -> None:
     """Start each job as soon as its inputs are done, at most ``workers`` at once.
 
@@ -246,9 +268,16 @@ def run_dag(
     seed ran alone on one of two cores while adjusted-model jobs waited). After a failure no new
     job starts; the running ones finish and the first error is raised. ``threads`` (job key ->
     torch threads, :func:`thread_plan`) is fixed by the graph, not by timing, so a job's
-    floating-point reductions do not depend on what else happened to be running.
+    floating-point reductions do not depend on what else happened to be running. ``priority``
+    (job key -> :func:`critical_path` seconds) picks among ready jobs, highest first; without
+    it long stages go before quick ones in topological order.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
+
+    if priority is None:
+        order_key: Callable[[Job], Any] = lambda j: j.stage in QUICK_STAGES  # noqa: E731
+    else:
+        order_key = lambda j: -priority.get(j.key, 0.0)  # noqa: E731
 
     todo = {j.key: j for j in jobs}
     needs = {j.key: {d.key for d in j.inputs.values() if d.key in todo} for j in jobs}
@@ -257,7 +286,7 @@ def run_dag(
     error: BaseException | None = None
     while (todo or running) and not (error and not running):
         ready = [j for j in todo.values() if needs[j.key] <= done]
-        ready.sort(key=lambda j: j.stage in QUICK_STAGES)  # long jobs first (stable: topo order)
+        ready.sort(key=order_key)  # stable: ties keep topological order
         if error is None:
             for j in ready[: workers - len(running)]:
                 del todo[j.key]
@@ -315,6 +344,7 @@ class LocalExecutor:
         store: ArtifactStore,
         progress: Callable[[str], None] | None = None,
         graph: list[Job] | None = None,
+        priority: Mapping[str, float] | None = None,
     ) -> None:
         """Run ``jobs`` (the uncached part of ``graph``, in topological order) on the pool."""
         threads = thread_plan(graph or jobs, self.jobs, self.torch_threads)
@@ -325,6 +355,7 @@ class LocalExecutor:
                 self.jobs,
                 threads,
                 progress,
+                priority,
             )
 
     def _pool(self) -> Any:
@@ -485,7 +516,11 @@ def run(
     store: ArtifactStore,
     executor: Executor,
     progress: Callable[[str], None] | None = None,
+    seconds: Mapping[str, float] | None = None,
 ) -> RunReport:
+    """Run what is not cached. ``seconds`` (job key -> estimated seconds, e.g. from
+    :func:`repro.plan_cost.job_cost`) lets a graph-scheduling executor start the longest
+    remaining chain first."""
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()
@@ -495,7 +530,8 @@ def run(
         if todo:
             if progress:
                 progress(f"{len(todo)} job(s) to run, {report.cached} cached")
-            executor.run_graph(todo, store, progress, order)  # type: ignore[attr-defined]
+            priority = critical_path(order, seconds) if seconds else None
+            executor.run_graph(todo, store, progress, order, priority)  # type: ignore[attr-defined]
     else:
         for wave in waves(order):
             todo = [j for j in wave if store.get(j.stage, j.key) is None]

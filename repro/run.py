@@ -24,7 +24,8 @@ from repro.claims.runner import (
 )
 from repro.config import ExperimentConfig, as_dict
 from repro.env import machine, provenance
-from repro.pipeline import LocalExecutor, SubmititExecutor, run
+from repro.pipeline import Job, LocalExecutor, SubmititExecutor, run, toposort
+from repro.plan_cost import job_cost
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ def make_executor(cfg: ExperimentConfig, store: ArtifactStore):
     )
 
 
+def estimated_seconds(cfg: ExperimentConfig, jobs: list[Job]) -> dict[str, float]:
+    """The cost model's seconds for every job of the graph: the scheduler's priorities (``repro plan`` prints them
+    summed). Only the ranking matters, so the model's absolute error (docs/calibration.md) does
+    not."""
+    return {j.key: job_cost(cfg, j).seconds for j in toposort(jobs)}  # upstream jobs too
+
+
 def run_profile(
     cfg: ExperimentConfig,
     *,
@@ -71,7 +79,8 @@ def run_profile(
     claims = select(all_claims, claim_ids)
     pairs, skipped = plan_claims(cfg, claims)
     executor = make_executor(cfg, store)
-    report = run([j for j, _ in pairs], store, executor, progress=progress)
+    jobs = [j for j, _ in pairs]
+    report = run(jobs, store, executor, progress=progress, seconds=estimated_seconds(cfg, jobs))
     pdir = reports_root / cfg.profile
     results_dir = pdir / "results"
     fresh = export_results(cfg, pairs, store)
@@ -155,6 +164,8 @@ def verify(
     else:
         store = store or ArtifactStore()
         pairs, skipped = plan_claims(cfg, claims)
-        run([j for j, _ in pairs], store, make_executor(cfg, store), progress=progress)
+        jobs = [j for j, _ in pairs]
+        seconds = estimated_seconds(cfg, jobs)
+        run(jobs, store, make_executor(cfg, store), progress=progress, seconds=seconds)
         status = evaluate_all(cfg, claims, export_results(cfg, pairs, store), skipped)
     return compare_with_lock(status, lock), status

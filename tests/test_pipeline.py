@@ -16,6 +16,7 @@ from repro.errors import ReproError
 from repro.pipeline import (
     Job,
     LocalExecutor,
+    critical_path,
     run,
     run_dag,
     thread_plan,
@@ -192,6 +193,39 @@ def test_never_more_than_workers_and_threads_follow_the_long_jobs():
     assert sorted(e for e in rec.events if e.startswith("end")) == sorted(
         f"end {n}" for n in ["pre", *(f"al{i}" for i in range(4)), *(f"ft{i}" for i in range(5))]
     )
+
+
+def test_critical_path_adds_the_longest_chain_that_waits_on_a_job():
+    pre = Job("pretrain", {"name": "pre"})
+    adj = Job("adjust", {"name": "adj"}, {"enc": pre})
+    cl = Job("finetune", {"name": "cl"}, {"enc": adj})
+    ft = Job("finetune", {"name": "ft"}, {"enc": pre})
+    order = toposort([ft, cl])
+    rank = critical_path(order, {pre.key: 10, adj.key: 2, cl.key: 5, ft.key: 3})
+    assert rank == {cl.key: 5, adj.key: 7, ft.key: 3, pre.key: 17}
+
+
+def test_with_priorities_the_longest_chain_starts_first():
+    # topological order puts the short fine-tunings first; the chain adj -> cl is longer
+    short = [Job("finetune", {"name": f"ft{i}"}) for i in range(2)]
+    adj = Job("adjust", {"name": "adj"})
+    cl = Job("finetune", {"name": "cl"}, {"enc": adj})
+    order = toposort([*short, cl])
+    assert order[0].key == short[0].key
+    seconds = {short[0].key: 3, short[1].key: 3, adj.key: 2, cl.key: 5}
+    with ThreadPoolExecutor(2) as pool:
+        plain = Recorder(pool, {})
+        run_dag(order, plain.submit, workers=1, threads=thread_plan(order, 1, 1))
+        ranked = Recorder(pool, {})
+        priority = critical_path(order, seconds)
+        run_dag(order, ranked.submit, 1, thread_plan(order, 1, 1), priority=priority)
+    assert plain.events[0] == "start ft0"
+    assert [e for e in ranked.events if e.startswith("start")] == [
+        "start adj",
+        "start cl",
+        "start ft0",
+        "start ft1",
+    ]
 
 
 def test_inputs_outside_the_list_count_as_done():

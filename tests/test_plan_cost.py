@@ -185,3 +185,22 @@ def test_repro_plan_paper_prints_per_stage_lines_and_a_total(capsys, tmp_path, m
     assert data["estimate"]["per_stage"]["finetune"]["jobs"] == sum(
         j["stage"] == "finetune" for j in data["jobs"]
     )
+
+
+def test_the_run_starts_the_adjustment_before_original_fine_tunings(smoke):
+    # every adjusted-model job waits on the adjustment: its chain outranks any one original run
+    from repro.pipeline import critical_path
+    from repro.run import estimated_seconds
+
+    cfg, jobs = smoke
+    seconds = estimated_seconds(cfg, jobs)
+    assert set(seconds) == {j.key for j in jobs}
+    rank = critical_path(jobs, seconds)
+    adjust = [j for j in jobs if j.stage == "adjust"]
+    original_ft = [
+        j
+        for j in jobs
+        if j.stage == "finetune" and "adjust" not in {d.stage for d in j.inputs.values()}
+    ]
+    assert adjust and original_ft
+    assert min(rank[a.key] for a in adjust) > max(rank[f.key] for f in original_ft)
