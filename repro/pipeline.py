@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
@@ -314,6 +315,28 @@ class Executor(Protocol):
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None: ...
 
 
+def init_worker(parent: int, gpu_queue: Any = None, poll_s: float = 1.0) -> None:
+    """Pool-worker initializer: pin a GPU if given one, and exit when the run's process is gone.
+
+    A run stopped with ``kill`` (SIGTERM) or SIGKILL dies without unwinding its pool, and its
+    workers would go on training for minutes, orphaned, beside the rerun. Their half-made
+    artifact stays a temp dir that ``repro gc`` removes.
+    """
+    import threading
+
+    if gpu_queue is not None:
+        from repro.launch import pin_gpu
+
+        pin_gpu(gpu_queue)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-run", daemon=True).start()
+
+
 @dataclass
 class LocalExecutor:
     """In-process for ``jobs=1`` (deterministic, debuggable); a spawn process pool otherwise.
@@ -362,17 +385,18 @@ class LocalExecutor:
         import concurrent.futures as cf
         import multiprocessing as mp
 
-        from repro.launch import gpu_slots, pin_gpu
+        from repro.launch import gpu_slots
 
         ctx = mp.get_context("spawn")
         slots = gpu_slots(self.jobs, self.device)
-        pin: dict[str, Any] = {}
+        queue = None
         if slots:  # one GPU per worker (round robin when there are more workers than GPUs)
             queue = ctx.Queue()
             for s in slots:
                 queue.put(s)
-            pin = {"initializer": pin_gpu, "initargs": (queue,)}
-        return cf.ProcessPoolExecutor(self.jobs, mp_context=ctx, **pin)
+        return cf.ProcessPoolExecutor(
+            self.jobs, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(), queue)
+        )
 
     def run_wave(self, jobs: list[Job], store: ArtifactStore) -> None:
         from repro.launch import split_ddp

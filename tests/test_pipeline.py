@@ -266,3 +266,35 @@ def test_thread_plan_ignores_what_is_cached():
         rec = Recorder(pool, {})
         run_dag(fts[2:], rec.submit, workers=2, threads=plan)  # the rest was cached
     assert rec.threads == {"ft2": 1}
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from repro.pipeline import LocalExecutor
+pool = LocalExecutor(jobs=1, device="cpu")._pool()
+print(pool.submit(os.getpid).result(), flush=True)
+pool.submit(time.sleep, 120)
+time.sleep(1)
+os.kill(os.getpid(), 9)  # as `kill -9` of the run: no unwinding, no pool shutdown
+"""
+
+
+def test_pool_workers_exit_when_the_run_is_killed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "worker.pid"
+    with out.open("w") as fh:  # a file, not a pipe: an orphan would hold a pipe open
+        proc = subprocess.run([sys.executable, "-c", ORPHAN_SCRIPT], stdout=fh, timeout=120)
+    assert proc.returncode == -9
+    worker = int(out.read_text().split()[0])
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(worker, 9)
+    pytest.fail(f"pool worker {worker} outlived the killed run by 20 s")
