@@ -101,9 +101,16 @@ def versions() -> dict[str, str]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def git_revision() -> str:
-    root = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@functools.lru_cache(maxsize=4)
+def git_revision(root: Path = PACKAGE_ROOT) -> str:
+    """HEAD, with ``-dirty`` when tracked files outside ``reports/`` differ from it.
+
+    ``reports/`` is what a run writes: a full run rewrites the committed results before it
+    records its provenance, and counting that would mark every rerun of a clean checkout dirty.
+    """
     try:
         rev = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -114,7 +121,15 @@ def git_revision() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)reports",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
