@@ -61,7 +61,7 @@ def reproduce(session: nox.Session) -> None:
 def claims(session: nox.Session) -> None:
     """Re-analyse every committed lock from its results, then recompute one profile (smoke).
 
-    Only smoke is recomputed by default: mini needs REPRO_DATA_DIR and about 1.5 h of 2 cores.
+    Only smoke is recomputed by default: mini needs REPRO_DATA_DIR and about an hour of 2 cores.
     """
     _install(session)
     profile = session.posargs[0] if session.posargs else "smoke"
