@@ -35,9 +35,14 @@ CLAIM = Claim(
         "Per (task ∈ {NLI, NER}, language): per-link gap (unrelated − related cosine distance) "
         "of the original encoder vs the same encoder after fine-tuning (first seed), paired, "
         "one-sided; Holm over the 8 cells; SUPPORTED if the gap shrinks in every cell, "
-        "REFUTED if it grows significantly in any."
+        "REFUTED if it grows significantly in any. A fine-tuning whose English score is near "
+        "chance (collapsed) did not learn its task: its cells are excluded."
     ),
-    needs=(Need("distances", ("original", "original+nli", "original+ner")),),
+    needs=(
+        Need("distances", ("original", "original+nli", "original+ner")),
+        # whether each fine-tuning learned its task: collapsed runs are excluded, not evidence
+        *(Need("eval", ("original",), task=t, seeds="first") for t in TASKS),
+    ),
     check=check,
 )
 

@@ -59,9 +59,14 @@ CLAIM = Claim(
         "Per (task, language): per-link gap of adjusted+task vs original+task (first seed), "
         "one-sided gain, Holm within each task. SUPPORTED if every NLI language gains and NER "
         "does not in every language; REFUTED if an NLI language loses significantly or NER "
-        "gains everywhere too."
+        "gains everywhere too. Cells whose fine-tuning collapsed (English near chance) are "
+        "excluded."
     ),
-    needs=(Need("distances", ("original+nli", "adjusted+nli", "original+ner", "adjusted+ner")),),
+    needs=(
+        Need("distances", ("original+nli", "adjusted+nli", "original+ner", "adjusted+ner")),
+        # whether each fine-tuning learned its task: collapsed runs are excluded, not evidence
+        *(Need("eval", ("original", "adjusted"), task=t, seeds="first") for t in ("nli", "ner")),
+    ),
     check=check,
 )
 

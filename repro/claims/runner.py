@@ -16,7 +16,7 @@ from repro.claims.results import EntryKey, ResultSet, entry_from_predictions
 from repro.config import ExperimentConfig, as_dict
 from repro.configtools import sha256_of
 from repro.env import provenance
-from repro.experiment import Graph, _concerns, parse_state
+from repro.experiment import FT_STATE_RE, Graph, _concerns, parse_state
 from repro.pipeline import Job
 
 log = logging.getLogger(__name__)
@@ -116,8 +116,7 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
         metrics = json.loads((art.path / "metrics.json").read_text())
         if ex.kind == "eval":
             per_set = metrics.get("sets", metrics)
-            english = [n for n in job.config["sets"] if n.split(".")[2] in ("en", "en-en")]
-            english_collapsed = any(per_set.get(n, {}).get("collapsed") for n in english)
+            english_collapsed = _english_collapsed(job, metrics)
             for name in job.config["sets"]:
                 task, dataset, set_lang = name.split(".", 2)
                 if set(set_lang.split("-")) == {"en"} and not _language_independent(cfg, ex.state):
@@ -143,8 +142,40 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
             key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
             rows = art.path / "distances" / f"{ex.lang}.jsonl"
         meta = {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))}
+        if ex.kind == "distances":
+            collapsed = _finetuning_collapsed(cfg, job, ex, store)
+            if collapsed is not None:  # a fine-tuned encoder: did that fine-tuning learn?
+                meta["english_collapsed"] = collapsed
         rs.add(entry_from_predictions(key, rows, meta))
     return rs
+
+
+def _english_collapsed(eval_job: Job, metrics: Mapping[str, Any]) -> bool:
+    """Whether the evaluated model failed its English test (near chance): a failed fine-tuning."""
+    per_set = metrics.get("sets", metrics)
+    english = [n for n in eval_job.config["sets"] if n.split(".")[2] in ("en", "en-en")]
+    return any(per_set.get(n, {}).get("collapsed") for n in english)
+
+
+def _finetuning_collapsed(cfg: ExperimentConfig, job: Job, ex: Export, store) -> bool | None:
+    """For distances of a fine-tuned encoder (state ``x+task``): did that run collapse?
+
+    Distances compare an encoder before and after fine-tuning; a run that never learned its
+    task is no evidence about what fine-tuning does, so the claims exclude it as they exclude
+    collapsed seeds from task comparisons. ``None``: not a fine-tuned state, or its English
+    evaluation is not in the store (claims that read these distances also need that eval).
+    """
+    m = FT_STATE_RE.match(ex.state)
+    if not m:
+        return None
+    graph = Graph(cfg)
+    ev = graph.evaluate(m.group(3), m.group(1) + (m.group(2) or ""), ex.lang, cfg.finetune.seeds[0])
+    if ev.inputs["model"].key != job.inputs["model"].key:
+        return None
+    art = store.get(ev.stage, ev.key, verify=False)
+    if art is None:
+        return None
+    return _english_collapsed(ev, json.loads((art.path / "metrics.json").read_text()))
 
 
 def _stable(metrics: Any) -> Any:

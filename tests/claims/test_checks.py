@@ -125,3 +125,74 @@ def test_near_chance_target_scores_are_kept_and_reported():
     out = evaluate_claim(CLAIMS["C01"], ctx_for(rs))
     hi = next(r for r in out.evidence["rows"] if r["lang"] == "hi")
     assert hi["excluded_seeds"] == [] and hi["near_chance_seeds"] == [1, 2, 3]
+
+
+def planted_distances(widen_nli: float, *, n=400, collapsed_tasks=(), seed=0) -> ResultSet:
+    """Per-link distances: NER fine-tuning leaves the gap, NLI fine-tuning widens it."""
+    rng = np.random.default_rng(seed)
+    rs = ResultSet()
+    ids = [f"link-{i:05d}" for i in range(n)]
+    for lang in LANGS:
+        related = rng.uniform(0.2, 0.4, n)
+        unrelated = related + rng.uniform(0.05, 0.15, n)
+        states = {
+            "original": 0.0,
+            "original+nli": widen_nli,
+            "original+ner": 0.0,
+        }
+        for state, widen in states.items():
+            meta = {}
+            if "+" in state:
+                meta["english_collapsed"] = state.split("+")[1] in collapsed_tasks
+            jitter = rng.normal(0, 1e-3, n)
+            rs.add(
+                Entry(
+                    EntryKey("distances", "distances", "heldout", lang, state),
+                    ids,
+                    {"related_cos": related + jitter, "unrelated_cos": unrelated + widen + jitter},
+                    meta=meta,
+                )
+            )
+    return rs
+
+
+def test_a_collapsed_fine_tuning_does_not_decide_the_forgetting_claim():
+    learned = evaluate_claim(CLAIMS["C08"], ctx_for(planted_distances(0.02)))
+    assert learned.verdict is Verdict.REFUTED, learned.rationale  # the gap grew after NLI
+    failed = evaluate_claim(
+        CLAIMS["C08"], ctx_for(planted_distances(0.02, collapsed_tasks=("nli",)))
+    )
+    assert failed.verdict is not Verdict.REFUTED, failed.rationale
+    nli_rows = [r for r in failed.evidence["rows"] if r["task"] == "nli"]
+    assert nli_rows and all(r.get("status") == "all seeds collapsed" for r in nli_rows)
+
+
+def test_distances_of_a_fine_tuned_encoder_carry_whether_that_run_collapsed(tmp_path):
+    import json
+    from types import SimpleNamespace
+
+    from repro.claims.runner import Export, _finetuning_collapsed
+    from repro.experiment import Graph
+
+    cfg = resolve("smoke")
+    graph = Graph(cfg)
+    dist = graph.distances("original+nli", "es")
+    ev = graph.evaluate("nli", "original", "es", cfg.finetune.seeds[0])
+    english = [n for n in ev.config["sets"] if n.split(".")[2] == "en"]
+    assert english
+
+    def store_with(collapsed):
+        art = tmp_path / str(collapsed)
+        art.mkdir(exist_ok=True)
+        sets = {n: {"collapsed": collapsed} for n in ev.config["sets"] if n in english}
+        (art / "metrics.json").write_text(json.dumps({"sets": sets}))
+        found = {(ev.stage, ev.key): SimpleNamespace(path=art)}
+        return SimpleNamespace(get=lambda stage, key, verify=True: found.get((stage, key)))
+
+    ex = Export("distances", "distances", "original+nli", "es")
+    assert _finetuning_collapsed(cfg, dist, ex, store_with(True)) is True
+    assert _finetuning_collapsed(cfg, dist, ex, store_with(False)) is False
+    empty = SimpleNamespace(get=lambda stage, key, verify=True: None)
+    assert _finetuning_collapsed(cfg, dist, ex, empty) is None  # unknown, not "learned"
+    plain = Export("distances", "distances", "original", "es")
+    assert _finetuning_collapsed(cfg, graph.distances("original", "es"), plain, empty) is None
