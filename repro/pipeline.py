@@ -542,9 +542,11 @@ def run(
     progress: Callable[[str], None] | None = None,
     seconds: Mapping[str, float] | None = None,
 ) -> RunReport:
-    """Run what is not cached. ``seconds`` (job key -> estimated seconds, e.g. from
-    :func:`repro.plan_cost.job_cost`) lets a graph-scheduling executor start the longest
-    remaining chain first."""
+    """Run what is not cached.
+
+    ``seconds`` (job key -> estimated seconds, e.g. from :func:`repro.plan_cost.job_cost`) lets
+    a graph-scheduling executor start the longest remaining chain first.
+    """
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()

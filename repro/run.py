@@ -57,9 +57,10 @@ def make_executor(cfg: ExperimentConfig, store: ArtifactStore):
 
 
 def estimated_seconds(cfg: ExperimentConfig, jobs: list[Job]) -> dict[str, float]:
-    """The cost model's seconds for every job of the graph: the scheduler's priorities (``repro plan`` prints them
-    summed). Only the ranking matters, so the model's absolute error (docs/calibration.md) does
-    not."""
+    """The cost model's seconds for every job of the graph, for the scheduler's priorities.
+
+    Only the ranking matters, so the model's absolute error (docs/calibration.md) does not.
+    """
     return {j.key: job_cost(cfg, j).seconds for j in toposort(jobs)}  # upstream jobs too
 
 
