@@ -269,7 +269,7 @@ def test_thread_plan_ignores_what_is_cached():
 
 
 ORPHAN_SCRIPT = """
-import os, sys, time
+import os, time
 from repro.pipeline import LocalExecutor
 pool = LocalExecutor(jobs=1, device="cpu")._pool()
 print(pool.submit(os.getpid).result(), flush=True)
@@ -289,11 +289,20 @@ def test_pool_workers_exit_when_the_run_is_killed(tmp_path):
         proc = subprocess.run([sys.executable, "-c", ORPHAN_SCRIPT], stdout=fh, timeout=120)
     assert proc.returncode == -9
     worker = int(out.read_text().split()[0])
-    deadline = time.time() + 20
-    while time.time() < deadline:
+
+    def gone() -> bool:
         try:
             os.kill(worker, 0)
         except ProcessLookupError:
+            return True
+        try:  # an exited orphan that the container's init never reaps is a zombie
+            return open(f"/proc/{worker}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return False
+
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if gone():
             return
         time.sleep(0.2)
     os.kill(worker, 9)
