@@ -1,4 +1,4 @@
-"""Sessions: tests (default), reproduce, claims, report, bench, lint.
+"""Sessions: tests (default), reproduce, claims, report, bench, stats, lint.
 
 Every session installs torch==2.13.0 pinned exactly first (a range pulls a multi-GB CUDA build),
 then the package; venvs are reused so reruns start in seconds.
@@ -103,6 +103,14 @@ def bench(session: nox.Session) -> None:
         *session.posargs,
         env=_env(),
     )
+
+
+@nox.session(reuse_venv=True)
+def stats(session: nox.Session) -> None:
+    """The statistics' self-tests: null calibration (2,000 replications a design) and power."""
+    _install(session)
+    args = session.posargs or ["-q", "tests/stats"]
+    session.run("python", "-m", "pytest", *args, env=_env(), success_codes=[0])
 
 
 @nox.session(reuse_venv=True)

@@ -16,10 +16,14 @@ CLAIM = Claim(
     source="arXiv 2204.06457 v1–v3 abstracts (ECIR 2023); notes/paper.md §10.1, Table A",
     rule=(
         "Per language: paired bootstrap (seeds × examples) of accuracy, adjusted − original, "
-        "one-sided; Holm across languages; SUPPORTED if all 4 are significant gains."
+        "one-sided; Holm across languages; SUPPORTED if every configured language is a "
+        "significant gain. Each adjusted run has its own adjustment seed (paired with its "
+        "fine-tuning seed), so the seed term covers both."
     ),
     needs=(Need("eval", ("original", "adjusted"), task="nli"),),
-    check=lambda ctx: gain_in_at_least(eval_rows(ctx, "nli"), len(ctx.languages), ctx.alpha),
+    check=lambda ctx: gain_in_at_least(
+        eval_rows(ctx, "nli"), len(ctx.languages), ctx.alpha, paper_count=len(ctx.languages)
+    ),
 )
 
 test_c01 = lock_test(CLAIM)

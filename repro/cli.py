@@ -182,7 +182,7 @@ def _config_show(args) -> int:
     g = Graph(cfg)
     print("# stage keys")
     jobs = [g.encoder()] + [g.align(x) for x in cfg.languages]
-    jobs += [g.adjusted(x) for x in cfg.languages]
+    jobs += [g.adjusted(x, run=s) for x in cfg.languages for s in cfg.finetune.seeds]
     seen = set()
     for j in [g.data()] + jobs:
         if j.key in seen:
@@ -278,6 +278,13 @@ def _plan(args) -> int:
         print(
             "fine-tuning runs by task/model state: "
             + ", ".join(f"{s} {n}" for s, n in sorted(states.items()))
+        )
+    adjusts = sum(j.stage == "adjust" for j, _ in rows)
+    if adjusts:
+        print(
+            f"adjustment runs: {adjusts} (one per language, data size and run: run i pairs "
+            f"adjustment seed adjust.seed+i with fine-tuning seed i, so every comparison "
+            f"carries run variance; see the adjust row below for their cost)"
         )
     for cid, why in skipped.items():
         print(f"{cid}: NOT_RUN ({why})")

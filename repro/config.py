@@ -219,7 +219,7 @@ class SweepConfig:
     enabled: bool = True
     sizes: tuple[int, ...] = (5_000, 10_000, 30_000, 100_000, 250_000)
     tasks: tuple[str, ...] = ("nli", "qa")
-    seeds: tuple[int, ...] = ()  # () = the first fine-tuning seed only
+    seeds: tuple[int, ...] = ()  # () = every fine-tuning seed (paired runs, as the main grid)
 
 
 @dataclass(frozen=True)

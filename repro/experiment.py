@@ -8,6 +8,12 @@ Model *states* name what a result was computed with:
 * ``original+cl`` / ``adjusted+cl``   fine-tuned with continual learning from that start
 * ``<state>+<task>``  (distances only) the encoder after fine-tuning on ``task``
 
+Runs are paired: run ``s`` of an adjusted state uses the encoder adjusted with seed
+``adjust.seed + s`` and is fine-tuned with seed ``s``, so k runs cost k adjustments and k
+fine-tunings and the run-to-run variance the claims test covers both sources (as MultiBERTs'
+multi-bootstrap treats pretraining x fine-tuning seeds). Only the unadjusted encoder is one
+model: it stands for the one published checkpoint, so its retrieval and distances are exact.
+
 Each builder returns a :class:`repro.pipeline.Job`; jobs that coincide (e.g. the original model
 fine-tuned once and evaluated on four languages) share a key and run once.
 """
@@ -101,20 +107,47 @@ class Graph:
     def adjust_langs(self, lang: str) -> list[str]:
         return list(self.cfg.languages) if self.cfg.adjust.mode == "joint" else [lang]
 
-    def adjusted(self, lang: str, max_pairs: int | None = None) -> Job:
-        adj = (
-            self.cfg.adjust if max_pairs is None else replace(self.cfg.adjust, max_pairs=max_pairs)
+    def adjust_seed(self, run: int | None) -> int:
+        """The adjustment seed of run ``run`` (a fine-tuning seed); ``None``: adjust.seed."""
+        return self.cfg.adjust.seed + (run or 0)
+
+    def adjusted(self, lang: str, max_pairs: int | None = None, run: int | None = None) -> Job:
+        adj = replace(
+            self.cfg.adjust,
+            max_pairs=self.cfg.adjust.max_pairs if max_pairs is None else max_pairs,
+            seed=self.adjust_seed(run),
         )
         langs = self.adjust_langs(lang)
         inputs = {"encoder": self.encoder(), **{f"align_{x}": self.align(x) for x in langs}}
         label = ("joint" if len(langs) > 1 else langs[0]) + f"@{adj.max_pairs}"
+        if run is not None:
+            label += f"/s{run}"
         return Job("adjust", {"adjust": to_dict(adj), "langs": langs}, inputs=inputs, label=label)
 
-    def state_encoder(self, state: str, lang: str) -> Job:
+    def state_encoder(self, state: str, lang: str, run: int | None = None) -> Job:
+        """The encoder a state starts from; adjusted states need the run (paired seeds)."""
         base, size, _ = parse_state(state)
         if base == "original":
             return self.encoder()
-        return self.adjusted(lang, size)
+        return self.adjusted(lang, size, run)
+
+    @staticmethod
+    def is_trained(state: str) -> bool:
+        """Whether results of ``state`` vary from run to run (anything adjusted or fine-tuned).
+        Evaluations are always of fine-tuned models; retrieval and distances of ``original``
+        are of the one unadjusted encoder."""
+        return state != "original"
+
+    def runs(self, state: str) -> tuple[int | None, ...]:
+        """Run seeds of a retrieval or distance state: one exact run for ``original``."""
+        if not self.is_trained(state):
+            return (None,)
+        _, size, _ = parse_state(FT_STATE_RE.sub(r"\1\2", state))
+        return self.sweep_seeds() if size is not None else self.cfg.finetune.seeds
+
+    def sweep_seeds(self) -> tuple[int, ...]:
+        """Runs per sweep size: ``sweep.seeds``, or every fine-tuning seed."""
+        return self.cfg.sweep.seeds or self.cfg.finetune.seeds
 
     # -- task runs -------------------------------------------------------------------------------
     def finetune(self, task: str, state: str, lang: str, seed: int) -> Job:
@@ -131,7 +164,7 @@ class Graph:
         }
         if task == "qa":
             conf["qa_doc_stride"] = ft.qa_doc_stride
-        inputs = {"encoder": self.state_encoder(state, lang), "data": self.data()}
+        inputs = {"encoder": self.state_encoder(state, lang, seed), "data": self.data()}
         if cl:
             langs = self.adjust_langs(lang)
             conf["continual"] = to_dict(ft.continual)
@@ -180,22 +213,24 @@ class Graph:
             label=f"{task}/{state}/{where}/s{seed}",
         )
 
-    def retrieve(self, state: str, lang: str) -> Job:
+    def retrieve(self, state: str, lang: str, run: int | None = None) -> Job:
         langs = self.job_langs(state, lang)
+        where = "all" if len(langs) > 1 else lang
         return Job(
             "retrieve",
             {"retrieve": to_dict(self.cfg.retrieve), "langs": langs},
-            inputs={"encoder": self.state_encoder(state, lang), "data": self.data()},
-            label=f"{state}/{'all' if len(langs) > 1 else lang}",
+            inputs={"encoder": self.state_encoder(state, lang, run), "data": self.data()},
+            label=f"{state}/{where}" + (f"/s{run}" if run is not None else ""),
         )
 
-    def distances(self, state: str, lang: str) -> Job:
+    def distances(self, state: str, lang: str, run: int | None = None) -> Job:
         m = FT_STATE_RE.match(state)
         if m:
             start = m.group(1) + (m.group(2) or "")
-            model = self.finetune(m.group(3), start, lang, self.cfg.finetune.seeds[0])
+            seed = self.cfg.finetune.seeds[0] if run is None else run
+            model = self.finetune(m.group(3), start, lang, seed)
         else:
-            model = self.state_encoder(state, lang)
+            model = self.state_encoder(state, lang, run)
         langs = self.job_langs(state, lang)
         return Job(
             "distances",
@@ -205,7 +240,8 @@ class Graph:
                 "pooling": self.cfg.adjust.pooling,
             },
             inputs={"model": model, **{f"align_{x}": self.align(x) for x in langs}},
-            label=f"{state}/{'all' if len(langs) > 1 else lang}",
+            label=f"{state}/{'all' if len(langs) > 1 else lang}"
+            + (f"/s{run}" if run is not None else ""),
         )
 
 

@@ -179,6 +179,14 @@ def test_repro_plan_paper_prints_per_stage_lines_and_a_total(capsys, tmp_path, m
     total = [ln for ln in lines if ln.strip().startswith("total ")]
     assert len(total) == 1 and float(total[0].split()[1]) > 0
     assert "fine-tuning runs by task/model state" in out
+    # one adjustment per language × data size × run (paired with the fine-tuning seeds)
+    from repro.config import resolve
+
+    cfg = resolve("paper")
+    extra = [n for n in cfg.sweep.sizes if n != cfg.adjust.max_pairs] if cfg.sweep.enabled else []
+    runs = len(cfg.finetune.seeds) + len(extra) * len(cfg.sweep.seeds or cfg.finetune.seeds)
+    expected = len(cfg.languages) * runs
+    assert f"adjustment runs: {expected} " in out
 
     assert main(["plan", "--profile", "paper", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

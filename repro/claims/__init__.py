@@ -27,7 +27,17 @@ class Verdict(str, Enum):
     REFUTED = "REFUTED"
     INCONCLUSIVE = "INCONCLUSIVE"
     NOT_RUN = "NOT_RUN"
+    FAILED = "FAILED"  # the runs it needs ran but failed (collapsed on English): no evidence
     ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """A decision rule changed after results had been seen: listed in the report's deviations."""
+
+    date: str  # ISO date of the change
+    before: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class Claim:
     check: Callable[[ClaimContext], Outcome]
     paper_values: Mapping[str, Any] = field(default_factory=dict)  # empty until transcribed
     requires_profile_feature: str = ""  # e.g. "sweep": NOT_RUN when that feature is disabled
+    rule_changes: tuple[RuleChange, ...] = ()
 
     def __post_init__(self) -> None:
         if not (len(self.id) == 3 and self.id[0] == "C" and self.id[1:].isdigit()):

@@ -1,8 +1,17 @@
-"""Decision rules shared by the claims (DESIGN.md §6), as pure functions of comparison rows.
+"""Decision rules shared by the claims, as pure functions of comparison rows.
 
-Every rule applies Holm's correction across the rows of one claim (languages × datasets), uses
-one-sided p-values for directional statements, and reports a *margin*: how many decades (log10)
-the deciding corrected p-value lies from α, so a fragile verdict is visible.
+Every rule applies Holm's correction across the rows of one claim (languages × datasets) where
+it needs *some* row to be significant, uses one-sided p-values for directional statements, and
+reports a *margin*: how many decades (log10) the deciding p-value lies from α, so a fragile
+verdict is visible. Rules that need *every* row to pass (equivalence, "in all languages") are
+intersection-union tests: each row at α is a level-α test of the conjunction (Berger 1982), so
+they need no correction; docs/statistics.md says which rule uses which.
+
+Rows that cannot be tested carry a ``status`` (repro.claims.context): ``failed`` (every run
+collapsed on English: the input failed, no evidence either way) or ``insufficient_runs`` (a
+trained side has fewer than two runs, so run variance is unknown). A claim whose rows all
+failed is FAILED; one left without any testable row for lack of runs is INCONCLUSIVE with
+that reason. Neither is ever decided from the untestable rows.
 """
 
 from __future__ import annotations
@@ -28,62 +37,136 @@ def holm_rows(rows: list[dict[str, Any]], p_field: str, out_field: str) -> None:
         rows[i][out_field] = float(p)
 
 
-def _decades(p: float, alpha: float) -> float:
+def decades(p: float, alpha: float) -> float:
+    """|log10(p / α)|: how far a deciding p-value lies from the threshold."""
     return round(abs(math.log10(max(p, MIN_P) / alpha)), 3)
 
 
+def required_of(n_rows: int, paper_required: int = 3, paper_rows: int = 4) -> int:
+    """The paper's "three of four" over the configured number of languages (at least 1)."""
+    return max(1, math.ceil(n_rows * paper_required / paper_rows))
+
+
 def annotate(rows: list[dict[str, Any]], alpha: float) -> None:
-    """Add corrected p-values and significant gain/loss flags to each row."""
+    """Add corrected p-values and significant gain/loss flags to each testable row."""
     holm_rows(rows, "p_greater", "p_gain_adj")
     holm_rows(rows, "p_less", "p_loss_adj")
     for r in rows:
+        if r.get("p_greater") is None:
+            continue
         r["sig_gain"] = r.get("p_gain_adj", 1.0) < alpha
         r["sig_loss"] = r.get("p_loss_adj", 1.0) < alpha
         r["direction"] = "gain" if r["sig_gain"] else "loss" if r["sig_loss"] else "none"
 
 
+def usable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in rows if r.get("p_greater") is not None]
+
+
+def untestable(rows: Sequence[dict[str, Any]], evidence: dict[str, Any]) -> Outcome | None:
+    """FAILED / INCONCLUSIVE when no row can be tested (see the module docstring), else None."""
+    if usable(rows):
+        return None
+    if rows and all(r.get("failed") for r in rows):
+        return Outcome(
+            Verdict.FAILED,
+            "every comparison's runs collapsed on English (the fine-tunings did not learn "
+            "their task): no evidence either way",
+            evidence,
+            None,
+        )
+    short = [r["label"] for r in rows if r.get("insufficient_runs")]
+    failed = [r["label"] for r in rows if r.get("failed")]
+    why = []
+    if short:
+        why.append(
+            "fewer than 2 runs on a trained side (run variance unknown) in " + ", ".join(short)
+        )
+    if failed:
+        why.append("every run collapsed in " + ", ".join(failed))
+    return Outcome(
+        Verdict.INCONCLUSIVE, "no testable comparison: " + "; ".join(why), evidence, None
+    )
+
+
+def _base_evidence(rows: list[dict[str, Any]], alpha: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "rows": rows,
+        "n_rows": len(rows),
+        "n_testable": len(usable(rows)),
+        "n_failed": sum(bool(r.get("failed")) for r in rows),
+        "n_insufficient_runs": sum(bool(r.get("insufficient_runs")) for r in rows),
+        "alpha": alpha,
+        **extra,
+    }
+
+
 def gain_in_at_least(
-    rows: list[dict[str, Any]], n_required: int, alpha: float, *, what: str = "gain"
+    rows: list[dict[str, Any]],
+    n_required: int,
+    alpha: float,
+    *,
+    what: str = "gain",
+    paper_count: int | None = None,
 ) -> Outcome:
     """SUPPORTED: ≥ n rows show a significant gain. REFUTED: so many rows show a significant
-    loss that n gains are impossible even counting every non-significant row. Else INCONCLUSIVE."""
+    loss that n gains are impossible even counting every untested row. Else INCONCLUSIVE.
+
+    ``paper_count``: how many the paper reports; the count is set against it in the evidence
+    (``pattern``), so a result stronger than the paper's is shown, not hidden.
+    """
     annotate(rows, alpha)
-    usable = [r for r in rows if r.get("p_greater") is not None]
-    gains = sorted(usable, key=lambda r: r["p_gain_adj"])
-    n_gain = sum(r["sig_gain"] for r in usable)
-    n_loss = sum(r["sig_loss"] for r in usable)
-    possible = len(rows) - n_loss  # rows without a test (collapsed runs) are unknown, not losses
-    evidence = {
-        "rows": rows,
-        "n_required": n_required,
-        "n_significant_gain": n_gain,
-        "n_significant_loss": n_loss,
-        "n_rows": len(rows),
-        "alpha": alpha,
-    }
-    labels = ", ".join(r["label"] for r in usable if r["sig_gain"]) or "none"
+    tested = usable(rows)
+    gains = sorted(tested, key=lambda r: r["p_gain_adj"])
+    n_gain = sum(r["sig_gain"] for r in tested)
+    n_loss = sum(r["sig_loss"] for r in tested)
+    paper = n_required if paper_count is None else paper_count
+    pattern = (
+        "as the paper"
+        if n_gain == paper
+        else "stronger than the paper"
+        if n_gain > paper
+        else "weaker than the paper"
+    )
+    evidence = _base_evidence(
+        rows,
+        alpha,
+        n_required=n_required,
+        n_significant_gain=n_gain,
+        n_significant_loss=n_loss,
+        paper_count=paper,
+        pattern=pattern,
+    )
+    early = untestable(rows, evidence)
+    if early:
+        return early
+    labels = ", ".join(r["label"] for r in tested if r["sig_gain"]) or "none"
+    versus = f"the paper: {paper} of {len(rows)}"
     if n_gain >= n_required:
         deciding = gains[n_required - 1]["p_gain_adj"]
         return Outcome(
             Verdict.SUPPORTED,
-            f"significant {what} in {n_gain} of {len(rows)} ({labels}); {n_required} required",
+            f"significant {what} in {n_gain} of {len(rows)} ({labels}); {n_required} required; "
+            f"{versus} — {pattern}",
             evidence,
-            _decades(deciding, alpha),
+            decades(deciding, alpha),
         )
-    if possible < n_required:
-        losses = sorted((r for r in usable if r["sig_loss"]), key=lambda r: r["p_loss_adj"])
-        deciding = losses[len(usable) - n_required]["p_loss_adj"] if losses else alpha
+    possible = len(rows) - n_loss - evidence["n_failed"]
+    if possible < n_required and n_loss:
+        losses = sorted((r for r in tested if r["sig_loss"]), key=lambda r: r["p_loss_adj"])
+        # the weakest of the fewest losses that make n gains impossible
+        deciding = losses[len(rows) - evidence["n_failed"] - n_required]
         return Outcome(
             Verdict.REFUTED,
             f"{n_loss} of {len(rows)} show a significant loss, so {n_required} "
-            f"{what}s are impossible",
+            f"{what}s are impossible; {versus}",
             evidence,
-            _decades(deciding, alpha),
+            decades(deciding["p_loss_adj"], alpha),
         )
-    if len(usable) < n_required:
+    if len(tested) < n_required:
         return Outcome(
             Verdict.INCONCLUSIVE,
-            f"only {len(usable)} usable comparisons (collapsed runs excluded)",
+            f"only {len(tested)} testable comparisons of {len(rows)} ({n_required} required)",
             evidence,
             None,
         )
@@ -91,50 +174,105 @@ def gain_in_at_least(
     return Outcome(
         Verdict.INCONCLUSIVE,
         f"significant {what} in {n_gain} of {len(rows)} ({labels}); {n_required} "
-        f"required, none of the rest significantly worse than {n_required - n_gain} "
-        "would allow",
+        f"required, and not enough significant losses to rule it out; {versus}",
         evidence,
-        _decades(nxt, alpha),
+        decades(nxt, alpha),
     )
 
 
-def no_gain_some_loss(rows: list[dict[str, Any]], alpha: float) -> Outcome:
-    """ "Never improves and sometimes degrades": REFUTED by any significant gain; SUPPORTED when
-    there is none and at least one significant loss; INCONCLUSIVE otherwise."""
+def gains_some_not_significant(
+    rows: list[dict[str, Any]], alpha: float, *, n_required: int, paper_count: int
+) -> Outcome:
+    """ "Improves in N languages, though some gains are not significant" (C04).
+
+    The verdict is :func:`gain_in_at_least` (N significant gains, Holm). The paper's second
+    half is checked and reported, not decisive: ``some_not_significant`` says whether some
+    row with a positive estimate missed significance; when every row is a significant gain
+    the result is "stronger than the paper".
+    """
+    outcome = gain_in_at_least(rows, n_required, alpha, paper_count=paper_count)
+    tested = usable(rows)
+    positive_ns = [r["label"] for r in tested if r["delta"] > 0 and not r["sig_gain"]]
+    all_sig = bool(tested) and len(tested) == len(rows) and all(r["sig_gain"] for r in tested)
+    evidence = dict(outcome.evidence)
+    evidence["some_not_significant"] = bool(positive_ns)
+    evidence["positive_not_significant"] = positive_ns
+    if all_sig:
+        evidence["pattern"] = "stronger than the paper (every gain significant)"
+    rationale = outcome.rationale
+    if outcome.verdict is Verdict.SUPPORTED:
+        rationale += (
+            f"; positive but not significant: {', '.join(positive_ns)}"
+            if positive_ns
+            else "; every gain significant, where the paper had some that were not"
+        )
+    return Outcome(outcome.verdict, rationale, evidence, outcome.margin)
+
+
+def no_gain_some_loss(rows: list[dict[str, Any]], alpha: float, *, margin: float) -> Outcome:
+    """ "Never improves and sometimes degrades" as an equivalence-style rule (C05).
+
+    REFUTED by a significant gain (Holm). SUPPORTED only when every row is testable, every
+    row's gain is shown to be below ``margin`` (one-sided shift test of H0: Δ ≥ margin at α,
+    i.e. the one-sided upper bound below the margin; an intersection-union test, so no
+    correction) and at least one row shows a significant loss (Holm). INCONCLUSIVE otherwise:
+    no significant gain is not evidence of no gain.
+    """
     annotate(rows, alpha)
-    usable = [r for r in rows if r.get("p_greater") is not None]
-    gains = [r for r in usable if r["sig_gain"]]
-    losses = [r for r in usable if r["sig_loss"]]
-    evidence = {
-        "rows": rows,
-        "n_significant_gain": len(gains),
-        "n_significant_loss": len(losses),
-        "n_rows": len(rows),
-        "alpha": alpha,
-    }
+    tested = usable(rows)
+    gains = [r for r in tested if r["sig_gain"]]
+    losses = [r for r in tested if r["sig_loss"]]
+    for r in tested:
+        r["below_margin"] = r.get("p_below_margin", 1.0) < alpha
+    evidence = _base_evidence(
+        rows,
+        alpha,
+        equivalence_margin=margin,
+        n_significant_gain=len(gains),
+        n_significant_loss=len(losses),
+        n_below_margin=sum(r["below_margin"] for r in tested),
+    )
+    early = untestable(rows, evidence)
+    if early:
+        return early
     if gains:
         best = min(r["p_gain_adj"] for r in gains)
         return Outcome(
             Verdict.REFUTED,
             "significant gain in " + ", ".join(r["label"] for r in gains),
             evidence,
-            _decades(best, alpha),
+            decades(best, alpha),
         )
-    min_gain_p = min((r["p_gain_adj"] for r in usable), default=1.0)
+    not_bounded = [r["label"] for r in tested if not r["below_margin"]]
+    untested = [r["label"] for r in rows if r.get("p_greater") is None]
+    worst_bound = max(r.get("p_below_margin", 1.0) for r in tested)
+    if not_bounded or untested:
+        why = []
+        if not_bounded:
+            why.append(f"gain not shown below {margin:g} in " + ", ".join(not_bounded))
+        if untested:
+            why.append("untestable: " + ", ".join(untested))
+        return Outcome(
+            Verdict.INCONCLUSIVE,
+            "no significant gain, but " + "; ".join(why),
+            evidence,
+            decades(worst_bound, alpha),
+        )
     if losses:
         best = min(r["p_loss_adj"] for r in losses)
-        margin = min(_decades(best, alpha), _decades(min_gain_p, alpha))
         return Outcome(
             Verdict.SUPPORTED,
-            "no significant gain; significant loss in " + ", ".join(r["label"] for r in losses),
+            f"every gain bounded below {margin:g}; significant loss in "
+            + ", ".join(r["label"] for r in losses),
             evidence,
-            margin,
+            min(decades(best, alpha), decades(worst_bound, alpha)),
         )
     return Outcome(
         Verdict.INCONCLUSIVE,
-        "no significant gain and no significant loss",
+        f"every gain bounded below {margin:g} (never improves), but no significant loss "
+        "(sometimes degrades)",
         evidence,
-        _decades(min_gain_p, alpha),
+        decades(min(r["p_loss_adj"] for r in tested), alpha),
     )
 
 
@@ -142,46 +280,98 @@ def all_in_direction(
     rows: list[dict[str, Any]], alpha: float, *, direction: str, what: str
 ) -> Outcome:
     """SUPPORTED when every row is significant in ``direction`` ("gain"/"loss"); REFUTED when
-    any row is significant in the opposite direction; INCONCLUSIVE otherwise."""
+    any row is significant in the opposite direction (Holm); INCONCLUSIVE otherwise."""
     annotate(rows, alpha)
-    usable = [r for r in rows if r.get("p_greater") is not None]
+    tested = usable(rows)
     want, other = ("sig_gain", "sig_loss") if direction == "gain" else ("sig_loss", "sig_gain")
     pf, of = ("p_gain_adj", "p_loss_adj") if direction == "gain" else ("p_loss_adj", "p_gain_adj")
-    evidence = {
-        "rows": rows,
-        "n_rows": len(rows),
-        "alpha": alpha,
-        "direction": direction,
-        "n_in_direction": sum(r[want] for r in usable),
-        "n_against": sum(r[other] for r in usable),
-    }
-    against = [r for r in usable if r[other]]
+    evidence = _base_evidence(
+        rows,
+        alpha,
+        direction=direction,
+        n_in_direction=sum(r[want] for r in tested),
+        n_against=sum(r[other] for r in tested),
+    )
+    early = untestable(rows, evidence)
+    if early:
+        return early
+    against = [r for r in tested if r[other]]
     if against:
         return Outcome(
             Verdict.REFUTED,
             f"opposite of {what} in " + ", ".join(r["label"] for r in against),
             evidence,
-            _decades(min(r[of] for r in against), alpha),
+            decades(min(r[of] for r in against), alpha),
         )
-    if usable and len(usable) == len(rows) and all(r[want] for r in usable):
+    if len(tested) == len(rows) and all(r[want] for r in tested):
         return Outcome(
             Verdict.SUPPORTED,
             f"{what} in all {len(rows)}",
             evidence,
-            _decades(max(r[pf] for r in usable), alpha),
+            decades(max(r[pf] for r in tested), alpha),
         )
     missing = [r["label"] for r in rows if not r.get(want)]
-    worst = max((r[pf] for r in usable), default=1.0)
+    worst = max((r[pf] for r in tested), default=1.0)
     return Outcome(
         Verdict.INCONCLUSIVE,
-        f"{what} not significant in " + ", ".join(missing),
+        f"{what} not significant (or not testable) in " + ", ".join(missing),
         evidence,
-        _decades(worst, alpha),
+        decades(worst, alpha),
     )
 
 
-def combine(outcomes: Sequence[tuple[str, Outcome]], *, mode: str = "all") -> Outcome:
-    """Conjunction of sub-claims: any REFUTED → REFUTED, all SUPPORTED → SUPPORTED."""
+def equivalent_within(rows: list[dict[str, Any]], alpha: float, *, what: str) -> Outcome:
+    """Each row's change lies within ±its ``margin`` (rows from ``compare(..., margin=)``).
+
+    SUPPORTED when every row passes the two one-sided tests (TOST) at α (intersection-union:
+    no correction); REFUTED when some row's change exceeds its margin significantly in either
+    direction, Holm-corrected across rows; INCONCLUSIVE otherwise.
+    """
+    tested = usable(rows)
+    for r in tested:
+        r["p_equivalent"] = max(r["p_below_margin"], r["p_above_neg_margin"])
+        r["p_beyond"] = min(1.0, 2.0 * min(r["p_above_margin"], r["p_below_neg_margin"]))
+    holm_rows(rows, "p_beyond", "p_beyond_adj")
+    for r in tested:
+        r["finding"] = (
+            "modest"
+            if r["p_equivalent"] < alpha
+            else "not_modest"
+            if r["p_beyond_adj"] < alpha
+            else "unclear"
+        )
+    evidence = _base_evidence(rows, alpha)
+    early = untestable(rows, evidence)
+    if early:
+        return early
+    beyond = [r for r in tested if r["finding"] == "not_modest"]
+    if beyond:
+        return Outcome(
+            Verdict.REFUTED,
+            f"{what} beyond the margin in " + ", ".join(r["label"] for r in beyond),
+            evidence,
+            decades(min(r["p_beyond_adj"] for r in beyond), alpha),
+        )
+    worst = max(r["p_equivalent"] for r in tested)
+    if len(tested) == len(rows) and all(r["finding"] == "modest" for r in tested):
+        return Outcome(
+            Verdict.SUPPORTED,
+            f"{what} within the margin in all {len(rows)}",
+            evidence,
+            decades(worst, alpha),
+        )
+    unclear = [r["label"] for r in rows if r.get("finding") != "modest"]
+    return Outcome(
+        Verdict.INCONCLUSIVE,
+        f"{what} neither shown within nor beyond the margin in " + ", ".join(unclear),
+        evidence,
+        decades(worst, alpha),
+    )
+
+
+def combine(outcomes: Sequence[tuple[str, Outcome]]) -> Outcome:
+    """Conjunction of sub-claims: any REFUTED → REFUTED, all SUPPORTED → SUPPORTED; all
+    FAILED → FAILED; any NOT_RUN → NOT_RUN."""
     verdicts = [o.verdict for _, o in outcomes]
     evidence = {
         "parts": {
@@ -203,46 +393,6 @@ def combine(outcomes: Sequence[tuple[str, Outcome]], *, mode: str = "all") -> Ou
         return Outcome(Verdict.REFUTED, text, evidence, max(refuted) if refuted else None)
     if all(v is Verdict.SUPPORTED for v in verdicts):
         return Outcome(Verdict.SUPPORTED, text, evidence, min(margins) if margins else None)
+    if all(v is Verdict.FAILED for v in verdicts):
+        return Outcome(Verdict.FAILED, text, evidence, None)
     return Outcome(Verdict.INCONCLUSIVE, text, evidence, min(margins) if margins else None)
-
-
-def cross_qa_rule(rows: list[dict[str, Any]], alpha: float, *, n_required: int) -> Outcome:
-    """ "Improved in N languages, some gains not significant": SUPPORTED when ≥ N rows have a
-    positive mean gain and ≥ 1 is significant; REFUTED when so many rows are significantly worse
-    that N positive rows are impossible; INCONCLUSIVE otherwise."""
-    annotate(rows, alpha)
-    usable = [r for r in rows if r.get("p_greater") is not None]
-    positive = [r for r in usable if r["delta"] > 0]
-    sig = [r for r in usable if r["sig_gain"]]
-    losses = [r for r in usable if r["sig_loss"]]
-    evidence = {
-        "rows": rows,
-        "n_required": n_required,
-        "n_positive": len(positive),
-        "n_significant_gain": len(sig),
-        "n_significant_loss": len(losses),
-        "n_rows": len(rows),
-        "alpha": alpha,
-    }
-    names = ", ".join(r["label"] for r in positive) or "none"
-    if len(positive) >= n_required and sig:
-        return Outcome(
-            Verdict.SUPPORTED,
-            f"positive gain in {len(positive)} ({names}), significant in {len(sig)}",
-            evidence,
-            _decades(min(r["p_gain_adj"] for r in sig), alpha),
-        )
-    if len(rows) - len(losses) < n_required:
-        return Outcome(
-            Verdict.REFUTED,
-            f"significant loss in {len(losses)} of {len(rows)}",
-            evidence,
-            _decades(max(r["p_loss_adj"] for r in losses), alpha),
-        )
-    return Outcome(
-        Verdict.INCONCLUSIVE,
-        f"positive gain in {len(positive)} ({names}), significant in {len(sig)}; "
-        f"{n_required} positive with ≥ 1 significant required",
-        evidence,
-        _decades(min((r["p_gain_adj"] for r in usable), default=1.0), alpha),
-    )

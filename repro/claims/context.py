@@ -21,6 +21,32 @@ class MissingResults(Exception):
     """The results a claim needs are not there (the claim becomes NOT_RUN)."""
 
 
+MIN_RUNS = 2  # runs a trained side needs for its run-to-run variance
+FAILED_STATUS = "failed: every run collapsed on English"
+
+
+def is_trained(kind: str, state: str) -> bool:
+    """Whether a side has run randomness: every evaluation (fine-tuned), and retrieval or
+    distances of anything but the one unadjusted encoder."""
+    return kind == "eval" or state != "original"
+
+
+def sentence_of_link(link_id: str) -> str:
+    """``<sentence pair id>:<i>-<j>`` → the sentence pair (the distance resampling unit)."""
+    return link_id.rsplit(":", 1)[0]
+
+
+def resampling_unit(kind: str, task: str, *, pooled: bool = False) -> str:
+    """What one bootstrap draw resamples, as the cards state it."""
+    if kind == "distances":
+        return "sentence pair"
+    if kind == "eval" and task == "qa":
+        return "QA paragraph"
+    if pooled:
+        return "source item (its translations together)"
+    return "sentence" if task == "ner" else "example"
+
+
 @dataclass
 class ClaimContext:
     cfg: ExperimentConfig
@@ -58,6 +84,7 @@ class ClaimContext:
         quantity: str | None = None,
         label: str | None = None,
         seeds: str = "all",
+        margin: float | None = None,
     ) -> dict[str, Any]:
         return self.compare_pooled(
             kind,
@@ -68,7 +95,22 @@ class ClaimContext:
             quantity=quantity,
             label=label or lang,
             seeds=seeds,
+            margin=margin,
         )
+
+    def spread(
+        self, kind: str, task: str, dataset: str, lang: str, state: str, quantity: str
+    ) -> float:
+        """SD of a per-example quantity of one state (first run): the scale of effect-size
+        thresholds such as C07's."""
+        entries = self._entries(kind, task, dataset, lang, state)
+        if not entries:
+            raise MissingResults(f"no {kind} results for {task}/{dataset}/{lang}/{state}")
+        entry = entries[min(entries)]
+        if kind != "distances":
+            raise ValueError("spread() is defined for per-link distance quantities")
+        values = _distance_quantity([entry], quantity, entry.ids)
+        return float(np.std(values, ddof=1))
 
     def compare_pooled(
         self,
@@ -81,6 +123,7 @@ class ClaimContext:
         quantity: str | None = None,
         label: str,
         seeds: str = "all",
+        margin: float | None = None,
     ) -> dict[str, Any]:
         """Paired comparison over one or several (dataset, lang) result sets pooled together.
 
@@ -93,9 +136,6 @@ class ClaimContext:
             if not b or not n:
                 missing = base_state if not b else new_state
                 raise MissingResults(f"no {kind} results for {task}/{d}/{lang}/{missing}")
-        common = sorted(set.intersection(*[set(b) & set(n) for b, n in zip(base_e, new_e)]))
-        if seeds == "first":
-            common = common[:1]
         datasets = sorted({d for d, _ in sources})
         row: dict[str, Any] = {
             "label": label,
@@ -105,10 +145,26 @@ class ClaimContext:
             "lang": "+".join(lang for _, lang in sources),
             "base_state": base_state,
             "new_state": new_state,
+            "unit": resampling_unit(kind, task, pooled=len(sources) > 1),
         }
+        # an untrained base (the one unadjusted encoder) is exact: one run, used for every run
+        # of the other side; anything trained needs >= 2 runs (repro.stats.bootstrap)
+        exact_base = not is_trained(kind, base_state)
+        if not is_trained(kind, new_state) and not exact_base:
+            raise MissingResults(f"{new_state} is untrained: compare it as the base side")
+        if exact_base:
+            for b in base_e:  # legacy or odd stores: take the one exact run whatever its label
+                if len(b) != 1:
+                    raise MissingResults(
+                        f"{base_state} {kind} should be one exact run, got {sorted(b)}"
+                    )
+            base_e = [{s: next(iter(b.values())) for s in n} for b, n in zip(base_e, new_e)]
+        common = sorted(set.intersection(*[set(b) & set(n) for b, n in zip(base_e, new_e)]))
+        if seeds == "first":
+            common = common[:1]
         if not common:
             raise MissingResults(
-                f"{task}/{row['lang']}: {base_state} and {new_state} share no fine-tuning seed"
+                f"{task}/{row['lang']}: {base_state} and {new_state} share no run seed"
             )
         excluded = [
             s
@@ -121,9 +177,20 @@ class ClaimContext:
             for s in used
             if any(_near_chance(b[s]) or _near_chance(n[s]) for b, n in zip(base_e, new_e))
         ]
-        row.update({"seeds": used, "excluded_seeds": excluded, "near_chance_seeds": near_chance})
+        row.update(
+            {
+                "seeds": used,
+                "excluded_seeds": excluded,
+                "near_chance_seeds": near_chance,
+                "exact_base": exact_base,
+            }
+        )
         if not used:
-            row.update({"status": "all seeds collapsed"})
+            row.update({"status": FAILED_STATUS, "failed": True})
+            return row
+        resample_seeds = self.cfg.claims.resample_seeds
+        if resample_seeds and len(used) < MIN_RUNS:
+            row.update({"status": f"fewer than {MIN_RUNS} runs", "insufficient_runs": True})
             return row
         parts = []
         for b, n in zip(base_e, new_e):
@@ -151,12 +218,108 @@ class ClaimContext:
             groups=groups,
             n_resamples=self.cfg.claims.n_resamples,
             seed=self.cfg.claims.seed,
+            resample_seeds=resample_seeds,
+            margin=margin,
+        )
+        row.update(_result_fields(res))
+        row["exact_base"] = exact_base  # its one run was tiled over the other side's runs
+        row["metric"] = quantity or _default_quantity(kind, task)
+        row["n_examples"] = sum(len(p[4]) for p in parts)
+        row["mde"] = _mde(base_arr, new_arr, metric, groups, self.alpha, resample_seeds)
+        return row
+
+    def trend(
+        self,
+        task: str,
+        sources: list[tuple[str, str]],
+        states: list[str],
+        xs: list[float],
+        *,
+        label: str,
+    ) -> dict[str, Any]:
+        """Least-squares slope of the score over ``xs`` (one x per state), with run variance.
+
+        The slope is a linear contrast ``sum_j w_j score_j`` with ``w_j = (x_j - mean x) /
+        sum (x - mean x)^2``, so it is tested as a paired comparison of its negative-weight
+        part (``base``) with its positive-weight part (``new``) on the same units and runs:
+        run ``s`` of every state is paired by seed, units are resampled jointly for all states.
+        """
+        if len(states) != len(xs) or len(states) < 3:
+            raise MissingResults("a trend needs at least three states with an x each")
+        per_state = []
+        for st in states:
+            found = [self._entries("eval", task, d, lang, st) for d, lang in sources]
+            for (d, lang), e in zip(sources, found):
+                if not e:
+                    raise MissingResults(f"no eval results for {task}/{d}/{lang}/{st}")
+            per_state.append(found)
+        common = sorted(set.intersection(*[set(e) for found in per_state for e in found]))
+        if not common:
+            raise MissingResults(f"{task}: the sweep sizes share no run seed")
+        excluded = [
+            s for s in common if any(_collapsed(e[s]) for found in per_state for e in found)
+        ]
+        used = [s for s in common if s not in excluded]
+        x = np.asarray(xs, dtype=float)
+        w = (x - x.mean()) / float(((x - x.mean()) ** 2).sum())
+        row: dict[str, Any] = {
+            "label": label,
+            "kind": "eval",
+            "task": task,
+            "dataset": "+".join(sorted({d for d, _ in sources})),
+            "lang": "+".join(lang for _, lang in sources),
+            "base_state": f"slope over {states[0]} … {states[-1]}",
+            "new_state": "",
+            "unit": resampling_unit("eval", task, pooled=len(sources) > 1),
+            "states": states,
+            "x": [float(v) for v in xs],
+            "weights": [round(float(v), 6) for v in w],
+            "seeds": used,
+            "excluded_seeds": excluded,
+        }
+        if not used:
+            row.update({"status": FAILED_STATUS, "failed": True})
+            return row
+        if self.cfg.claims.resample_seeds and len(used) < MIN_RUNS:
+            row.update({"status": f"fewer than {MIN_RUNS} runs", "insufficient_runs": True})
+            return row
+        arrays, groups = [], []
+        for found in per_state:
+            cols = []
+            for src, e in enumerate(found):
+                ref = per_state[0][src]
+                ids = _common_ids([e[s] for s in used] + [ref[s] for s in used])
+                metric, arr, _, g = self._arrays(
+                    "eval", task, None, ids, [e[s] for s in used], [e[s] for s in used]
+                )
+                if metric != "mean":
+                    raise MissingResults(f"a trend needs a per-example mean metric, not {metric}")
+                cols.append((arr, g if g is not None else np.asarray(ids)))
+            arrays.append(np.concatenate([c[0] for c in cols], axis=1))
+            groups.append(np.concatenate([c[1] for c in cols]))
+        n = min(a.shape[1] for a in arrays)
+        if any(a.shape[1] != n for a in arrays):
+            raise MissingResults(f"{task}: the sweep sizes were evaluated on different examples")
+        base = sum(-wj * a for wj, a in zip(w, arrays) if wj < 0)
+        new = sum(wj * a for wj, a in zip(w, arrays) if wj > 0)
+        from repro.stats.bootstrap import paired_bootstrap
+
+        res = paired_bootstrap(
+            base,
+            new,
+            metric="mean",
+            groups=groups[0] if len(sources) > 1 or task == "qa" else None,
+            n_resamples=self.cfg.claims.n_resamples,
+            seed=self.cfg.claims.seed,
             resample_seeds=self.cfg.claims.resample_seeds,
         )
         row.update(_result_fields(res))
-        row["metric"] = quantity or _default_quantity(kind, task)
-        row["n_examples"] = sum(len(p[4]) for p in parts)
-        row["mde"] = _mde(base_arr, new_arr, metric, groups, self.alpha)
+        # base/new are the contrast's two weighted halves, not scores: show the slope only
+        row.update({"base": None, "new": None, "per_seed_base": None, "per_seed_new": None})
+        row["slope"] = row["delta"]
+        row["curve"] = {st: float(a.mean()) for st, a in zip(states, arrays)}
+        row["metric"] = f"slope of {_default_quantity('eval', task)} per unit of x"
+        row["n_examples"] = n
         return row
 
     def _arrays(
@@ -195,9 +358,11 @@ class ClaimContext:
                 return (take(entries, "hit_xx2en") + take(entries, "hit_en2xx")) / 2.0
 
             return "mean", hits(base), hits(new), None
-        # distances: per-link quantities
+        # distances: per-link quantities, resampled by sentence pair (links of one sentence
+        # share its context, so they are not independent)
         q = quantity or "related_cos"
-        return "mean", _distance_quantity(base, q, ids), _distance_quantity(new, q, ids), None
+        groups = np.asarray([sentence_of_link(i) for i in ids])
+        return "mean", _distance_quantity(base, q, ids), _distance_quantity(new, q, ids), groups
 
 
 def _distance_quantity(entries: list[Entry], quantity: str, ids: list[str]) -> np.ndarray:
@@ -256,13 +421,21 @@ def _result_fields(res: Any) -> dict[str, Any]:
     return out
 
 
-def _mde(base: Any, new: Any, metric: str, groups: Any, alpha: float) -> float | None:
+def _mde(
+    base: Any, new: Any, metric: str, groups: Any, alpha: float, resample_seeds: bool
+) -> float | None:
     """Minimum detectable effect (one-sided, power 0.8) for the seeds and examples used."""
     try:
         from repro.stats.power import minimum_detectable_effect
 
         res = minimum_detectable_effect(
-            base, new, metric=metric, alpha=alpha, groups=groups, n_resamples=1000
+            base,
+            new,
+            metric=metric,
+            alpha=alpha,
+            groups=groups,
+            n_resamples=1000,
+            resample_seeds=resample_seeds,
         )
         val = float(getattr(res, "mde", float("nan")))
         return None if math.isnan(val) else round(val, 6)

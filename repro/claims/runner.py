@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import traceback
@@ -12,6 +13,7 @@ from typing import Any
 
 from repro.claims import Claim, Need, Outcome, Verdict
 from repro.claims.context import ClaimContext, MissingResults
+from repro.claims.lock import DEFAULT_TOLERANCE, compare_with_lock  # noqa: F401 (re-export)
 from repro.claims.results import EntryKey, ResultSet, entry_from_predictions
 from repro.config import ExperimentConfig, as_dict
 from repro.configtools import sha256_of
@@ -23,10 +25,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_STATE = "adjusted@sweep"
 FRAGILE_DECADES = 0.3  # a deciding p-value within a factor of 2 of α
-DEFAULT_TOLERANCE = {"delta": 0.10}
-# Lock verdicts decided within this many decades of α (factor ~3) may flip between CPU types
-# without failing `claims verify`; they are logged. Anything wider must match exactly.
-LOCK_FLIP_DECADES = 0.5
 
 
 def expand_states(cfg: ExperimentConfig, states: tuple[str, ...]) -> list[str]:
@@ -37,10 +35,6 @@ def expand_states(cfg: ExperimentConfig, states: tuple[str, ...]) -> list[str]:
         else:
             out.append(s)
     return out
-
-
-def sweep_seeds(cfg: ExperimentConfig) -> tuple[int, ...]:
-    return cfg.sweep.seeds or cfg.finetune.seeds[:1]
 
 
 @dataclass(frozen=True)
@@ -61,7 +55,7 @@ def jobs_for_need(graph: Graph, need: Need) -> list[tuple[Job, Export]]:
         for lang in cfg.languages:
             if need.kind == "eval":
                 _, size, _ = parse_state(state)
-                seeds = sweep_seeds(cfg) if size is not None else cfg.finetune.seeds
+                seeds = graph.sweep_seeds() if size is not None else cfg.finetune.seeds
                 if need.seeds == "first":
                     seeds = seeds[:1]
                 for seed in seeds:
@@ -72,12 +66,26 @@ def jobs_for_need(graph: Graph, need: Need) -> list[tuple[Job, Export]]:
                         )
                     )
             elif need.kind == "xsr":
-                out.append((graph.retrieve(state, lang), Export("xsr", "xsr", state, lang)))
+                out += [
+                    (
+                        graph.retrieve(state, lang, run),
+                        Export("xsr", "xsr", state, lang, _seed(run)),
+                    )
+                    for run in graph.runs(state)
+                ]
             else:
-                out.append(
-                    (graph.distances(state, lang), Export("distances", "distances", state, lang))
-                )
+                out += [
+                    (
+                        graph.distances(state, lang, run),
+                        Export("distances", "distances", state, lang, _seed(run)),
+                    )
+                    for run in graph.runs(state)
+                ]
     return out
+
+
+def _seed(run: int | None) -> int:
+    return -1 if run is None else run
 
 
 def plan_claims(
@@ -136,10 +144,10 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
                 )
             continue
         if ex.kind == "xsr":
-            key = EntryKey("xsr", "xsr", "xsr", ex.lang, ex.state)
+            key = EntryKey("xsr", "xsr", "xsr", ex.lang, ex.state, ex.seed)
             rows = art.path / "predictions" / f"xsr.{ex.lang}.jsonl"
         else:
-            key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state)
+            key = EntryKey("distances", "distances", "heldout", ex.lang, ex.state, ex.seed)
             rows = art.path / "distances" / f"{ex.lang}.jsonl"
         meta = {"artifact": job.key[:16], "metrics": _stable(metrics.get(ex.lang, metrics))}
         if ex.kind == "distances":
@@ -169,7 +177,8 @@ def _finetuning_collapsed(cfg: ExperimentConfig, job: Job, ex: Export, store) ->
     if not m:
         return None
     graph = Graph(cfg)
-    ev = graph.evaluate(m.group(3), m.group(1) + (m.group(2) or ""), ex.lang, cfg.finetune.seeds[0])
+    seed = cfg.finetune.seeds[0] if ex.seed < 0 else ex.seed
+    ev = graph.evaluate(m.group(3), m.group(1) + (m.group(2) or ""), ex.lang, seed)
     if ev.inputs["model"].key != job.inputs["model"].key:
         return None
     art = store.get(ev.stage, ev.key, verify=False)
@@ -217,6 +226,7 @@ def claim_record(claim: Claim, outcome: Outcome, profile: str) -> dict[str, Any]
         "margin": {"decades": margin, "fragile": margin is not None and margin < FRAGILE_DECADES},
         "evidence": _jsonable(outcome.evidence),
         "paper_values": dict(claim.paper_values),
+        "rule_changes": [dataclasses.asdict(c) for c in claim.rule_changes],
         "command": f"repro run --profile {profile} --claims {claim.id}",
     }
 
@@ -254,71 +264,6 @@ def write_status(status: Mapping[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(status, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
     tmp.replace(path)
-
-
-def compare_with_lock(new: Mapping[str, Any], lock: Mapping[str, Any]) -> list[str]:
-    """Differences that fail ``claims verify``: ERROR verdicts, verdict drift, and per-row
-    deltas that moved more than the lock's stated tolerance."""
-    problems: list[str] = []
-    tol = float(lock.get("tolerance", DEFAULT_TOLERANCE).get("delta", DEFAULT_TOLERANCE["delta"]))
-    new_claims, old_claims = new.get("claims", {}), lock.get("claims", {})
-    for cid in sorted(set(new_claims) | set(old_claims)):
-        n, o = new_claims.get(cid), old_claims.get(cid)
-        if n is None:
-            problems.append(f"{cid}: in the lock but not recomputed")
-            continue
-        if n["verdict"] == "ERROR":
-            problems.append(f"{cid}: ERROR ({n.get('rationale')})")
-        if o is None:
-            problems.append(f"{cid}: not in the lock (verdict {n['verdict']})")
-            continue
-        if n["verdict"] != o["verdict"]:
-            margin = (o.get("margin") or {}).get("decades")
-            if (
-                isinstance(margin, (int, float))
-                and margin < LOCK_FLIP_DECADES
-                and "ERROR" not in (n["verdict"], o["verdict"])
-            ):
-                # a verdict this close to α may flip across CPUs (bf16 on AMX vs AVX-512):
-                # reported loudly, not a failure; widen the profile to make it robust
-                log.warning(
-                    "%s: near-threshold verdict %s in the lock (margin %.2f decades) is now %s",
-                    cid,
-                    o["verdict"],
-                    margin,
-                    n["verdict"],
-                )
-                continue
-            problems.append(
-                f"{cid}: verdict {o['verdict']} in the lock, now {n['verdict']} "
-                f"({n.get('rationale')})"
-            )
-            continue
-        for label, d_new, d_old in _paired_deltas(n.get("evidence", {}), o.get("evidence", {})):
-            if abs(d_new - d_old) > tol:
-                problems.append(
-                    f"{cid} {label}: delta {d_old:+.4f} in the lock, now "
-                    f"{d_new:+.4f} (tolerance {tol})"
-                )
-    return problems
-
-
-def _rows(evidence: Mapping[str, Any], prefix: str = "") -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for r in evidence.get("rows", []) or []:
-        label = f"{prefix}{r.get('task', '')}/{r.get('dataset', '')}/{r.get('label')}"
-        out[label] = r
-    for name, part in (evidence.get("parts") or {}).items():
-        out.update(_rows(part, f"{prefix}{name}:"))
-    return out
-
-
-def _paired_deltas(new_ev: Mapping[str, Any], old_ev: Mapping[str, Any]):
-    new_rows, old_rows = _rows(new_ev), _rows(old_ev)
-    for label in sorted(set(new_rows) & set(old_rows)):
-        dn, do = new_rows[label].get("delta"), old_rows[label].get("delta")
-        if isinstance(dn, (int, float)) and isinstance(do, (int, float)):
-            yield label, float(dn), float(do)
 
 
 def _jsonable(obj: Any) -> Any:

@@ -34,7 +34,12 @@ def eval_rows(
 
 
 def qa_rows(
-    ctx: ClaimContext, *, cross: bool, base: str = "original", new: str = "adjusted"
+    ctx: ClaimContext,
+    *,
+    cross: bool,
+    base: str = "original",
+    new: str = "adjusted",
+    margin: float | None = None,
 ) -> list[dict[str, Any]]:
     """Monolingual: one row per (dataset, xx-xx). Cross-lingual: one row per language pooling
     both directions (en-xx, xx-en) over every dataset that has them."""
@@ -46,14 +51,20 @@ def qa_rows(
             sources = [(d, p) for p in (f"en-{lang}", f"{lang}-en") for d in ctx.datasets("qa", p)]
             if not sources:
                 raise MissingResults(f"no cross-lingual QA results for {lang}")
-            rows.append(ctx.compare_pooled("eval", "qa", sources, base, new, label=lang))
+            rows.append(
+                ctx.compare_pooled("eval", "qa", sources, base, new, label=lang, margin=margin)
+            )
         else:
             pair = f"{lang}-{lang}"
             datasets = ctx.datasets("qa", pair)
             if not datasets:
                 raise MissingResults(f"no monolingual QA results for {lang}")
             for d in datasets:
-                rows.append(ctx.compare("eval", "qa", d, pair, base, new, label=f"{d}/{lang}"))
+                rows.append(
+                    ctx.compare(
+                        "eval", "qa", d, pair, base, new, label=f"{d}/{lang}", margin=margin
+                    )
+                )
     return rows
 
 
@@ -64,8 +75,15 @@ def xsr_rows(
 
 
 def distance_rows(
-    ctx: ClaimContext, base: str, new: str, quantity: str, *, label_prefix: str = ""
+    ctx: ClaimContext,
+    base: str,
+    new: str,
+    quantity: str,
+    *,
+    label_prefix: str = "",
+    margins: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
+    """One row per language; ``margins`` (per language) adds equivalence p-values."""
     return [
         ctx.compare(
             "distances",
@@ -76,6 +94,7 @@ def distance_rows(
             new,
             quantity=quantity,
             label=f"{label_prefix}{lang}",
+            margin=(margins or {}).get(lang),
         )
         for lang in ctx.languages
     ]
@@ -109,13 +128,16 @@ def locked_profiles() -> list[str]:
 
 
 def lock_test(claim: Claim) -> Callable[[], None]:
-    """A pytest test: recompute ``claim`` from each profile's committed results; compare locks."""
+    """A pytest test: recompute ``claim`` from each profile's committed results and compare
+    it with the lock by :func:`repro.claims.lock.compare_with_lock`, the comparison
+    ``repro claims verify`` uses (exact verdicts, the lock's tolerance on deltas)."""
 
     def test() -> None:
         import pytest
 
+        from repro.claims.lock import compare_with_lock
         from repro.claims.results import ResultSet
-        from repro.claims.runner import evaluate_claim
+        from repro.claims.runner import claim_record, evaluate_claim
         from repro.config import resolve
 
         checked, skipped, drifted = [], [], []
@@ -131,12 +153,13 @@ def lock_test(claim: Claim) -> Callable[[], None]:
                 continue
             cfg = resolve(profile, overrides=tuple(lock.get("overrides", ())))
             outcome = evaluate_claim(claim, ClaimContext(cfg, ResultSet.load(pdir / "results")))
+            record = json.loads(json.dumps(claim_record(claim, outcome, profile)))
             checked.append(profile)
-            if outcome.verdict.value != locked["verdict"]:
-                drifted.append(
-                    f"{profile}: {claim.id} locked {locked['verdict']}, recomputed "
-                    f"{outcome.verdict.value}: {outcome.rationale}"
-                )
+            problems = compare_with_lock(
+                {"claims": {claim.id: record}},
+                {"claims": {claim.id: locked}, "tolerance": lock.get("tolerance", {})},
+            )
+            drifted += [f"{profile}: {p}" for p in problems]
         assert not drifted, "; ".join(drifted)
         if not checked:
             pytest.skip("; ".join(skipped) or "no locked verdicts under the reports root")

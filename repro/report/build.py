@@ -36,7 +36,7 @@ from repro.report.tables import (
 
 log = logging.getLogger(__name__)
 
-VERDICTS = ("SUPPORTED", "REFUTED", "INCONCLUSIVE", "NOT_RUN", "ERROR")
+VERDICTS = ("SUPPORTED", "REFUTED", "INCONCLUSIVE", "FAILED", "NOT_RUN", "ERROR")
 CITATION = (
     "Efimov, Boytsov, Arslanova, Braslavski. The Impact of Cross-Lingual Adjustment of "
     "Contextual Word Representations on Zero-Shot Transfer. ECIR 2023 (arXiv 2204.06457)."
@@ -195,7 +195,7 @@ def evidence_summary(rec: Mapping[str, Any]) -> str:
     """One line of key evidence for the headline table."""
     verdict = rec.get("verdict")
     ev = rec.get("evidence") or {}
-    if verdict in ("NOT_RUN", "ERROR"):
+    if verdict in ("NOT_RUN", "ERROR", "FAILED"):
         return _short(rec.get("rationale") or verdict, 120)
     if ev.get("parts"):
         bits = []
@@ -532,6 +532,21 @@ DECISIONS = (
 )
 
 
+def rule_changes(claims: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Decision rules changed after results had been seen, from each claim's record."""
+    return [
+        {
+            "claim": cid,
+            "date": ch.get("date", "?"),
+            "before": ch.get("before", ""),
+            "now": rec.get("rule", ""),
+            "why": ch.get("why", ""),
+        }
+        for cid, rec in sorted(claims.items())
+        for ch in rec.get("rule_changes") or []
+    ]
+
+
 def deviations(cfg: Mapping[str, Any] | None) -> list[dict[str, str]]:
     if cfg is None:
         return []
@@ -787,6 +802,7 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "sanity": sanity_band(inp),
         "sanity_tolerance": f"{SANITY_TOLERANCE:g}",
         "deviations": deviations(inp.config),
+        "rule_changes": rule_changes(claims),
         "decisions": DECISIONS,
         "config_available": inp.config is not None,
         "data": data_section(inp),

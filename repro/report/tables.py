@@ -529,8 +529,11 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
             finding = str(finding).replace("_", " ")
             sig_text = finding if "sig_gain" not in r else f"{sig_text}; {finding}"
             extra_notes.add("finding")
-        n_seeds, n_ex = r.get("n_seeds"), r.get("n_examples")
-        n_text = f"{n_seeds}×{n_ex}" if n_seeds and n_ex else str(n_ex or "—")
+        n_seeds, n_units = r.get("n_seeds"), r.get("n_units") or r.get("n_examples")
+        n_text = f"{n_seeds}×{n_units}" if n_seeds and n_units else str(n_units or "—")
+        unit = str(r.get("unit") or "")
+        if r.get("exact_base"):
+            unit = f"{unit}; base exact" if unit else "base exact"
         excluded = r.get("excluded_seeds") or []
         out.append(
             [
@@ -542,7 +545,7 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
                 Cell(p_text),
                 Cell(sig_text, marker=mark, num=False, css="nowrap" if pct else "nowrap neutral"),
                 Cell(fmt_num(r.get("mde"), pct=pct)),
-                Cell(n_text),
+                Cell(n_text, unit),
                 Cell(", ".join(str(s) for s in excluded) or "—", num=False),
             ]
         )
@@ -562,7 +565,11 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], *, id: str, title: str) ->
     if "finding" in extra_notes:
         notes.append("sig. also shows the claim's own finding per row.")
     notes.append(
-        "n: seeds × examples; excluded: seeds left out as collapsed runs. MDE: the smallest "
-        "difference this design detects with 80% power (one-sided, α)."
+        "n: runs × resampling units (the unit in small print: examples, sentences, QA "
+        "paragraphs, sentence pairs of distance links, or source items pooled over their "
+        "translations); 'base exact': the unadjusted encoder, one deterministic model standing "
+        "for the one published checkpoint, compared with every run of the other side. Each "
+        "adjusted run has its own adjustment seed. excluded: runs left out as collapsed. MDE: "
+        "the smallest difference this design detects with 80% power (one-sided, α)."
     )
     return Table(id, title, list(EVIDENCE_HEADER), out, "", notes)

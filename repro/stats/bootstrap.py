@@ -21,14 +21,26 @@ unit effect, run x unit noise), ``Var(delta_hat) = (s_a^2 + s_e^2 / n) / k + s_b
   part ``s_b^2 / n`` not already in ``S`` (estimated from the same resamples as
   ``(k V_avg - mean_s V_s) / (k - 1)``, floored at 0). If seed variance dominates this is the
   paired t-test on per-seed deltas; if unit variance dominates it is the unit bootstrap.
+  In between it is conservative: with an exact base (whose own example noise is a unit
+  effect) and little run variance, simulated false-positive rates are 0.02-0.03 at nominal
+  0.05 (k = 2, 3; docs/statistics.md). Two alternatives were simulated and rejected because
+  they are liberal: a Welch-Satterthwaite t-scale on the whole deviation (0.074-0.085 with
+  k = 2) and a t-scale on only the run part in excess of the example noise (0.08 with k = 3).
 * ``"multibootstrap"``: Sellam et al. (2022): each resample also draws k seed indices with
   replacement (the same for both systems) and averages over the drawn seeds. It counts the
   ``s_e^2`` noise twice (once through units, once through seeds) and shrinks the seed part by
   (k - 1) / k; in our simulations (tests/stats) it is over-conservative (type-I ~0.01 at
   nominal 0.05) when per-example noise dominates and liberal (~0.12) when run effects dominate
   with k = 3. Kept for comparison only.
-* With one seed, or ``resample_seeds=False``, only units are resampled (runs held fixed):
-  the plain paired bootstrap of Koehn (2004); run-to-run variance is then ignored.
+* ``resample_seeds=False``: only units are resampled (runs held fixed), the plain paired
+  bootstrap of Koehn (2004). Right for deterministic systems (two fixed encoders); for trained
+  systems it ignores run-to-run variance, so it must be asked for explicitly.
+* One run per system with ``resample_seeds=True`` is **refused** (:class:`InsufficientRuns`):
+  run variance cannot be estimated from one run, and silently falling back to the unit
+  bootstrap gave false-positive rates of 0.19-0.35 at nominal 0.05 in simulations with real
+  run variance. ``exact_base=True`` declares the base a single deterministic system (e.g. the
+  unadjusted encoder standing for the one published mBERT): its one run is compared with every
+  run of ``new``, and the seed term is the run variance of ``new`` alone.
 
 p-values: shift (centred) method of Berg-Kirkpatrick et al. (2012). The deviations ``d_b``
 approximate the sampling distribution of the estimate around the truth, so under H0 (true
@@ -75,9 +87,18 @@ _CHUNK_CELLS = 1 << 15  # rows x units per chunk: 256 KB int64 buffers avoid pag
 _GATHER_MAX_COLUMNS = 4
 
 
+class InsufficientRuns(ConfigError):
+    """Run variance was asked for but a trained side has fewer than two runs."""
+
+
 @dataclass(frozen=True)
 class PairedResult:
-    """One paired comparison; ``delta = new - base`` on the metric's own scale (e.g. 0-1)."""
+    """One paired comparison; ``delta = new - base`` on the metric's own scale (e.g. 0-1).
+
+    ``bound_low``/``bound_high``: one-sided bounds at ``confidence`` consistent with the shift
+    p-values (``p_less < 1 - confidence`` iff ``bound_high < 0``, up to ties), the bounds an
+    equivalence-style rule needs (the two-sided ``ci_low``/``ci_high`` are percentile bounds).
+    """
 
     metric: str
     base: float
@@ -95,6 +116,14 @@ class PairedResult:
     seed: int
     per_seed_base: tuple[float, ...]
     per_seed_new: tuple[float, ...]
+    bound_low: float = float("nan")
+    bound_high: float = float("nan")
+    exact_base: bool = False
+    margin: float | None = None  # equivalence margin m the four p-values below refer to
+    p_above_margin: float | None = None  # H1: delta > m
+    p_below_margin: float | None = None  # H1: delta < m
+    p_above_neg_margin: float | None = None  # H1: delta > -m
+    p_below_neg_margin: float | None = None  # H1: delta < -m
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -213,12 +242,25 @@ def _cluster_sums(values: np.ndarray, inverse: np.ndarray) -> np.ndarray:
     return out
 
 
-def paired_units(base: Any, new: Any, *, metric: str = "mean", groups: Any = None) -> PairedUnits:
+def _tile_exact(b: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """One deterministic base run repeated for each run of ``new``."""
+    if b.shape[0] != 1:
+        raise DataError(
+            None, "base", f"exact_base needs one base run, got {b.shape[0]} (shape {b.shape})"
+        )
+    return np.repeat(b, n.shape[0], axis=0)
+
+
+def paired_units(
+    base: Any, new: Any, *, metric: str = "mean", groups: Any = None, exact_base: bool = False
+) -> PairedUnits:
     """Validate both systems' per-example statistics and sum them into resampling units."""
     if metric not in METRICS:
         raise ConfigError(f"unknown metric {metric!r}; expected one of {METRICS}")
     if metric == "mean":
         b, n = _as_runs(base, "base"), _as_runs(new, "new")
+        if exact_base:
+            b = _tile_exact(b, n)
         if b.shape != n.shape:
             raise DataError(
                 None,
@@ -231,6 +273,8 @@ def paired_units(base: Any, new: Any, *, metric: str = "mean", groups: Any = Non
     else:
         tp_b, den_b = _f1_runs(base, "base")
         tp_n, den_n = _f1_runs(new, "new")
+        if exact_base:
+            tp_b, den_b = _tile_exact(tp_b, tp_n), _tile_exact(den_b, tp_n)
         if tp_b.shape != tp_n.shape:
             raise DataError(
                 None,
@@ -392,7 +436,11 @@ def _unit_draws(
 
 
 def seed_deviations(
-    point: np.ndarray, draws: np.ndarray, rng: np.random.Generator, seed_method: str
+    point: np.ndarray,
+    draws: np.ndarray,
+    rng: np.random.Generator,
+    seed_method: str,
+    tails: str = "t",
 ) -> np.ndarray:
     """Bootstrap deviations ``d_b`` of a seed-averaged statistic around its estimate.
 
@@ -413,7 +461,14 @@ def seed_deviations(
     v_between_units = max(0.0, (k * v_avg - v_single) / (k - 1))
     shrink = np.sqrt(v_between_units / v_avg) if v_avg > 0 else 0.0
     seed_sd = float(np.std(point, ddof=1)) / np.sqrt(k)
-    return shrink * example_dev + seed_sd * rng.standard_t(k - 1, size=draws.shape[0])
+    # tails="normal": the sampling distribution of the estimate itself (the seed SD at its
+    # value), which power analysis needs; tests use t(k - 1) because S is estimated
+    seed_draws = (
+        rng.standard_t(k - 1, size=draws.shape[0])
+        if tails == "t"
+        else rng.standard_normal(draws.shape[0])
+    )
+    return shrink * example_dev + seed_sd * seed_draws
 
 
 def point_scores(units: PairedUnits) -> tuple[np.ndarray, np.ndarray]:
@@ -438,15 +493,31 @@ def _check_params(
         raise ConfigError(f"unknown seed_method {seed_method!r}; expected one of {SEED_METHODS}")
 
 
+def require_runs(n_seeds: int, resample_seeds: bool) -> None:
+    """Refuse a run-variance test that has one run (module docstring)."""
+    if resample_seeds and n_seeds < 2:
+        raise InsufficientRuns(
+            f"{n_seeds} run per system: run-to-run variance cannot be estimated. Give each "
+            "trained system >= 2 runs (seeds), declare a deterministic base with "
+            "exact_base=True, or pass resample_seeds=False to test fixed systems only"
+        )
+
+
 def _delta_deviations(
-    units: PairedUnits, n_resamples: int, seed: int, resample_seeds: bool, seed_method: str
+    units: PairedUnits,
+    n_resamples: int,
+    seed: int,
+    resample_seeds: bool,
+    seed_method: str,
+    tails: str = "t",
 ) -> tuple[np.ndarray, Oriented]:
     """Bootstrap deviations ``d`` of delta, computed in the canonical orientation."""
+    require_runs(units.n_seeds, resample_seeds)
     oriented = orient(units)
     rng = np.random.default_rng(seed)
     draws = _unit_draws(oriented.units, n_resamples, rng, "delta")
     method = seed_method if resample_seeds else "none"
-    return seed_deviations(oriented.per_seed_delta(), draws, rng, method), oriented
+    return seed_deviations(oriented.per_seed_delta(), draws, rng, method, tails), oriented
 
 
 def bootstrap_deltas(
@@ -459,12 +530,15 @@ def bootstrap_deltas(
     seed: int = 0,
     resample_seeds: bool = True,
     seed_method: str = "components",
+    exact_base: bool = False,
+    tails: str = "t",
 ) -> np.ndarray:
     """The bootstrap distribution of ``delta = new - base`` (``delta_hat + d_b``) that
-    :func:`paired_bootstrap` uses, in the input orientation (for plots and power analysis)."""
+    :func:`paired_bootstrap` uses, in the input orientation (for plots and power analysis;
+    ``tails="normal"`` gives the seed part normal rather than t(k - 1) tails)."""
     _check_params(n_resamples, seed_method=seed_method)
-    units = paired_units(base, new, metric=metric, groups=groups)
-    dev, oriented = _delta_deviations(units, n_resamples, seed, resample_seeds, seed_method)
+    units = paired_units(base, new, metric=metric, groups=groups, exact_base=exact_base)
+    dev, oriented = _delta_deviations(units, n_resamples, seed, resample_seeds, seed_method, tails)
     draws = oriented.delta + dev
     if oriented.symmetric:  # symmetric distribution: use it both ways
         return np.where(np.arange(draws.size) % 2 == 0, draws, -draws)
@@ -484,6 +558,7 @@ def bootstrap_scores(
     """Bootstrap distribution of one system's seed-averaged score (same scheme as deltas)."""
     _check_params(n_resamples, seed_method=seed_method)
     units = paired_units(scores, scores, metric=metric, groups=groups)
+    require_runs(units.n_seeds, resample_seeds)
     rng = np.random.default_rng(seed)
     b_star = _unit_draws(units, n_resamples, rng, "base")
     per_b, _ = point_scores(units)
@@ -515,6 +590,8 @@ def paired_bootstrap(
     seed: int = 0,
     resample_seeds: bool = True,
     seed_method: str = "components",
+    exact_base: bool = False,
+    margin: float | None = None,
 ) -> PairedResult:
     """Paired bootstrap comparison of ``new`` against ``base`` over units x seeds.
 
@@ -524,7 +601,9 @@ def paired_bootstrap(
     Row ``s`` of both systems must come from the same fine-tuning seed and column ``i`` from
     the same example (join on id first). ``groups`` (n_examples,) holds cluster ids (QA
     paragraphs) to resample clusters instead of examples. Point estimates are per-seed corpus
-    scores averaged over seeds; ``delta = new - base``.
+    scores averaged over seeds; ``delta = new - base``. ``exact_base=True``: ``base`` is one
+    deterministic run, compared with each run of ``new``. ``margin`` (m >= 0) adds the shift
+    p-values against ``delta = +m`` and ``delta = -m`` (equivalence and minimum-effect tests).
 
     ``resample_seeds=False`` keeps the runs fixed (test-set variance only). Otherwise
     ``seed_method`` says how run-to-run variance enters (module docstring): "components"
@@ -532,14 +611,34 @@ def paired_bootstrap(
     p-values: shift (centred) method with +1 smoothing; interval: percentile.
     """
     _check_params(n_resamples, confidence, seed_method)
-    units = paired_units(base, new, metric=metric, groups=groups)
+    units = paired_units(base, new, metric=metric, groups=groups, exact_base=exact_base)
     dev, oriented = _delta_deviations(units, n_resamples, seed, resample_seeds, seed_method)
     per_b, per_n = oriented.per_base, oriented.per_new
     base_hat, new_hat = float(per_b.mean()), float(per_n.mean())
     alpha = 1.0 - confidence
     low, high = np.quantile(oriented.delta + dev, [alpha / 2.0, 1.0 - alpha / 2.0])
+    q_lo, q_hi = np.quantile(dev, [alpha, 1.0 - alpha])
     p_g, p_l, p_two = tail_pvalues(dev, oriented.delta, max(abs(base_hat), abs(new_hat)))
+    # one-sided bounds of the shift method: delta - q(1-a) and delta - q(a), canonical side
+    _, _, b_low, b_high = oriented.to_input(
+        1.0, 1.0, oriented.delta - float(q_hi), oriented.delta - float(q_lo)
+    )
     p_g, p_l, low, high = oriented.to_input(p_g, p_l, float(low), float(high))
+    margin_p: dict[str, Any] = {}
+    if margin is not None:
+        if not margin >= 0:
+            raise ConfigError(f"margin must be >= 0, got {margin!r}")
+        dev_in = -dev if oriented.flipped else dev
+        scale = max(abs(base_hat), abs(new_hat))
+        above_m, below_m, _ = tail_pvalues(dev_in, new_hat - base_hat - margin, scale)
+        above_neg, below_neg, _ = tail_pvalues(dev_in, new_hat - base_hat + margin, scale)
+        margin_p = {
+            "margin": float(margin),
+            "p_above_margin": above_m,
+            "p_below_margin": below_m,
+            "p_above_neg_margin": above_neg,
+            "p_below_neg_margin": below_neg,
+        }
     return PairedResult(
         metric=metric,
         base=base_hat,
@@ -557,4 +656,8 @@ def paired_bootstrap(
         seed=int(seed),
         per_seed_base=tuple(float(x) for x in per_b),
         per_seed_new=tuple(float(x) for x in per_n),
+        bound_low=float(b_low),
+        bound_high=float(b_high),
+        exact_base=bool(exact_base),
+        **margin_p,
     )

@@ -138,7 +138,9 @@ def test_same_predictions_and_verdicts(two_runs):
     assert set(ca["claims"]) == {"C01", "C03"}
     assert ca["claims"] == cb["claims"]  # verdicts, p-values, evidence
     assert all(
-        c["verdict"] in ("SUPPORTED", "REFUTED", "INCONCLUSIVE") for c in ca["claims"].values()
+        # computed verdicts (FAILED: the tiny runs never learned English), not ERROR / NOT_RUN
+        c["verdict"] in ("SUPPORTED", "REFUTED", "INCONCLUSIVE", "FAILED")
+        for c in ca["claims"].values()
     )
 
 

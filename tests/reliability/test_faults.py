@@ -102,7 +102,7 @@ def chain(overrides: tuple[str, ...] = TINY) -> dict[str, Job]:
         "data": g.data(),
         "pretrain": g.encoder(),
         "align": g.align("es"),
-        "adjust": g.adjusted("es"),
+        "adjust": g.adjusted("es", run=1),
         "finetune": g.finetune("nli", "adjusted", "es", 1),
     }
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -9,7 +10,12 @@ from scipy.stats import norm
 
 from repro.errors import ConfigError, DataError
 from repro.metrics.spans import f1_from_counts
-from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores, paired_bootstrap
+from repro.stats.bootstrap import (
+    InsufficientRuns,
+    bootstrap_deltas,
+    bootstrap_scores,
+    paired_bootstrap,
+)
 
 B = 2000
 
@@ -32,8 +38,8 @@ def cases(sim):
     groups = rng.integers(0, 30, size=120)
     f1b, f1n = sim.span_counts(rng, 150, k=2), sim.span_counts(rng, 150, k=2, quality=0.75)
     return {
-        "binary-k1": ((b1, n1), {}),
-        "binary-k1-gain": ((g1, h1), {}),
+        "binary-k1": ((b1, n1), {"resample_seeds": False}),
+        "binary-k1-gain": ((g1, h1), {"resample_seeds": False}),
         "continuous-k3-groups": ((b3, n3), {"groups": groups}),
         "continuous-k3-multibootstrap": ((b3, n3), {"seed_method": "multibootstrap"}),
         "f1-k2": ((f1b, f1n), {"metric": "f1"}),
@@ -96,7 +102,7 @@ def test_identical_systems_give_zero_delta_and_p_one(sim, kw):
 def test_single_seed_interval_matches_scipy_percentile_bootstrap(sim):
     rng = np.random.default_rng(3)
     base, new = sim.continuous_pair(rng, 400, gain=0.02)
-    ours = paired_bootstrap(base, new, n_resamples=5000, seed=1)
+    ours = paired_bootstrap(base, new, n_resamples=5000, seed=1, resample_seeds=False)
     ref = sps.bootstrap(
         (base, new),
         lambda b, x, axis: np.mean(x - b, axis=axis),
@@ -115,7 +121,7 @@ def test_single_seed_interval_matches_scipy_percentile_bootstrap(sim):
 def test_single_seed_p_values_match_the_normal_approximation(sim):
     rng = np.random.default_rng(4)
     base, new = sim.binary_pair(rng, 5010, gain=0.04)
-    r = paired_bootstrap(base, new, n_resamples=20_000)
+    r = paired_bootstrap(base, new, n_resamples=20_000, resample_seeds=False)
     d = new - base
     z = d.mean() / (d.std(ddof=1) / np.sqrt(d.size))
     assert 0.005 < r.p_greater < 0.3  # the case is informative
@@ -124,18 +130,48 @@ def test_single_seed_p_values_match_the_normal_approximation(sim):
     assert r.p_two_sided == pytest.approx(2 * norm.sf(abs(z)), abs=0.015)
 
 
-def test_one_seed_methods_coincide(sim):
+def test_one_run_per_system_is_refused_unless_the_runs_are_declared_fixed(sim):
     rng = np.random.default_rng(5)
     base, new = sim.continuous_pair(rng, 200)
-    r = paired_bootstrap(base, new, n_resamples=B)
-    assert r == paired_bootstrap(base, new, n_resamples=B, seed_method="multibootstrap")
-    assert r == paired_bootstrap(base, new, n_resamples=B, resample_seeds=False)
+    for method in ("components", "multibootstrap"):
+        with pytest.raises(InsufficientRuns, match="run-to-run variance"):
+            paired_bootstrap(base, new, n_resamples=B, seed_method=method)
+    with pytest.raises(InsufficientRuns):
+        bootstrap_deltas(base, new, n_resamples=B)
+    with pytest.raises(InsufficientRuns):
+        paired_bootstrap(base, new, n_resamples=B, exact_base=True)  # new is one run too
+    fixed = paired_bootstrap(base, new, n_resamples=B, resample_seeds=False)
+    assert fixed.n_seeds == 1 and 0 < fixed.p_two_sided <= 1
+
+
+def test_exact_base_is_one_run_compared_with_every_run_of_new(sim):
+    rng = np.random.default_rng(15)
+    base, new = sim.continuous_pair(rng, 200, k=3, gain=0.03)
+    tiled = np.repeat(base[:1], 3, axis=0)
+    r = paired_bootstrap(base[:1], new, n_resamples=B, exact_base=True)
+    assert r == dataclasses.replace(paired_bootstrap(tiled, new, n_resamples=B), exact_base=True)
+    assert r.per_seed_base == (pytest.approx(base[0].mean()),) * 3
+    with pytest.raises(DataError, match="one base run"):
+        paired_bootstrap(base, new, n_resamples=B, exact_base=True)
+
+
+def test_one_sided_bounds_agree_with_the_one_sided_p_values(sim):
+    rng = np.random.default_rng(16)
+    for gain in (-0.03, 0.0, 0.02, 0.05):
+        base, new = sim.continuous_pair(rng, 300, k=3, gain=gain)
+        r = paired_bootstrap(base, new, n_resamples=B, margin=0.02)
+        assert (r.bound_low > 0) == (r.p_greater < 0.05)
+        assert (r.bound_high < 0) == (r.p_less < 0.05)
+        assert (r.bound_high < 0.02) == (r.p_below_margin < 0.05)
+        assert (r.bound_low > -0.02) == (r.p_above_neg_margin < 0.05)
+        s = paired_bootstrap(new, base, n_resamples=B, margin=0.02)
+        assert s.p_below_margin == r.p_above_neg_margin and s.p_above_margin == r.p_below_neg_margin
 
 
 def test_f1_is_recomputed_from_summed_counts():
     base = {"tp": [[0, 3]], "n_pred": [[1, 3]], "n_gold": [[1, 4]]}
     new = {"tp": [[1, 3]], "n_pred": [[1, 3]], "n_gold": [[1, 4]]}
-    r = paired_bootstrap(base, new, metric="f1", n_resamples=200)
+    r = paired_bootstrap(base, new, metric="f1", n_resamples=200, resample_seeds=False)
     assert r.base == pytest.approx(f1_from_counts([0, 3], [1, 3], [1, 4]))  # 6/9, not 0.43
     assert r.base == pytest.approx(6 / 9) and r.new == pytest.approx(8 / 9)
 
@@ -169,7 +205,9 @@ def test_vectorised_cluster_bootstrap_matches_a_naive_loop(sim, metric):
         shared = rng.normal(0, 0.3, 40)[groups]  # clusters share difficulty
         base = np.clip(0.5 + shared + rng.normal(0, 0.1, n), 0, 1)
         new = np.clip(0.52 + shared + rng.normal(0, 0.1, n), 0, 1)
-    ours = bootstrap_deltas(base, new, metric=metric, groups=groups, n_resamples=4000, seed=1)
+    ours = bootstrap_deltas(
+        base, new, metric=metric, groups=groups, n_resamples=4000, seed=1, resample_seeds=False
+    )
     naive = _naive_deltas(base, new, metric, groups, 1500, seed=2)
     sd = naive.std()
     assert ours.std() == pytest.approx(sd, rel=0.1)
@@ -184,8 +222,8 @@ def test_cluster_resampling_widens_the_interval_for_correlated_clusters():
     effect = rng.normal(0, 0.2, 60)[groups]  # the gain differs by paragraph
     base = rng.random(n)
     new = base + 0.01 + effect + rng.normal(0, 0.05, n)
-    flat = paired_bootstrap(base, new, n_resamples=B)
-    clustered = paired_bootstrap(base, new, groups=groups, n_resamples=B)
+    flat = paired_bootstrap(base, new, n_resamples=B, resample_seeds=False)
+    clustered = paired_bootstrap(base, new, groups=groups, n_resamples=B, resample_seeds=False)
     assert (clustered.ci_high - clustered.ci_low) > 2 * (flat.ci_high - flat.ci_low)
     assert clustered.n_units == 60 and flat.n_units == n
 
@@ -202,8 +240,10 @@ def test_few_profile_and_all_distinct_engines_agree_in_distribution(sim):
     rng = np.random.default_rng(9)
     base, new = sim.binary_pair(rng, 3000, gain=0.02)  # four distinct profiles: multinomial path
     jitter = rng.uniform(-1e-9, 1e-9, size=(2, 3000))  # all distinct: index path
-    a = bootstrap_deltas(base, new, n_resamples=8000, seed=1)
-    b = bootstrap_deltas(base + jitter[0], new + jitter[1], n_resamples=8000, seed=1)
+    a = bootstrap_deltas(base, new, n_resamples=8000, seed=1, resample_seeds=False)
+    b = bootstrap_deltas(
+        base + jitter[0], new + jitter[1], n_resamples=8000, seed=1, resample_seeds=False
+    )
     assert b.std() == pytest.approx(a.std(), rel=0.05)
     assert np.quantile(b, [0.025, 0.975]) == pytest.approx(
         np.quantile(a, [0.025, 0.975]), abs=0.2 * a.std()
@@ -229,7 +269,7 @@ def test_seed_component_uses_per_seed_spread():
 def test_bootstrap_scores_spread_matches_the_binomial_se():
     rng = np.random.default_rng(10)
     x = (rng.random(2000) < 0.6).astype(float)
-    draws = bootstrap_scores(x, n_resamples=8000)
+    draws = bootstrap_scores(x, n_resamples=8000, resample_seeds=False)
     assert draws.std() == pytest.approx(np.sqrt(0.6 * 0.4 / 2000), rel=0.08)
 
 
