@@ -90,11 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="re-analyse the committed per-example results (no training)",
     )
+    cv.add_argument(
+        "--write-lock",
+        action="store_true",
+        help="with --from-results: replace the lock with the recomputed verdicts (after a "
+        "rule change; list it in the claim's rule_changes) and print what changed",
+    )
     cv.add_argument("--reports", default="reports")
 
     rep = sub.add_parser("report", help="render reports/<profile>/report.{html,md}")
     _add_config_args(rep)
     rep.add_argument("--reports", default="reports")
+    rep.add_argument(
+        "--readme",
+        default=None,
+        metavar="PATH",
+        help="also rewrite this profile's verdict table in PATH (between its table markers)",
+    )
 
     ca = sub.add_parser("cache", help="inspect and prune the artifact store")
     casub = ca.add_subparsers(dest="cache_command", required=True)
@@ -300,8 +312,11 @@ def _claims(args) -> int:
         for cid, c in discover().items():
             print(f"{cid} {c.slug:32s} {c.title}")
         return 0
+    from repro.errors import ConfigError
     from repro.run import verify
 
+    if args.write_lock and not args.from_results:
+        raise ConfigError("--write-lock re-locks from stored results: add --from-results")
     cfg = _cfg(args)
     problems, status = verify(
         cfg,
@@ -311,12 +326,28 @@ def _claims(args) -> int:
         progress=lambda m: log.info("%s", m),
     )
     print(_verdict_table(status))
+    if args.write_lock:
+        return _write_lock(cfg, Path(args.reports), status, problems)
     if problems:
         print("\nclaim status drift against the lock:", file=sys.stderr)
         for p in problems:
             print(f"  {p}", file=sys.stderr)
         return 2
     print("\nall verdicts match the lock")
+    return 0
+
+
+def _write_lock(cfg, reports_root: Path, status: dict, changes: list[str]) -> int:
+    """Re-lock from stored results: the lock's tolerances and overrides carry over."""
+    from repro.claims.runner import write_status
+
+    path = reports_root / cfg.profile / "claims.json"
+    old = json.loads(path.read_text())
+    status = {**status, **{k: old[k] for k in ("tolerance", "overrides") if k in old}}
+    write_status(status, path)
+    for c in changes:
+        print(f"  changed: {c}")
+    print(f"\nwrote {path} ({len(changes)} change(s) against the previous lock)")
     return 0
 
 
@@ -332,6 +363,13 @@ def _report(args) -> int:
     cfg = _cfg(args)
     _render(cfg, Path(args.reports))
     print(f"wrote {Path(args.reports) / cfg.profile / 'report.html'} and report.md")
+    if args.readme:
+        from repro.errors import ConfigError
+        from repro.report.readme import marker, update_readme
+
+        if not update_readme(Path(args.readme), cfg.profile, Path(args.reports)):
+            raise ConfigError(f"{args.readme} has no <!-- {marker(cfg.profile)} --> block")
+        print(f"updated the {cfg.profile} verdict table in {args.readme}")
     return 0
 
 

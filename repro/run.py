@@ -162,6 +162,7 @@ def verify(
     if from_results:  # no job graph: re-analysis needs neither data nor artifacts
         skipped = skipped_claims(cfg, claims)
         status = evaluate_all(cfg, claims, ResultSet.load(pdir / "results"), skipped)
+        status["from_results"] = True  # the results' own provenance is in run.json
     else:
         store = store or ArtifactStore()
         pairs, skipped = plan_claims(cfg, claims)

@@ -66,3 +66,36 @@ def test_reanalysing_committed_mini_results_needs_no_data(capsys, monkeypatch):
     rc = main(["claims", "verify", "--profile", "mini", "--from-results", "--reports", str(root)])
     assert rc == 0, capsys.readouterr()
     assert "all verdicts match the lock" in capsys.readouterr().out
+
+
+def test_write_lock_relocks_from_stored_results_keeping_tolerances(capsys, tmp_path):
+    # a rule change is re-locked from the stored results, never by editing claims.json by hand
+    import json
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    src = Path(__file__).resolve().parents[1] / "reports" / "mini"
+    if not (src / "claims.json").is_file():
+        pytest.skip("no committed mini lock")
+    pdir = tmp_path / "mini"
+    shutil.copytree(src / "results", pdir / "results")
+    lock = json.loads((src / "claims.json").read_text())
+    flipped = "SUPPORTED" if lock["claims"]["C02"]["verdict"] != "SUPPORTED" else "REFUTED"
+    lock["claims"]["C02"]["verdict"] = flipped
+    lock["tolerance"] = {"delta": 0.123}
+    (pdir / "claims.json").write_text(json.dumps(lock))
+    argv = ["claims", "verify", "--profile", "mini", "--reports", str(tmp_path)]
+
+    assert main([*argv, "--from-results"]) == 2  # drift, as edited
+    capsys.readouterr()
+    assert main([*argv, "--write-lock"]) == 1  # re-locking means re-analysing stored results
+    assert "--write-lock re-locks from stored results" in capsys.readouterr().err
+    assert main([*argv, "--from-results", "--write-lock"]) == 0
+    out = capsys.readouterr().out
+    assert f"changed: C02: verdict {flipped} in the lock" in out
+    relocked = json.loads((pdir / "claims.json").read_text())
+    assert relocked["tolerance"] == {"delta": 0.123} and relocked["from_results"] is True
+    assert relocked["claims"]["C02"]["verdict"] != flipped
+    assert main([*argv, "--from-results"]) == 0

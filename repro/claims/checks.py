@@ -122,7 +122,9 @@ def gain_in_at_least(
     n_loss = sum(r["sig_loss"] for r in tested)
     paper = n_required if paper_count is None else paper_count
     pattern = (
-        "as the paper"
+        "untested"
+        if not tested
+        else "as the paper"
         if n_gain == paper
         else "stronger than the paper"
         if n_gain > paper

@@ -831,7 +831,8 @@ def _css() -> str:
     return (resources.files("repro.report") / "static" / "report.css").read_text(encoding="utf-8")
 
 
-def _md_cell(value: Any) -> str:
+def md_cell(value: Any) -> str:
+    """Text safe inside a markdown table cell (pipes, markup and angle brackets escaped)."""
     text = " ".join(str(value).split())
     return (
         text.replace("\\", "\\\\")
@@ -854,8 +855,8 @@ def _environment():
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = _md_cell
-    env.filters["mdcell"] = lambda c: _md_cell(
+    env.filters["md"] = md_cell
+    env.filters["mdcell"] = lambda c: md_cell(
         (c.text + (f" {c.marker}" if c.marker else "")) + (f" ({c.sub})" if c.sub else "")
     )
     env.filters["svg"] = lambda s: __import__("markupsafe").Markup(s)

@@ -1,0 +1,69 @@
+"""The README's verdict tables, generated from a profile's stored ``claims.json``.
+
+A number in the README is a number from stored results: each table sits between
+``<!-- <marker> -->`` and ``<!-- /<marker> -->`` (``claims-table`` for smoke,
+``<profile>-claims-table`` otherwise) and is rewritten from the lock, never by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from repro.errors import ConfigError
+from repro.report.build import claim_card, md_cell
+
+
+def marker(profile: str) -> str:
+    return "claims-table" if profile == "smoke" else f"{profile}-claims-table"
+
+
+def claims_table(
+    profile: str, reports_root: Path = Path("reports"), link_root: str = "reports"
+) -> str:
+    """The markdown verdict table of ``<reports_root>/<profile>/claims.json``; its links point
+    into ``<link_root>/<profile>/report.md`` (relative to the README)."""
+    path = Path(reports_root) / profile / "claims.json"
+    if not path.is_file():
+        raise ConfigError(f"no locked verdicts at {path}")
+    claims = json.loads(path.read_text()).get("claims", {})
+    lines = [
+        "| claim | paper statement | verdict | key evidence | margin |",
+        "|:---|:---|:---|:---|---:|",
+    ]
+    link = f"{link_root}/{profile}/report.md"
+    for cid, rec in sorted(claims.items()):
+        c = claim_card(cid, rec)
+        margin = c["margin"] + (" ⚠ fragile" if c["fragile"] else "")
+        lines.append(
+            f"| [{cid}]({link}#{c['anchor']}) | {md_cell(c['title'])} | **{c['verdict']}** "
+            f"| {md_cell(c['summary'])} | {margin} |"
+        )
+    return "\n".join(lines)
+
+
+def _block(profile: str) -> re.Pattern[str]:
+    m = re.escape(marker(profile))
+    return re.compile(rf"(<!-- {m} -->\n)(.*?)(\n<!-- /{m} -->)", re.S)
+
+
+def readme_table(readme: Path, profile: str) -> str | None:
+    """The table the README shows for ``profile`` (None without markers)."""
+    found = _block(profile).search(Path(readme).read_text())
+    return found.group(2) if found else None
+
+
+def update_readme(readme: Path, profile: str, reports_root: Path = Path("reports")) -> bool:
+    """Rewrite the profile's table in ``readme``; False when the README has no markers for it."""
+    text = Path(readme).read_text()
+    pattern = _block(profile)
+    if not pattern.search(text):
+        return False
+    table = claims_table(profile, reports_root)
+    new = pattern.sub(lambda m: m.group(1) + table + m.group(3), text, count=1)
+    if new != text:
+        tmp = Path(readme).with_suffix(".tmp")
+        tmp.write_text(new)
+        tmp.replace(readme)
+    return True
