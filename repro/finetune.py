@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from repro.env import use_bf16
 from repro.errors import ConfigError, DataError
 from repro.tasks.base import Collator, FeatureConfig, FeatureDataset, pad_token_id
 
@@ -200,7 +201,7 @@ def training_arguments(
         gradient_accumulation_steps=1,
         seed=seed,
         data_seed=seed,
-        bf16=bf16,
+        bf16=use_bf16(device, bf16),  # fp32 on CPUs that only emulate bf16
         use_cpu=device == "cpu",
         report_to="none",
         save_strategy="steps",

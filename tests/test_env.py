@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from repro.env import autocast
+from repro.env import autocast, bf16_in_cpuinfo, cpu_bf16_native, use_bf16
 
 
-def test_autocast_bf16_on_cpu_and_fp32_when_off():
+@pytest.fixture
+def bf16_cpu(monkeypatch):
+    """Force the CPU's bf16 detection one way (the detection is cached per process)."""
+
+    def force(native: bool) -> None:
+        monkeypatch.setenv("REPRO_CPU_BF16", "1" if native else "0")
+        cpu_bf16_native.cache_clear()
+
+    yield force
+    cpu_bf16_native.cache_clear()
+
+
+def test_autocast_bf16_on_a_native_bf16_cpu_and_fp32_when_off(bf16_cpu):
+    bf16_cpu(True)
     a = torch.ones(4, 4)
     with autocast("cpu", True):
         assert (a @ a).dtype == torch.bfloat16
     with autocast(torch.device("cpu"), False):
         assert (a @ a).dtype == torch.float32
+    assert use_bf16("cpu", True) and not use_bf16("cpu", False)
+
+
+def test_a_cpu_that_only_emulates_bf16_trains_in_fp32(bf16_cpu):
+    bf16_cpu(False)
+    a = torch.ones(4, 4)
+    with autocast("cpu", True):
+        assert (a @ a).dtype == torch.float32
+    assert not use_bf16("cpu", True)
+
+
+def test_native_bf16_is_read_from_the_cpu_flags():
+    avx2_epyc = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\nprocessor\t: 1\n"
+    sapphire = "flags\t\t: avx2 avx512f avx512_bf16 amx_tile amx_bf16\n"
+    graviton = "Features\t: fp asimd bf16 i8mm\n"
+    assert not bf16_in_cpuinfo(avx2_epyc)
+    assert bf16_in_cpuinfo(sapphire) and bf16_in_cpuinfo(graviton)
+    assert not bf16_in_cpuinfo("")
 
 
 def test_git_revision_is_dirty_for_code_changes_not_for_rewritten_reports(tmp_path):
