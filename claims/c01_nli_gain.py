@@ -13,7 +13,7 @@ CLAIM = Claim(
         "MNLI, raises XNLI accuracy over fine-tuned original mBERT in all four languages "
         "(es, ru, vi, hi)."
     ),
-    source="arXiv 2204.06457 v1–v3 abstracts (ECIR 2023); notes/paper.md §10.1, Table A",
+    source="arXiv 2204.06457 v1–v3 abstracts (ECIR 2023); docs/paper.md §10.1, Table A",
     rule=(
         "Per language: paired bootstrap (seeds × examples) of accuracy, adjusted − original, "
         "one-sided; Holm across languages; SUPPORTED if every configured language is a "

@@ -12,7 +12,7 @@ CLAIM = Claim(
         "Fine-tuned on English WikiANN, the adjusted model has higher entity F1 than the "
         "original in three of the four languages."
     ),
-    source="ECIR 2023 / ACL-ARR June 2022 abstracts (v1 said two); notes/paper.md §10.2, Table B",
+    source="ECIR 2023 / ACL-ARR June 2022 abstracts (v1 said two); docs/paper.md §10.2, Table B",
     rule=(
         "Per language: paired bootstrap of entity F1 from summed per-sentence counts "
         "(seeds × sentences), one-sided; Holm. SUPPORTED if ≥ 3 of 4 (ceil(3n/4) of n configured) are significant gains, the paper's "

@@ -12,7 +12,7 @@ CLAIM = Claim(
         "Without fine-tuning, the adjusted encoder retrieves translations (Tatoeba, "
         "en↔xx, top-1) better than the original in three of the four languages."
     ),
-    source="ECIR 2023 abstract; notes/paper.md §10.3, Table E",
+    source="ECIR 2023 abstract; docs/paper.md §10.3, Table E",
     rule=(
         "Per language: paired bootstrap of the top-1 hit averaged over both directions, "
         "one-sided; Holm. SUPPORTED if ≥ 3 of 4 (ceil(3n/4) of n configured) are significant gains, the paper's "

@@ -13,7 +13,7 @@ CLAIM = Claim(
         "SQuAD-fine-tuned adjusted model scores higher than the original in three "
         "languages; some of these gains are not statistically significant."
     ),
-    source="ECIR 2023 abstract; notes/paper.md §10.4, Table D",
+    source="ECIR 2023 abstract; docs/paper.md §10.4, Table D",
     rule=(
         "Per language: QA F1 pooled over both directions (en-xx and xx-en) and every dataset, "
         "paired bootstrap over seeds × paragraphs, one-sided; Holm. SUPPORTED if ≥ 3 of 4 "

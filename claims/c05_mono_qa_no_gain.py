@@ -22,7 +22,7 @@ CLAIM = Claim(
         "adjusted model never scores significantly higher than the original, and sometimes "
         "significantly lower."
     ),
-    source="every abstract version; notes/paper.md §10.5, Table C",
+    source="every abstract version; docs/paper.md §10.5, Table C",
     rule=(
         "Per (dataset, language): QA F1, paired bootstrap over seeds × paragraphs. REFUTED by "
         "any significant gain (Holm over all rows). SUPPORTED only if every row's gain is "

@@ -35,7 +35,7 @@ CLAIM = Claim(
         "closer than in the original model, while unrelated pairs do not become "
         "correspondingly closer."
     ),
-    source="arXiv v1 and ACL-ARR abstracts; notes/paper.md §7, §10.6",
+    source="arXiv v1 and ACL-ARR abstracts; docs/paper.md §7, §10.6",
     rule=(
         "Per language, on held-out aligned links: (a) cosine distance of related pairs falls "
         "(paired over links, one-sided) and (b) the per-link ratio related/unrelated distance "

@@ -35,7 +35,7 @@ CLAIM = Claim(
         "The paired differences (unrelated minus related distance) shift only slightly "
         "after adjustment, although related words move much closer."
     ),
-    source="arXiv v1 abstract ('paired-differences histograms'); notes/paper.md §7, §10.7",
+    source="arXiv v1 abstract ('paired-differences histograms'); docs/paper.md §7, §10.7",
     rule=(
         "Per language: mean per-link gap (unrelated − related cosine distance), adjusted vs "
         "original, resampled by sentence pair with run variance. Margin m = 0.5 × SD of the "

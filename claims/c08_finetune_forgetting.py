@@ -35,7 +35,7 @@ CLAIM = Claim(
         "closer and the separation between them shrinks relative to the encoder before "
         "fine-tuning."
     ),
-    source="all abstract versions; notes/paper.md §7, §10.8",
+    source="all abstract versions; docs/paper.md §7, §10.8",
     rule=(
         "Per (task ∈ {NLI, NER}, language), original encoder (one exact run) vs the same encoder "
         "after each fine-tuning run: (a) related-pair and (b) unrelated-pair cosine distance "

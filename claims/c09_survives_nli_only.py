@@ -63,7 +63,7 @@ CLAIM = Claim(
         "After fine-tuning, the adjusted model separates related from unrelated words "
         "better than the fine-tuned original model, consistently only for NLI."
     ),
-    source="arXiv v1 abstract only (weak claim); notes/paper.md §7.4, §10.9",
+    source="arXiv v1 abstract only (weak claim); docs/paper.md §7.4, §10.9",
     rule=(
         "Per (task, language): per-link gap of adjusted+task vs original+task (every paired run, "
         "resampled by sentence pair), "

@@ -27,7 +27,7 @@ CLAIM = Claim(
         "anchoring loss (weight 1) added every step gives higher XNLI accuracy than the "
         "adjusted model fine-tuned without them."
     ),
-    source="ACL-ARR June 2022 and ECIR 2023 abstracts; notes/paper.md §6, §10.10",
+    source="ACL-ARR June 2022 and ECIR 2023 abstracts; docs/paper.md §6, §10.10",
     rule=(
         "Accuracy of adjusted+CL vs adjusted, pooled over the target languages (clusters = the "
         "shared item id), paired bootstrap over seeds × items, one-sided. SUPPORTED if "

@@ -73,7 +73,7 @@ CLAIM = Claim(
         "Varying the number of parallel pairs used for adjustment: NLI keeps improving "
         "with more pairs, whereas QA peaks at about 5K pairs and declines after."
     ),
-    source="first ACL-ARR 2022 abstract only; notes/paper.md §10.11, Figure G",
+    source="first ACL-ARR 2022 abstract only; docs/paper.md §10.11, Figure G",
     rule=(
         "Sizes from the profile's sweep.sizes, every paired run. (a) NLI accuracy pooled over "
         "languages: least-squares slope over log10(size), tested as a linear contrast with "

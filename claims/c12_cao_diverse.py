@@ -103,7 +103,7 @@ CLAIM = Claim(
         "a typologically diverse set, including non-Latin scripts (Cyrillic, Devanagari) "
         "and a non-European language with diacritics (Vietnamese)."
     ),
-    source="all abstract versions (framing against Cao et al. 2020); notes/paper.md §1, §10.12",
+    source="all abstract versions (framing against Cao et al. 2020); docs/paper.md §1, §10.12",
     rule=(
         "Per-language NLI rows of C01 (Holm). SUPPORTED if two distinct languages gain "
         "significantly, one with a non-Latin script and one non-European (Hindi alone cannot "

@@ -1,6 +1,6 @@
 """Experiment configuration: frozen dataclasses with the paper's defaults, layered by profiles.
 
-Resolution order: dataclass defaults (the paper, notes/paper.md §4–6) → profile TOML
+Resolution order: dataclass defaults (the paper, docs/paper.md §4–6) → profile TOML
 (``repro/profiles/<name>.toml``) → ``--config FILE`` → ``--set a.b=v``. A misspelt key or bad
 value fails with the valid choices and a "did you mean" suggestion.
 """
@@ -75,7 +75,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class PretrainConfig:
-    """MLM pretraining of the tiny model (smoke/mini only); step-based budget (feasibility §4.2)."""
+    """MLM pretraining of the tiny model (smoke/mini only); step-based budget."""
 
     steps: int = 2000
     batch_size: int = 128
@@ -96,10 +96,12 @@ class PretrainConfig:
 
 @dataclass(frozen=True)
 class AdjustConfig:
-    """Cross-lingual adjustment (Cao et al. 2020 as ported by Efimov et al., paper.md §4)."""
+    """Cross-lingual adjustment (Cao et al. 2020 as ported by Efimov et al., docs/paper.md §4)."""
 
     mode: str = "per_language"  # per_language (Efimov) | joint (Cao et al. 2020, one model)
-    max_pairs: int = 30_000  # pairs sampled per language (paper: unknown, 30K assumed, §12.1)
+    max_pairs: int = (
+        30_000  # pairs sampled per language (paper: unknown, 30K assumed, docs/paper.md §12.1)
+    )
     learning_rate: float = 5e-5
     batch_size: int = 32
     warmup_ratio: float = 0.1  # linear warm-up over 10% of pairs, then constant
@@ -126,7 +128,7 @@ class AdjustConfig:
 
 @dataclass(frozen=True)
 class TaskTrainConfig:
-    """Per-task fine-tuning hyper-parameters (paper.md §5)."""
+    """Per-task fine-tuning hyper-parameters (docs/paper.md §5)."""
 
     learning_rate: float = 5e-5
     num_train_epochs: float = 2.0
@@ -145,7 +147,7 @@ class TaskTrainConfig:
 
 @dataclass(frozen=True)
 class ContinualConfig:
-    """Continual learning during fine-tuning (paper.md §6): per-element MSE, weights 0.01 / 1."""
+    """Continual learning during fine-tuning (docs/paper.md §6): per-element MSE, weights 0.01 / 1."""
 
     align_weight: float = 0.01
     anchor_weight: float = 1.0
@@ -193,7 +195,7 @@ class EvalConfig:
 
 @dataclass(frozen=True)
 class RetrieveConfig:
-    """XSR (Tatoeba protocol, DESIGN.md §6): mean pooling incl. specials, cosine, top-1."""
+    """XSR (Tatoeba protocol, docs/paper.md §5): mean pooling incl. specials, cosine, top-1."""
 
     layer: int = -1  # hidden_states index; mBERT: 8 (XTREME's 7 after dropping embeddings)
     pooling: str = "mean"

@@ -1,4 +1,4 @@
-"""Continual learning during task fine-tuning (paper.md §6, the authors' ``*_multi_task``).
+"""Continual learning during task fine-tuning (docs/paper.md §6, the authors' ``*_multi_task``).
 
 At every training step the task loss gets ``align_weight * align + anchor_weight * reg``,
 computed on ``pairs_per_step`` parallel pairs drawn uniformly with replacement from a pool (the
@@ -7,7 +7,8 @@ is the per-element MSE between aligned target-language and English word vectors 
 being fine-tuned (its encoder is shared with the task head); ``reg`` is the per-element MSE
 between that model's English word vectors and the frozen ORIGINAL encoder's (the ``anchor``),
 looked up from an :class:`~repro.adjust.objective.AnchorCache` computed once. Per-element
-scaling matters: the paper's weights 0.01 / 1 assume it (feasibility.md §4).
+scaling matters: the paper's weights 0.01 / 1 assume it
+(docs/paper.md §6).
 
 The pairs of step ``t`` come from ``numpy.random.default_rng([seed, 1, t])``, so a resumed run
 draws exactly the pairs the uninterrupted run would have, and the draws consume no torch RNG.

@@ -1,6 +1,6 @@
 """Task fine-tuning: one code path over the HF ``Trainer`` for NLI, NER and QA.
 
-The paper's policy (notes/paper.md §5): AdamW (betas 0.9/0.999, eps 1e-6), linear decay to 0
+The paper's policy (docs/paper.md §5): AdamW (betas 0.9/0.999, eps 1e-6), linear decay to 0
 without warm-up, no gradient clipping (the authors' ``*_no_trainer`` scripts never clip), the
 model after the last step (no checkpoint selection), seed set before the head is created.
 Checkpoints go to ``work_dir`` every ``save_steps`` so a killed run resumes where it stopped

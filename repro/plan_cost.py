@@ -13,7 +13,7 @@ Tokens come from the profile's config and data sizes:
   local files (mini), the paper's datasets (paper: MNLI 392,702; WikiANN en 20,000; SQuAD
   87,599; XNLI 5,010 per language; WikiANN test 10,000, hi 1,000; XQuAD 1,190; MLQA test es
   5,253 / vi 5,495 / hi 4,918 / en 11,590; TyDiQA ru 812; Tatoeba 1,000 — ``repro.data.hub``
-  PAPER_SIZES and notes/paper.md §2), capped by ``max_train_examples``/``evaluate.max_examples``;
+  PAPER_SIZES and docs/paper.md §2), capped by ``max_train_examples``/``evaluate.max_examples``;
 * epochs (``num_train_epochs``, ``adjust.epochs``), adjustment pairs
   (``min(adjust.max_pairs, pool)`` per language), continual-learning pairs per step and pool;
 * mean whitespace words per example, :data:`WORDS` (measured on the staged real files and on a
@@ -32,13 +32,13 @@ Throughput (:data:`GPU`, :data:`CPU`):
   DeepLearningExamples BERT-Large SQuAD fine-tuning shows a 2.9–3.5× mixed-precision speed-up
   on V100, whose fp16/fp32 peak ratio is 8×; the A100's bf16/fp32 peak ratio is 16×, hence ≈ 6×
   [I].
-* CPU — measured on this project's 2-core machine (notes/feasibility.md §3, bf16 autocast,
+* CPU — measured on this project's 2-core machine (2026-11-24, bf16 autocast on AMX,
   hidden 128 × 4 layers): MLM pretraining 0.1 s per step of 128 × 24 tokens and adjustment
   0.07 s per step of 32 pairs (10k pairs in 22 s) give, solving for the two unknowns,
-  5.8e11 FLOP/s and 0.064 s per step; fp32 is 2.3× slower there (same section: 2.1–2.6×).
+  5.8e11 FLOP/s and 0.064 s per step; fp32 was 2.3× slower there (2.1–2.6× across stages).
   Alignment (IBM-1, 5 iterations, both directions) runs at 3,000 pairs of 22 words per second
-  on that machine (measured for this module), scaling with words². Against the other timings of
-  that section the smoke estimates are 0.9× (pretraining 174 s vs 193 s), 1.0× (adjustment) and
+  on that machine (measured for this module), scaling with words². Against the other timings
+  measured then the smoke estimates are 0.9× (pretraining 174 s vs 193 s), 1.0× (adjustment) and
   1.3–2× too high (fine-tuning: NLI 95 s vs 54–72 s, NER 30 s vs 11–16 s, QA 77 s vs 42–62 s,
   evaluation included).
 
@@ -79,7 +79,7 @@ CPU = Throughput(
     5.8e11,
     0.064,
     2.3,
-    "measured: notes/feasibility.md §3 (MLM and adjustment steps, bf16)",
+    "measured 2026-11-24 on the 2-core box (MLM and adjustment steps, bf16 on AMX)",
 )
 ALIGN_PAIRS_PER_S = 3000.0  # IBM-1, 22-word pairs, 2 cores (measured); scales with words²
 ALIGN_REF_WORDS = 22.0
@@ -132,7 +132,7 @@ PAD_TRAIN = 1.5  # random 32-example batches pad to their longest (MNLI p95/mean
 PAD_BUCKETED = 1.1  # length-bucketed batches (adjustment, evaluation, retrieval)
 QA_FEATURES_PER_QUESTION = 1.03  # SQuAD at 384/128: the long-context tail adds windows [I]
 
-#: Paper-scale counts (notes/paper.md §2; repro.data.hub.PAPER_SIZES; MLQA en test 11,590).
+#: Paper-scale counts (docs/paper.md §2; repro.data.hub.PAPER_SIZES; MLQA en test 11,590).
 PAPER_TRAIN = {"nli": 392_702, "ner": 20_000, "qa": 87_599}
 PAPER_EVAL = {
     "nli.xnli": 5_010,

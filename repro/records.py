@@ -1,4 +1,4 @@
-"""Record schemas shared by synthetic, local-file and hub loaders (DESIGN.md §6).
+"""Record schemas shared by synthetic, local-file and hub loaders.
 
 Every loader produces plain dicts of these shapes, so every downstream stage is profile-agnostic.
 Validators raise :class:`repro.errors.DataError` naming the file and the record.

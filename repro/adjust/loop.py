@@ -1,6 +1,6 @@
 """The adjustment training loop: batched, length-bucketed, resumable, DDP-ready.
 
-Optimiser and schedule follow the authors (paper.md §4): Adam(betas, eps), no weight decay, no
+Optimiser and schedule follow the authors (docs/paper.md §4): Adam(betas, eps), no weight decay, no
 clipping; lr rises linearly over the first ``warmup_ratio`` of the *pairs* and then stays
 constant; one pass; dropout on in the trained model; the anchor is a frozen copy of the starting
 encoder. The authors sum the per-element MSEs of 8 sub-batches of 4 pairs; we take one mean over

@@ -8,7 +8,7 @@ For a batch of parallel pairs (English ``src``, target-language ``tgt``, 1-to-1 
 with f the model being trained, f0 a frozen copy of the starting encoder (eval mode, no grad),
 last-layer word vectors pooled over sub-words, and MSE the mean over pairs x hidden dims
 (per-element, as the authors' ``F.mse_loss``; a sum over dims makes the continual-learning
-weights 0.01/1 meaningless, feasibility.md §7). [CLS]<->[CLS] and [SEP]<->[SEP] links are added
+weights 0.01/1 meaningless). [CLS]<->[CLS] and [SEP]<->[SEP] links are added
 when ``include_cls_sep``. Everything is cast to float32 before pooling and the losses.
 """
 

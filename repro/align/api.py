@@ -1,6 +1,6 @@
 """The ``align`` stage's library entry points: align parallel records and score an aligner.
 
-Order (paper.md §3): drop pairs longer than ``max_words`` on either side; align the rest (or take
+Order (docs/paper.md §3): drop pairs longer than ``max_words`` on either side; align the rest (or take
 the records' gold alignment) and symmetrise; keep one-to-one links; drop identical-string links;
 drop pairs left without links. Aligning after the length filter bounds the aligner's cost (the
 authors aligned the whole pool first; EM statistics differ only by the long pairs' counts).

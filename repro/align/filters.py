@@ -1,4 +1,4 @@
-"""The authors' alignment filters (paper.md §3, ``alignment/utils_alignment.py``).
+"""The authors' alignment filters (docs/paper.md §3, ``alignment/utils_alignment.py``).
 
 Order in the authors' code: drop pairs longer than 64 words on either side; keep one-to-one links;
 (sample ``max_sent`` pairs); drop pairs without links; drop links between identical strings; drop

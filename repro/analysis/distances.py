@@ -2,7 +2,7 @@
 
 Related pair = an English word and its aligned translation in a held-out parallel sentence;
 unrelated pair = the same English word and a random word of a *different* pair (matched in
-number, seeded), paper.md §7 / §12.13. The per-link paired difference (unrelated − related) is
+number, seeded), docs/paper.md §7 / §12.13. The per-link paired difference (unrelated − related) is
 what the paper's "paired-differences histograms" show; a positive mass means related words are
 closer than unrelated ones.
 """

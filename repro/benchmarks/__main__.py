@@ -1,7 +1,7 @@
 """``python -m repro.benchmarks --out reports/bench.json [--smoke] [--quick]``: the bench suite.
 
 Writes ``{"machine", "versions", "git_revision", "results": {name: {"ratio", "ours",
-"baseline", "unit", ...}}}`` (DESIGN.md §5). Every figure compares two variants measured side by
+"baseline", "unit", ...}}}``. Every figure compares two variants measured side by
 side inside one bench step; the suite only schedules the steps and collects what they return.
 
 Each step runs in its own child process (``--one NAME``): a crash, an out-of-memory kill or a

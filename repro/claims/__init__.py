@@ -66,7 +66,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claim:
-    id: str  # C01 … C12 (notes/paper.md §10)
+    id: str  # C01 … C12 (docs/paper.md §10)
     slug: str
     title: str
     statement: str  # the paper's claim, one sentence

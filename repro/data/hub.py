@@ -72,7 +72,7 @@ PARQUET_FALLBACK = "refs/convert/parquet"
 WIKIANN_TAG_NAMES: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 MLQA_LANGS = ("es", "vi", "hi")  # of our targets; MLQA has no Russian
 TYDIQA_NAMES = {"en": "english", "ru": "russian"}  # TyDi covers only ru among our targets
-#: Sizes stated in the paper / dataset cards (notes/paper.md §2), checked after loading.
+#: Sizes stated in the paper / dataset cards (docs/paper.md §2), checked after loading.
 PAPER_SIZES: dict[str, int] = {
     "train.nli": 392702,
     "train.qa": 87599,

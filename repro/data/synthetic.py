@@ -1,4 +1,4 @@
-"""The synthetic multilingual world of the smoke profile (DESIGN.md §2, feasibility notes §1).
+"""The synthetic multilingual world of the smoke profile (calibration: docs/calibration.md).
 
 English plus four synthetic languages named by the codes they stand for (es, ru, vi, hi) are
 rendered from one semantic layer: typed entities (PER, ORG, LOC; some two-word names), 48 object
@@ -30,7 +30,7 @@ Public API::
 Knobs
 -----
 Every ``world.*`` key, and how it moves zero-shot transfer (en -> xx) easier or harder. The
-defaults follow the world measured in ``notes/feasibility.md`` (its "A2" run) wherever it fixed
+defaults follow the world of the first feasibility probe wherever it fixed
 a value; QA is redesigned to be learnable (see ``qa_same_type_rate``).
 
 ``seed``
@@ -42,7 +42,7 @@ a value; QA is redesigned to be learnable (see ``qa_same_type_rate``).
     Latin-script name inside Cyrillic/Devanagari text). Shared names (with digits, always shared)
     are the anchors that make an MLM trained on non-parallel text weakly multilingual: higher is
     easier. At 0 only digits are shared, the original model is barely aligned and task-level
-    gains from adjustment vanish (feasibility §4.5); at 1 names never need transferring.
+    gains from adjustment vanish; at 1 names never need transferring.
 ``cognate_es``, ``cognate_ru``, ``cognate_vi``, ``cognate_hi`` (0.0)
     Share of content lemmas that are cognates of English: es takes the English stem with es
     suffixes, vi the English word with a tone mark (both share sub-words with English: easier);

@@ -3,7 +3,7 @@
 An artifact holds either ``encoder/`` (a bare ``BertModel`` + tokenizer: pretrain, hub_model,
 adjust) or ``model/`` (a fine-tuned task model + tokenizer: finetune). ``load_encoder`` returns the
 base encoder of either, so retrieval and distance analyses work on any of them. Weights are
-safetensors only and remote code is never trusted (DESIGN.md §4).
+safetensors only and remote code is never trusted (tests/reliability/test_security.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The tokenizer never strips accents: ``BertNormalizer(lowercase=True)`` strips them by default,
 which turns Devanagari ``नमस्ते`` into ``नमसत`` and Vietnamese ``Tiếng`` into ``tieng``
-(notes/environment.md §2b), destroying exactly the scripts the paper is about.
+(measured on this project's machine), destroying exactly the scripts the paper is about.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def pool_words(
 
     ``avg`` = mean of a word's sub-words (Efimov), ``first`` (Wu & Dredze), ``last`` (Cao).
     Empty slots are zero vectors with mask False. Cast to float32 first: bf16 sums of many
-    sub-words lose precision (feasibility.md §7).
+    sub-words lose precision.
     """
     if mode not in POOLING_MODES:
         raise ValueError(f"pooling mode {mode!r} is not one of {POOLING_MODES}")

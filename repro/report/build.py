@@ -42,7 +42,7 @@ CITATION = (
     "Contextual Word Representations on Zero-Shot Transfer. ECIR 2023 (arXiv 2204.06457)."
 )
 NO_PAPER_VALUES = (
-    "The paper's values have not been transcribed (notes/paper.md §9); none are invented here."
+    "The paper's values have not been transcribed (docs/paper.md §9); none are invented here."
 )
 
 BANNERS = {
@@ -65,7 +65,7 @@ BANNERS = {
     ),
 }
 
-# XTREME mBERT zero-shot levels (NOT from this paper; notes/paper.md §9), approximate.
+# XTREME mBERT zero-shot levels (NOT from this paper; docs/paper.md §9), approximate.
 SANITY_ANCHORS = {
     "nli": {"es": (73.0, 75.0), "ru": (67.0, 69.0), "vi": (69.0, 71.0), "hi": (59.0, 61.0)},
     "qa": {"es": (75.0, 75.0), "ru": (71.0, 71.0), "vi": (69.0, 70.0), "hi": (59.0, 59.0)},
@@ -403,7 +403,7 @@ DEVIATION_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Adjustment data size",
-        "unknown; 30K pairs per language assumed (paper.md §12.1)",
+        "unknown; 30K pairs per language assumed (docs/paper.md §12.1)",
         lambda c: _g(c, "adjust.max_pairs") not in (None, 30000),
         lambda c: f"{_g(c, 'adjust.max_pairs')} pairs per language",
         "scaled to the available parallel data and the time budget",
@@ -474,10 +474,10 @@ DEVIATION_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "Cross-lingual QA",
-        "MLQA G-XLT pairs with English (paper.md §12.7)",
+        "MLQA G-XLT pairs with English (docs/paper.md §12.7)",
         lambda c: _g(c, "data.source") in ("synthetic", "local"),
         lambda c: "question/context pairs built from fully parallel XQuAD-style data",
-        "the local MLQA files are same-language only (DESIGN.md §6)",
+        "the local MLQA files are same-language only (docs/statistics.md)",
     ),
     Rule(
         "Continual-learning pool",
@@ -520,14 +520,14 @@ DECISIONS = (
         "Significance test",
         "not stated in the paper",
         "paired bootstrap over seeds × examples (QA: paragraphs), one-sided for directional "
-        "claims, Holm across the languages/datasets of a claim (DESIGN.md §6)",
+        "claims, Holm across the languages/datasets of a claim (docs/statistics.md)",
     ),
-    ("Checkpoint", "not stated", "the last step; no dev-set model selection (paper.md §12.6)"),
+    ("Checkpoint", "not stated", "the last step; no dev-set model selection (docs/paper.md §12.6)"),
     (
         "Distance analysis",
         "distance, layer and pair sampling not stated",
         "cosine distance at the last layer; related = held-out 1-to-1 links, unrelated = "
-        "random cross-lingual words matched in number (paper.md §12.13)",
+        "random cross-lingual words matched in number (docs/paper.md §12.13)",
     ),
 )
 

@@ -1,6 +1,6 @@
 """Tables of the report, computed from stored per-example results and claim evidence rows.
 
-Two kinds: the paper's table layouts (notes/paper.md §9) rebuilt from ``results/`` (point
+Two kinds: the paper's table layouts (docs/paper.md §9) rebuilt from ``results/`` (point
 estimates = mean over non-collapsed fine-tuning seeds, with the per-seed values beside them),
 and the per-claim evidence tables that show each comparison row of ``claims.json``.
 Every cell is pre-formatted text, so the HTML and Markdown templates stay free of arithmetic.
@@ -326,7 +326,7 @@ def layout_table(
 
 
 def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) -> list[Table]:
-    """Tables A–E of notes/paper.md §9 plus continual learning, from stored results."""
+    """Tables A–E of docs/paper.md §9 plus continual learning, from stored results."""
     sig = SigIndex.from_claims(claims)
     spread = "Mean over fine-tuning seeds; small print: sd and per-seed values."
     specs = [

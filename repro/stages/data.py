@@ -1,6 +1,6 @@
 """The `data` stage: materialise a data bundle from the configured source.
 
-The only profile-specific code path (DESIGN.md §2): synthetic world, local files in
+The only profile-specific code path: synthetic world, local files in
 ``REPRO_DATA_DIR``, or hub datasets. Everything downstream reads the bundle.
 """
 

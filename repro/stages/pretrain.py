@@ -3,7 +3,8 @@
 Sequences are single sentences (words pre-split, so sub-word -> word ids match the data's
 words), batches are language-balanced, and the MLM loss is computed on masked positions only:
 ``model.bert`` then ``model.cls`` on the masked rows, 2–2.7× faster than full-vocabulary logits
-on CPU (notes/environment.md §3). The budget is a step count, never wall time (feasibility §4.2).
+on CPU (measured on this project's machine). The budget is a step count, never wall time, so a slower
+machine gives the same model.
 A killed run resumes from the last checkpoint in ``ctx.work_dir`` and ends with the same weights
 as an uninterrupted one.
 """
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 250
 CHECKPOINT_FILE = "checkpoint.pt"
-TOKENIZER_SAMPLE_PER_LANG = 20_000  # sentences per language for WordPiece training (feasibility)
+TOKENIZER_SAMPLE_PER_LANG = 20_000  # sentences per language for WordPiece training
 
 
 # -- corpus ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Family-wise error control across the languages/datasets of one claim (DESIGN.md §6).
+"""Family-wise error control across the languages/datasets of one claim (docs/statistics.md).
 
 Both corrections are valid under any dependence between the tests. Adjusted p-values are
 returned in the input order, so ``adjusted[i] <= alpha`` is the decision for hypothesis ``i``.

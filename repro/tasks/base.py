@@ -1,6 +1,6 @@
 """What every task module provides, and the task-agnostic helpers they share.
 
-Tasks know data and heads, not loops (notes/style.md §3): a task module turns records into model
+Tasks know data and heads, not loops: a task module turns records into model
 features, builds or loads its ``AutoModelFor...`` head, and turns raw model outputs back into
 per-example prediction records and corpus metrics. :mod:`repro.finetune` and
 :mod:`repro.evaluate` own the loops and never look inside a record.

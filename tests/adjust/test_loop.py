@@ -94,7 +94,7 @@ def test_adjustment_aligns_the_toy_languages(fresh):
         return float(np.mean([r[key] for r in rows]))
 
     # related words come closer by more than unrelated ones (a random-init encoder also shows
-    # the global shrinkage of feasibility.md §2.5, so compare drops and ratios, not the gap)
+    # a global shrinkage of every distance, so compare drops and ratios, not the gap)
     drop_rel = mean(d0, "related_euc") - mean(d1, "related_euc")
     drop_unr = mean(d0, "unrelated_euc") - mean(d1, "unrelated_euc")
     assert drop_rel > 0 and drop_rel > drop_unr

@@ -1,4 +1,4 @@
-"""Security rules (DESIGN.md §4): no remote code, no pickle from artifacts, no eval of data, and no
+"""Security rules: no remote code, no pickle from artifacts, no eval of data, and no
 path built from a config or key escapes the artifact store.
 
 The source checks parse every module of the package (and the claim specs shipped with it) and

@@ -223,7 +223,7 @@ def question_key(slot: str, f: Frame) -> tuple:
 
 # ----------------------------------------------------------------------------- NLI edits
 # Upward edits (premise entails hypothesis when affirmative) swap to neutral under negation;
-# downward edits do the reverse. This is the negation monotonicity of feasibility §1.2.
+# downward edits do the reverse. This is the monotonicity of negation.
 # Contradictions assume the premise and hypothesis describe one event (SNLI convention).
 
 
