@@ -386,17 +386,11 @@ def _default_quantity(kind: str, task: str) -> str:
 
 
 def _collapsed(entry: Entry) -> bool:
-    """A failed fine-tuning run: its *English* score is near chance. Excluded, never averaged.
-
-    A near-chance *target* score is a transfer result, not a failure: it is kept (excluding it
-    would bias the comparison) and only reported (:func:`_near_chance`)."""
-    if entry.key.lang in ("en", "en-en"):
-        return bool(entry.meta.get("collapsed"))
-    return bool(entry.meta.get("english_collapsed"))
+    return entry.failed  # English near chance: excluded (Entry.failed)
 
 
 def _near_chance(entry: Entry) -> bool:
-    return bool(entry.meta.get("collapsed"))
+    return entry.near_chance  # target near chance: kept, reported
 
 
 def _common_ids(entries: list[Entry]) -> list[str]:

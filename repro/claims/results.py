@@ -69,6 +69,21 @@ class Entry:
             out["groups"] = self.groups
         return out
 
+    @property
+    def failed(self) -> bool:
+        """A failed run: the fine-tuning behind it is near chance on *English*, so it never
+        learned its task. The one definition the claims, tables and figures all use: such a
+        run is excluded (and named), never averaged in."""
+        if self.key.lang in ("en", "en-en"):
+            return bool(self.meta.get("collapsed"))
+        return bool(self.meta.get("english_collapsed"))
+
+    @property
+    def near_chance(self) -> bool:
+        """This result itself is near chance. For a target language that is a transfer result,
+        not a failure: kept (excluding it would bias the comparison) and only reported."""
+        return bool(self.meta.get("collapsed"))
+
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Entry:
         return cls(

@@ -427,7 +427,8 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
         "seeds",
         "Per-seed scores",
         "One dot per fine-tuning seed; the bar is the mean over usable seeds; "
-        "× marks a collapsed run (excluded from the mean and from the claims' tests).",
+        "× marks a run that never learned English (excluded from the mean and from the "
+        "claims' tests).",
         fig,
     )
 

@@ -126,7 +126,8 @@ class Table:
 
 
 def is_collapsed(entry: Entry) -> bool:
-    return bool(entry.meta.get("collapsed")) or bool(entry.meta.get("english_collapsed"))
+    """Excluded from a mean exactly when the claims exclude it (:attr:`Entry.failed`)."""
+    return entry.failed
 
 
 def entry_scores(entry: Entry) -> dict[str, float]:
@@ -321,7 +322,10 @@ def layout_table(
     else:
         notes.append("No claim tests these cells one by one, so no significance markers.")
     if any_collapsed:
-        notes.append("† a collapsed run (near chance), excluded from the mean as in the claims.")
+        notes.append(
+            "† a run whose fine-tuning never learned English (near chance there), excluded "
+            "from the mean as in the claims; a near-chance target score is kept."
+        )
     return Table(id, title, header, rows, caption, notes)
 
 

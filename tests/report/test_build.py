@@ -179,11 +179,12 @@ def test_paper_values_shown_when_present(smoke_copy):
 
 
 def _mean_over_seeds(fx, kind, task, dataset, lang, state, score):
+    # the fixture's near-chance *target* runs count, as in the claims (Entry.failed is about
+    # English); none of its runs failed on English
     vals = [
         score(v)
         for (k, t, d, lg, s, seed), v in fx.raw.items()
         if (k, t, d, lg, s) == (kind, task, dataset, lang, state)
-        and (k, t, d, lg, s, seed) not in fx.collapsed
     ]
     return float(np.mean(vals))
 
@@ -223,7 +224,8 @@ def test_paper_layout_tables_match_the_raw_results(smoke_fixture):
             lambda s: 2 * s["tp"].sum() / (s["n_pred"].sum() + s["n_gold"].sum()),
         )
         assert ner.rows[0][c].text == f"{100 * want:.1f}"
-    assert "†" in ner.rows[0][2].sub  # ru seed 3 collapsed: shown, not averaged
+    # ru seed 3 is near chance on the target only: averaged in and not marked as excluded
+    assert "seeds" in ner.rows[0][2].sub and "†" not in ner.rows[0][2].sub
     xsr = tables["table-xsr"]
     hits = fx.raw[("xsr", "xsr", "xsr", "es", "adjusted", -1)]
     top1 = (hits["hit_xx2en"].mean() + hits["hit_en2xx"].mean()) / 2
