@@ -138,6 +138,28 @@ def _data_provenance(cfg: ExperimentConfig, store: ArtifactStore) -> dict[str, A
     return {"source": bundle.source, "artifact": job.key[:16], "notes": bundle.notes}
 
 
+def _match_lock_precision(run_json: Path) -> None:
+    """Recompute in fp32 when the lock was computed in fp32 (a CPU without native bf16).
+
+    bf16 is only used on CPUs that compute it natively (:func:`repro.env.cpu_bf16_native`), so
+    the same config trains in bf16 on one machine and fp32 on another. A from-scratch check of
+    an fp32 lock on a bf16 machine therefore forces fp32 (slower, never emulated), so the
+    check compares the same computation. ``REPRO_CPU_BF16`` set by the user wins.
+    """
+    import os
+
+    from repro.env import cpu_bf16_native
+
+    try:
+        locked = json.loads(run_json.read_text()).get("machine", {}).get("cpu_bf16_native")
+    except (OSError, ValueError):
+        return
+    if locked is False and "REPRO_CPU_BF16" not in os.environ and cpu_bf16_native():
+        log.info("the lock was computed in fp32 (no native bf16): recomputing in fp32")
+        os.environ["REPRO_CPU_BF16"] = "0"  # inherited by the stage workers
+        cpu_bf16_native.cache_clear()
+
+
 def verify(
     cfg: ExperimentConfig,
     *,
@@ -164,6 +186,7 @@ def verify(
         status = evaluate_all(cfg, claims, ResultSet.load(pdir / "results"), skipped)
         status["from_results"] = True  # the results' own provenance is in run.json
     else:
+        _match_lock_precision(pdir / "run.json")
         store = store or ArtifactStore()
         pairs, skipped = plan_claims(cfg, claims)
         jobs = [j for j, _ in pairs]

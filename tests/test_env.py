@@ -78,3 +78,29 @@ def test_git_revision_is_dirty_for_code_changes_not_for_rewritten_reports(tmp_pa
     git_revision.cache_clear()
     assert git_revision(tmp_path) == head + "-dirty"
     git_revision.cache_clear()
+
+
+def test_a_from_scratch_check_of_an_fp32_lock_recomputes_in_fp32(tmp_path, monkeypatch, bf16_cpu):
+    import json
+    import os
+
+    from repro.run import _match_lock_precision
+
+    run_json = tmp_path / "run.json"
+    run_json.write_text(json.dumps({"machine": {"cpu_bf16_native": False}}))
+    monkeypatch.delenv("REPRO_CPU_BF16", raising=False)
+    cpu_bf16_native.cache_clear()
+    monkeypatch.setattr("repro.env.bf16_in_cpuinfo", lambda text: True)  # a bf16 machine
+    assert cpu_bf16_native()
+    _match_lock_precision(run_json)
+    assert os.environ["REPRO_CPU_BF16"] == "0" and not cpu_bf16_native()
+
+    monkeypatch.setenv("REPRO_CPU_BF16", "1")  # the user's choice wins
+    cpu_bf16_native.cache_clear()
+    _match_lock_precision(run_json)
+    assert cpu_bf16_native()
+    run_json.write_text(json.dumps({"machine": {"cpu_bf16_native": True}}))
+    monkeypatch.delenv("REPRO_CPU_BF16")
+    cpu_bf16_native.cache_clear()
+    _match_lock_precision(run_json)  # a bf16 lock on a bf16 machine: nothing to change
+    assert "REPRO_CPU_BF16" not in os.environ
