@@ -211,3 +211,11 @@ def test_distances_of_a_fine_tuned_encoder_carry_whether_that_run_collapsed(tmp_
     assert _finetuning_collapsed(cfg, dist, ex, empty) is None  # unknown, not "learned"
     plain = Export("distances", "distances", "original", "es")
     assert _finetuning_collapsed(cfg, graph.distances("original", "es"), plain, empty) is None
+
+
+def test_c12_needs_two_distinct_languages_hindi_alone_is_not_both():
+    hindi = evaluate_claim(CLAIMS["C12"], ctx_for(planted_nli({"hi": 0.1})))
+    assert hindi.verdict is Verdict.INCONCLUSIVE, hindi.rationale
+    pair = evaluate_claim(CLAIMS["C12"], ctx_for(planted_nli({"ru": 0.1, "vi": 0.1})))
+    assert pair.verdict is Verdict.SUPPORTED, pair.rationale
+    assert pair.evidence["assignment"] == {"non_latin_script": "ru", "non_european": "vi"}
