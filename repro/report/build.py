@@ -22,6 +22,7 @@ from typing import Any
 from repro.claims.results import ResultSet
 from repro.errors import DataError
 from repro.report.figures import FigureOut, render_figures
+from repro.report.flat import flat_rows, to_csv, to_json
 from repro.report.tables import (
     GAIN,
     LOSS,
@@ -898,5 +899,11 @@ def build_report(profile: str, reports_root: Path = Path("reports")) -> dict[str
     written["md"] = inp.pdir / "report.md"
     _write_atomic(written["html"], html)
     _write_atomic(written["md"], md)
+    if inp.results_present:  # every stored score, flat (repro.report.flat)
+        rows = flat_rows(inp.results)
+        written["results.csv"] = inp.pdir / "results.csv"
+        written["results.json"] = inp.pdir / "results.json"
+        _write_atomic(written["results.csv"], to_csv(rows))
+        _write_atomic(written["results.json"], to_json(rows, profile))
     log.info("wrote %s and %s", written["html"], written["md"])
     return written
