@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from repro.claims import Outcome, Verdict
+from repro.claims import Outcome, RuleChange, Verdict
 
 MIN_P = 1e-12
 
@@ -180,6 +180,22 @@ def gain_in_at_least(
         evidence,
         decades(nxt, alpha),
     )
+
+
+def in_three_of_four(rows: list[dict[str, Any]], alpha: float, *, what: str = "gain") -> Outcome:
+    """The paper's "improves in three of four languages" (C02, C03): :func:`gain_in_at_least`
+    with ⌈3n/4⌉ of the n configured rows required and that count set against the paper's."""
+    n = required_of(len(rows))
+    return gain_in_at_least(rows, n, alpha, what=what, paper_count=n)
+
+
+#: The rule change shared by the "three of four" claims (listed on their cards).
+THREE_OF_FOUR_CHANGE = RuleChange(
+    "2026-12-06",
+    "SUPPORTED if ≥ 3 significant gains; a 4th passed silently as agreeing with the paper",
+    "the paper says three of four: the count is now reported against the paper's and "
+    "scaled to the configured languages",
+)
 
 
 def gains_some_not_significant(
