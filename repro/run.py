@@ -13,9 +13,9 @@ from typing import Any
 
 from repro.cache import ArtifactStore
 from repro.claims import discover, select
+from repro.claims.lock import compare_with_lock
 from repro.claims.results import ResultSet
 from repro.claims.runner import (
-    compare_with_lock,
     evaluate_all,
     export_results,
     plan_claims,

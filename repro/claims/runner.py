@@ -13,7 +13,7 @@ from typing import Any
 
 from repro.claims import Claim, Need, Outcome, Verdict
 from repro.claims.context import ClaimContext, MissingResults
-from repro.claims.lock import DEFAULT_TOLERANCE, compare_with_lock  # noqa: F401 (re-export)
+from repro.claims.lock import DEFAULT_TOLERANCE
 from repro.claims.results import EntryKey, ResultSet, entry_from_predictions
 from repro.config import ExperimentConfig, as_dict
 from repro.configtools import sha256_of

@@ -9,8 +9,9 @@ import numpy as np
 
 from repro.claims import Verdict, discover
 from repro.claims.context import ClaimContext
+from repro.claims.lock import compare_with_lock
 from repro.claims.results import Entry, EntryKey, ResultSet
-from repro.claims.runner import compare_with_lock, evaluate_all, evaluate_claim
+from repro.claims.runner import evaluate_all, evaluate_claim
 from repro.config import resolve
 
 CLAIMS = discover(Path(__file__).resolve().parents[2] / "claims")
