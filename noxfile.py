@@ -1,4 +1,4 @@
-"""Sessions: tests (default), reproduce, claims, report, bench, stats, lint.
+"""Sessions: tests (default), reproduce, claims, report, bench, stats, calibrate, stability, lint.
 
 Every session installs torch==2.13.0 pinned exactly first (a range pulls a multi-GB CUDA build),
 then the package; venvs are reused so reruns start in seconds.
@@ -111,6 +111,20 @@ def stats(session: nox.Session) -> None:
     _install(session)
     args = session.posargs or ["-q", "tests/stats"]
     session.run("python", "-m", "pytest", *args, env=_env(), success_codes=[0])
+
+
+@nox.session(reuse_venv=True)
+def calibrate(session: nox.Session) -> None:
+    """The unadjusted encoder's transfer ratios (no adjustment runs); args go to the verb."""
+    _install(session)
+    session.run("repro", "calibrate", *session.posargs, env=_env())
+
+
+@nox.session(reuse_venv=True)
+def stability(session: nox.Session) -> None:
+    """The smoke profile in several synthetic worlds; writes stability.json beside its claims."""
+    _install(session)
+    session.run("repro", "stability", *session.posargs, env=_env())
 
 
 @nox.session(reuse_venv=True)

@@ -130,6 +130,39 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("out", help="output directory")
     _add_config_args(df)
 
+    cal = sub.add_parser(
+        "calibrate",
+        help="transfer ratios of the unadjusted encoder only (world calibration)",
+        description=(
+            "Run only the unadjusted encoder's jobs (pretraining, English fine-tuning, "
+            "zero-shot evaluation, retrieval) and print English scores and transfer ratios "
+            "(target - chance) / (English - chance). No adjustment runs, so no verdict can "
+            "steer a calibration. Example: repro calibrate --tasks nli "
+            "--set world.shared_name_rate=0.8 --out probe.json"
+        ),
+    )
+    _add_config_args(cal)
+    cal.add_argument(
+        "--tasks", default="nli,ner,qa", help="comma-separated tasks (default nli,ner,qa)"
+    )
+    cal.add_argument("--no-xsr", action="store_true", help="skip retrieval")
+    cal.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
+    cal.add_argument("--out", default=None, metavar="FILE", help="write the summary as JSON")
+
+    st = sub.add_parser(
+        "stability",
+        help="rerun the profile in other synthetic worlds; claim x world verdict table",
+        description=(
+            "Run every claim once per world seed (world.seed) and write "
+            "reports/<profile>/stability.json: verdict and margin per claim and world, and "
+            "whether the verdict flips. Example: repro stability --world-seeds 0,1,2"
+        ),
+    )
+    _add_config_args(st)
+    st.add_argument("--world-seeds", default="0,1,2", help="comma-separated (default 0,1,2)")
+    st.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
+    st.add_argument("--reports", default="reports", help="reports root (default: reports/)")
+
     w = sub.add_parser("world", help="the synthetic world of the smoke profile")
     wsub = w.add_subparsers(dest="world_command", required=True)
     ws = wsub.add_parser("show", help="sample sentences, alignments and task examples")
@@ -146,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG
         if args.verbose > 1
         else logging.INFO
-        if args.verbose or args.command == "run"
+        if args.verbose or args.command in ("run", "calibrate", "stability")
         else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
@@ -181,6 +214,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _data(args)
     if cmd == "world":
         return _world(args)
+    if cmd == "calibrate":
+        return _calibrate(args)
+    if cmd == "stability":
+        return _stability(args)
     raise AssertionError(cmd)  # pragma: no cover
 
 
@@ -237,6 +274,64 @@ def _run(args) -> int:
     )
     errors = [c for c, r in res.status["claims"].items() if r["verdict"] == "ERROR"]
     return 1 if errors else 0
+
+
+def _calibrate(args) -> int:
+    from repro.analysis.transfer import TransferRow, format_table
+    from repro.calibrate import calibrate, save
+    from repro.errors import ConfigError
+
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    bad = [t for t in tasks if t not in ("nli", "ner", "qa")]
+    if bad or not tasks:
+        raise ConfigError(
+            f"--tasks: expected a comma-separated subset of nli,ner,qa, got {args.tasks!r}"
+        )
+    cfg = _with_cli_run_settings(args, _cfg(args))
+    summary = calibrate(
+        cfg,
+        tasks,
+        xsr=not args.no_xsr,
+        overrides=tuple(args.overrides),
+        progress=lambda m: log.info("%s", m),
+    )
+    rows = [
+        TransferRow(**{**r, "ratio_per_run": tuple(r["ratio_per_run"])})
+        for r in summary["transfer"]
+    ]
+    print(format_table(rows))
+    if summary["xsr_top1"]:
+        print("XSR top-1: " + ", ".join(f"{k} {v:.3f}" for k, v in summary["xsr_top1"].items()))
+    print(
+        f"{summary['jobs']['ran']} job(s) ran, {summary['jobs']['cached']} cached; {summary['wall_s']} s"
+    )
+    if args.out:
+        save(summary, Path(args.out))
+    return 0
+
+
+def _stability(args) -> int:
+    from repro.errors import ConfigError
+    from repro.stability import cell, load_stability, run_stability
+
+    try:
+        seeds = [int(x) for x in args.world_seeds.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(
+            f"--world-seeds: expected comma-separated integers, got {args.world_seeds!r}"
+        ) from None
+    cfg = _with_cli_run_settings(args, _cfg(args))
+    path = run_stability(
+        cfg, seeds, reports_root=Path(args.reports), progress=lambda m: log.info("%s", m)
+    )
+    stab = load_stability(cfg.profile, Path(args.reports))
+    for cid, rec in stab["claims"].items():
+        print(
+            f"{cid:6s} {' '.join(v['verdict'] for v in rec['per_world'].values()):40s} "
+            f"{cell(stab, cid)}"
+        )
+    print(f"wrote {path}")
+    return 0
 
 
 def _verdict_table(status) -> str:

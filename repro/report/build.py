@@ -89,6 +89,7 @@ class Inputs:
     results_present: bool
     config: dict[str, Any] | None
     config_origin: str
+    stability: dict[str, Any] | None = None  # reports/<profile>/stability.json
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -142,7 +143,15 @@ def load_inputs(profile: str, reports_root: Path) -> Inputs:
     results = ResultSet.load(rdir)
     config, origin = _resolved_config(profile, status, run)
     return Inputs(
-        profile, pdir, status, run, results, rdir.is_dir() and len(results) > 0, config, origin
+        profile,
+        pdir,
+        status,
+        run,
+        results,
+        rdir.is_dir() and len(results) > 0,
+        config,
+        origin,
+        _read_json(pdir / "stability.json"),
     )
 
 
@@ -699,6 +708,55 @@ def sanity_band(inp: Inputs) -> list[dict[str, Any]] | None:
     return out
 
 
+# --------------------------------------------------------------------------- transfer regime
+
+
+def transfer_section(inp: Inputs) -> list[dict[str, Any]]:
+    """The unadjusted encoder's transfer ratios (docs/calibration.md), from per-example results."""
+    from repro.analysis.transfer import transfer_table
+
+    out = []
+    for r in transfer_table(inp.results, "original") if inp.results_present else []:
+        per = [x for x in r.ratio_per_run if x == x]
+        out.append(
+            {
+                "task": r.task,
+                "dataset": r.dataset,
+                "lang": r.lang,
+                "metric": r.metric,
+                "english": f"{100 * r.english:.1f}",
+                "target": f"{100 * r.target:.1f}",
+                "ratio": f"{r.ratio:.2f}",
+                "range": f"{min(per):.2f}–{max(per):.2f}" if per else "–",
+                "runs": r.runs,
+                "near_chance": r.near_chance_runs,
+                "flag": not r.in_band,
+            }
+        )
+    return out
+
+
+def stability_section(inp: Inputs) -> dict[str, Any] | None:
+    """Claim x world-seed verdicts of `repro stability`, flips flagged; None without the file."""
+    stab = inp.stability
+    if not stab:
+        return None
+    seeds = [str(s) for s in stab.get("world_seeds", [])]
+    rows = []
+    for cid, rec in sorted(stab.get("claims", {}).items()):
+        cells = []
+        for s in seeds:
+            c = rec.get("per_world", {}).get(s)
+            m = c and c.get("margin")
+            cells.append(
+                "–" if c is None else c["verdict"] + (f" ({m:.2f})" if isinstance(m, float) else "")
+            )
+        rows.append(
+            {"id": cid, "title": rec.get("title", ""), "cells": cells, "flip": not rec["stable"]}
+        )
+    return {"seeds": seeds, "rows": rows}
+
+
 # --------------------------------------------------------------------------- provenance
 
 
@@ -801,6 +859,9 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "figures": list(figures),
         "languages": langs,
         "sanity": sanity_band(inp),
+        "transfer": transfer_section(inp),
+        "stability": stability_section(inp),
+        "transfer_band": "0.35–0.85",
         "sanity_tolerance": f"{SANITY_TOLERANCE:g}",
         "deviations": deviations(inp.config),
         "rule_changes": rule_changes(claims),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from repro.errors import ConfigError
 from repro.report.build import claim_card, md_cell
+from repro.stability import cell as stability_cell
+from repro.stability import load_stability
 
 
 def marker(profile: str) -> str:
@@ -28,18 +30,23 @@ def claims_table(
     if not path.is_file():
         raise ConfigError(f"no locked verdicts at {path}")
     claims = json.loads(path.read_text()).get("claims", {})
-    lines = [
-        "| claim | paper statement | verdict | key evidence | margin |",
-        "|:---|:---|:---|:---|---:|",
-    ]
+    stab = load_stability(profile, reports_root)
+    head = "| claim | paper statement | verdict | key evidence | margin |"
+    rule = "|:---|:---|:---|:---|---:|"
+    if stab:  # the verdict-agreement column of `repro stability`
+        head, rule = head + " other worlds |", rule + ":---|"
+    lines = [head, rule]
     link = f"{link_root}/{profile}/report.md"
     for cid, rec in sorted(claims.items()):
         c = claim_card(cid, rec)
         margin = c["margin"] + (" ⚠ fragile" if c["fragile"] else "")
-        lines.append(
+        row = (
             f"| [{cid}]({link}#{c['anchor']}) | {md_cell(c['title'])} | **{c['verdict']}** "
             f"| {md_cell(c['summary'])} | {margin} |"
         )
+        if stab:
+            row += f" {md_cell(stability_cell(stab, cid) or 'not run')} |"
+        lines.append(row)
     return "\n".join(lines)
 
 

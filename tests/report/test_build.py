@@ -18,6 +18,8 @@ from repro.report import build_report
 from repro.report.build import NO_PAPER_VALUES, deviations, load_inputs, sanity_band
 from repro.report.tables import fmt_num, paper_tables
 
+SEEDS = (1, 2, 3)  # the fixture's runs (tests/report/conftest.py)
+
 NO_VALUES_HTML = str(escape(NO_PAPER_VALUES))
 
 
@@ -372,3 +374,43 @@ def test_number_format_never_shows_a_signed_zero_or_ascii_minus(x, pct, signed):
 )
 def test_number_format(x, pct, signed, want):
     assert fmt_num(x, pct=pct, signed=signed) == want
+
+
+def test_transfer_regime_table_is_computed_from_the_raw_results(rendered, smoke_fixture):
+    md = rendered["md"]
+    assert "## Transfer regime of the unadjusted encoder" in md
+    rows = [ln for ln in md.splitlines() if ln.startswith("| nli | synthetic | es |")]
+    assert len(rows) == 1, rows
+    ratio = float(rows[0].split("|")[7].replace("⚠", ""))
+    raw = smoke_fixture.raw
+    en = np.mean(
+        [raw[("eval", "nli", "synthetic", "en", "original", s)]["correct"].mean() for s in SEEDS]
+    )
+    es = np.mean(
+        [raw[("eval", "nli", "synthetic", "es", "original", s)]["correct"].mean() for s in SEEDS]
+    )
+    assert ratio == pytest.approx((es - 1 / 3) / (en - 1 / 3), abs=0.006)
+
+
+def test_stability_section_flags_a_flip(smoke_copy):
+    stab = {
+        "world_seeds": [0, 1, 2],
+        "claims": {
+            "C01": {
+                "stable": False,
+                "title": "t",
+                "verdicts": ["SUPPORTED", "INCONCLUSIVE"],
+                "per_world": {
+                    "0": {"verdict": "SUPPORTED", "margin": 1.25},
+                    "1": {"verdict": "INCONCLUSIVE", "margin": None},
+                    "2": {"verdict": "SUPPORTED", "margin": 0.5},
+                },
+            }
+        },
+    }
+    (smoke_copy.pdir / "stability.json").write_text(json.dumps(stab))
+    paths = build_report(smoke_copy.profile, smoke_copy.root)
+    md = paths["md"].read_text(encoding="utf-8")
+    assert "## Stability across synthetic worlds" in md
+    assert "| C01 | SUPPORTED (1.25) | INCONCLUSIVE | SUPPORTED (0.50) | ⚠ flips |" in md
+    assert 'id="stability"' in paths["html"].read_text(encoding="utf-8")
