@@ -86,9 +86,16 @@ class PretrainConfig:
     max_seq_length: int = 64
     seed: int = 0
     bf16: bool = True
+    # Sentences of one language packed into each row ([CLS] s1 [SEP] s2 [SEP] ..., cut at
+    # max_seq_length); batch_size still counts sentences, so a step sees the same text. 1: one
+    # sentence a row. Longer contexts are a multilinguality lever (docs/calibration.md).
+    sentences_per_row: int = 1
 
     def __post_init__(self) -> None:
         _check_positive("pretrain.steps", self.steps)
+        _check_positive("pretrain.sentences_per_row", self.sentences_per_row)
+        if self.sentences_per_row > self.batch_size:
+            raise ConfigError("pretrain.sentences_per_row must not exceed pretrain.batch_size")
         _check_positive("pretrain.learning_rate", self.learning_rate)
         if not 0 < self.mask_probability < 1:
             raise ConfigError("pretrain.mask_probability must be in (0, 1)")

@@ -89,9 +89,12 @@ class Graph:
         c = self.cfg
         if c.model.source == "hub":
             return Job("hub_model", {"model": {"name": c.model.name}}, label=c.model.name)
+        pre = to_dict(c.pretrain)
+        if pre["sentences_per_row"] == 1:  # the default before packing existed: keys unchanged
+            del pre["sentences_per_row"]
         return Job(
             "pretrain",
-            {"model": to_dict(c.model), "pretrain": to_dict(c.pretrain)},
+            {"model": to_dict(c.model), "pretrain": pre},
             inputs={"data": self.data()},
             label="tiny-bert",
         )

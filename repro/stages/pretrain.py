@@ -185,6 +185,42 @@ def sample_sentences(corpus: EncodedCorpus, batch_size: int, gen: torch.Generato
     return corpus.lang_offset[lang] + torch.minimum((u * size).long(), size - 1)
 
 
+def sample_packed(
+    corpus: EncodedCorpus,
+    batch_size: int,
+    gen: torch.Generator,
+    pad_id: int,
+    per_row: int,
+    max_len: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size // per_row`` rows, each ``per_row`` sentences of one language joined as
+    ``[CLS] s1 [SEP] s2 [SEP] ...`` and cut at ``max_len`` (the last token kept a [SEP])."""
+    import torch
+
+    rows = max(1, batch_size // per_row)
+    lang = torch.randint(len(corpus.langs), (rows,), generator=gen)
+    u = torch.rand(rows, per_row, generator=gen, dtype=torch.float64)
+    size = corpus.lang_size[lang][:, None]
+    sent = corpus.lang_offset[lang][:, None] + torch.minimum((u * size).long(), size - 1)
+    seqs = []
+    for r in range(rows):
+        parts = []
+        for k, i in enumerate(sent[r].tolist()):
+            a, n = int(corpus.starts[i]), int(corpus.lengths[i])
+            parts.append(corpus.tokens[a : a + n] if k == 0 else corpus.tokens[a + 1 : a + n])
+        seq = torch.cat(parts)
+        if len(seq) > max_len:
+            seq = torch.cat([seq[: max_len - 1], corpus.tokens[a + n - 1 : a + n]])  # [SEP]
+        seqs.append(seq)
+    width = max(len(x) for x in seqs)
+    ids = torch.full((rows, width), pad_id, dtype=torch.long)
+    valid = torch.zeros((rows, width), dtype=torch.bool)
+    for r, seq in enumerate(seqs):
+        ids[r, : len(seq)] = seq
+        valid[r, : len(seq)] = True
+    return ids, valid
+
+
 def sample_batch(
     corpus: EncodedCorpus, batch_size: int, gen: torch.Generator, pad_id: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -327,11 +363,17 @@ def pretrain_mlm(
         win_loss, win_acc, win_n = state["window"]
         log.info("pretrain: resuming from step %d of %d (%s)", step, cfg.steps, ckpt)
     resumed_from = step
+    row_len = min(cfg.max_seq_length, model.config.max_position_embeddings)
     t0 = time.perf_counter()
     bar = tqdm(total=cfg.steps, initial=step, desc="pretrain", disable=None, leave=False)
     try:
         while step < cfg.steps:
-            ids, valid = sample_batch(corpus, cfg.batch_size, gen, special.pad)
+            if cfg.sentences_per_row == 1:
+                ids, valid = sample_batch(corpus, cfg.batch_size, gen, special.pad)
+            else:
+                ids, valid = sample_packed(
+                    corpus, cfg.batch_size, gen, special.pad, cfg.sentences_per_row, row_len
+                )
             inputs, chosen, labels = mask_tokens(ids, valid, special, cfg.mask_probability, gen)
             inputs, chosen = inputs.to(device), chosen.to(device)
             labels, attn = labels.to(device), valid.to(device).long()

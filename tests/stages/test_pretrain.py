@@ -148,6 +148,44 @@ def test_batches_are_language_balanced_and_padded(corpus_and_tok):
     assert len(picked.unique()) > 450  # uniform within a language
 
 
+def test_packed_rows_hold_one_language_and_are_cut_with_a_sep(corpus_and_tok):
+    _, tok, corpus = corpus_and_tok
+    gen = torch.Generator().manual_seed(0)
+    ids, valid = pt.sample_packed(corpus, 64, gen, tok.pad_token_id, 4, 24)
+    assert ids.shape[0] == 16 and ids.shape[1] <= 24
+    assert (ids[:, 0] == tok.cls_token_id).all() and (ids[~valid] == tok.pad_token_id).all()
+    last = valid.sum(1) - 1
+    assert (ids[torch.arange(16), last] == tok.sep_token_id).all()
+    assert ((ids == tok.cls_token_id).sum(1) == 1).all()  # one [CLS] a row, [SEP] between
+    seps = (ids == tok.sep_token_id).sum(1)
+    assert (seps >= 2).all() and (seps <= 4).all()
+    # every row's tokens come from one language's block of sentences
+    owner = {}
+    for li, lang in enumerate(corpus.langs):
+        a = int(corpus.starts[int(corpus.lang_offset[li])])
+        end_i = int(corpus.lang_offset[li] + corpus.lang_size[li]) - 1
+        b = int(corpus.starts[end_i] + corpus.lengths[end_i])
+        for t in corpus.tokens[a:b].unique().tolist():
+            owner.setdefault(t, set()).add(lang)
+    specials = {tok.cls_token_id, tok.sep_token_id, tok.pad_token_id}
+    for r in range(16):
+        langs = [owner[t] for t in ids[r][valid[r]].tolist() if t not in specials]
+        assert set.intersection(*langs), f"row {r} mixes languages"
+    # same generator state, same batch (determinism)
+    again = pt.sample_packed(corpus, 64, torch.Generator().manual_seed(0), tok.pad_token_id, 4, 24)
+    assert torch.equal(again[0], ids)
+
+
+def test_packing_off_keeps_the_encoder_key():
+    from repro.config import resolve
+    from repro.experiment import Graph
+
+    base = Graph(resolve("smoke")).encoder()
+    assert "sentences_per_row" not in base.config["pretrain"]
+    packed = Graph(resolve("smoke", overrides=("pretrain.sentences_per_row=4",))).encoder()
+    assert packed.config["pretrain"]["sentences_per_row"] == 4 and packed.key != base.key
+
+
 def test_masking_rates_and_specials(corpus_and_tok):
     _, tok, corpus = corpus_and_tok
     special = pt.SpecialIds.of(tok)
