@@ -91,6 +91,58 @@ def _english_scores(results) -> dict[str, list[float]]:
     return out
 
 
+PROBES_MARKER = "calibration-probes"
+
+
+def probe_table(paths: Sequence[Path], task: str = "nli") -> str:
+    """Markdown table of stored probe summaries: one row per probe, transfer ratio per language.
+
+    Rows are in file-name order; a probe is named by its file stem. Ratios are of the means
+    over the probe's runs (per-run ranges in the JSON), XSR is top-1 on the same encoder.
+    """
+    summaries = [(Path(p).stem, load(p)) for p in sorted(paths, key=lambda p: Path(p).name)]
+    langs = sorted(
+        {r["lang"] for _, s in summaries for r in s["transfer"] if r["task"] == task},
+        key=lambda x: ("es", "ru", "vi", "hi").index(x) if x in ("es", "ru", "vi", "hi") else 9,
+    )
+    head = f"| probe | settings (`--set`) | runs | English | {' | '.join(langs)} | near chance | XSR top-1 |"
+    lines = [head, "|" + "|".join([":---"] * 2 + ["---:"] * (len(langs) + 4)) + "|"]
+    for name, s in summaries:
+        rows = {r["lang"]: r for r in s["transfer"] if r["task"] == task}
+        if not rows:
+            continue
+        any_row = next(iter(rows.values()))
+        xsr = s.get("xsr_top1") or {}
+        cells = [f"{rows[x]['ratio']:.2f}" if x in rows else "–" for x in langs]
+        near = sum(r["near_chance_runs"] for r in rows.values())
+        total = sum(r["runs"] for r in rows.values())
+        sets = " ".join(f"`{o}`" for o in s.get("overrides", []) if "finetune.seeds" not in o)
+        xsr_text = f"{100 * sum(xsr.values()) / len(xsr):.1f}%" if xsr else "–"
+        lines.append(
+            f"| {name} | {sets or 'profile defaults'} | {any_row['runs']} | "
+            f"{100 * any_row['english']:.1f} | {' | '.join(cells)} | {near}/{total} | {xsr_text} |"
+        )
+    return "\n".join(lines)
+
+
+def update_doc(doc: Path, probe_dir: Path) -> bool:
+    """Rewrite the ``<!-- calibration-probes -->`` block of ``doc`` from ``probe_dir/*.json``."""
+    import re
+
+    text = Path(doc).read_text(encoding="utf-8")
+    m = re.escape(PROBES_MARKER)
+    pattern = re.compile(rf"(<!-- {m} -->\n)(.*?)(\n<!-- /{m} -->)", re.S)
+    if not pattern.search(text):
+        return False
+    table = probe_table(sorted(Path(probe_dir).glob("*.json")))
+    from repro.fsio import write_text_atomic
+
+    write_text_atomic(
+        Path(doc), pattern.sub(lambda g: g.group(1) + table + g.group(3), text, count=1)
+    )
+    return True
+
+
 def save(summary: dict[str, Any], path: Path) -> None:
     write_json_atomic(Path(path), summary)
 

@@ -148,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--no-xsr", action="store_true", help="skip retrieval")
     cal.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
     cal.add_argument("--out", default=None, metavar="FILE", help="write the summary as JSON")
+    cal.add_argument(
+        "--summarize",
+        default=None,
+        metavar="DIR",
+        help="run nothing: print the NLI probe table of the summaries in DIR",
+    )
+    cal.add_argument(
+        "--doc", default=None, metavar="FILE", help="with --summarize: rewrite FILE's probe table"
+    )
 
     st = sub.add_parser(
         "stability",
@@ -281,6 +290,13 @@ def _calibrate(args) -> int:
     from repro.calibrate import calibrate, save
     from repro.errors import ConfigError
 
+    if args.summarize:
+        from repro.calibrate import PROBES_MARKER, probe_table, update_doc
+
+        print(probe_table(sorted(Path(args.summarize).glob("*.json"))))
+        if args.doc and not update_doc(Path(args.doc), Path(args.summarize)):
+            raise ConfigError(f"{args.doc} has no <!-- {PROBES_MARKER} --> block")
+        return 0
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     bad = [t for t in tasks if t not in ("nli", "ner", "qa")]
     if bad or not tasks:
