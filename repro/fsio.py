@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -33,3 +36,40 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     """Indented, key-sorted UTF-8 JSON with a final newline."""
     text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=str)
     write_text_atomic(path, text + "\n")
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """Build a directory beside ``target`` and swap it in on success; on error, drop it.
+
+    The previous ``target`` is renamed aside, the new one renamed in, and the old one removed:
+    a reader sees the old complete directory or the new complete one (a kill between the two
+    renames leaves the old one as ``.<name>.old-*`` next to the new one's build folder).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        yield build
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rmdir(old)
+        os.replace(target, old)
+    os.replace(build, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def folder_lock(folder: Path, timeout: float = -1) -> Iterator[None]:
+    """An inter-process lock on ``folder`` (a ``.lock`` file inside it): one writer at a time."""
+    from filelock import FileLock
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder / ".lock"), timeout=timeout):
+        yield

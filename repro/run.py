@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from repro.claims.runner import (
 )
 from repro.config import ExperimentConfig, as_dict
 from repro.env import machine, provenance
+from repro.fsio import folder_lock, staged_dir, write_text_atomic
 from repro.pipeline import Job, LocalExecutor, SubmititExecutor, run, toposort
 from repro.plan_cost import job_cost
 
@@ -84,22 +84,25 @@ def run_profile(
     report = run(jobs, store, executor, progress=progress, seconds=estimated_seconds(cfg, jobs))
     pdir = reports_root / cfg.profile
     results_dir = pdir / "results"
-    fresh = export_results(cfg, pairs, store)
-    if claim_ids is None and results_dir.exists():
-        shutil.rmtree(results_dir)  # a full run replaces every stored result
-    fresh.save(results_dir)
-    results = ResultSet.load(results_dir)
-    status = evaluate_all(cfg, claims, results, skipped)
-    status["overrides"] = list(overrides)
     status_path = pdir / "claims.json"
-    if claim_ids is not None and status_path.is_file():
-        old = json.loads(status_path.read_text())
-        old_claims = old.get("claims", {})
-        old_claims.update(status["claims"])
-        status["claims"] = dict(sorted(old_claims.items()))
-    if write_lock:
-        write_status(status, status_path)
-        write_run_info(pdir, cfg, report, time.time() - t0, store)
+    fresh = export_results(cfg, pairs, store)
+    with folder_lock(pdir):  # one writer of reports/<profile>/ at a time
+        if claim_ids is None:  # a full run replaces every stored result, all at once
+            with staged_dir(results_dir) as build:
+                fresh.save(build)
+        else:
+            fresh.save(results_dir)
+        results = ResultSet.load(results_dir)
+        status = evaluate_all(cfg, claims, results, skipped)
+        status["overrides"] = list(overrides)
+        if claim_ids is not None and status_path.is_file():
+            old = json.loads(status_path.read_text())
+            old_claims = old.get("claims", {})
+            old_claims.update(status["claims"])
+            status["claims"] = dict(sorted(old_claims.items()))
+        if write_lock:
+            write_status(status, status_path)
+            write_run_info(pdir, cfg, report, time.time() - t0, store)
     return RunResult(status, status_path, round(time.time() - t0, 2), report.ran, report.cached)
 
 
@@ -118,8 +121,8 @@ def write_run_info(
         "artifact_root": str(store.root),
         "data": _data_provenance(cfg, store),
     }
-    pdir.mkdir(parents=True, exist_ok=True)
-    (pdir / "run.json").write_text(json.dumps(info, indent=1, sort_keys=True, default=str))
+    text = json.dumps(info, indent=1, sort_keys=True, default=str)
+    write_text_atomic(pdir / "run.json", text)
 
 
 def _data_provenance(cfg: ExperimentConfig, store: ArtifactStore) -> dict[str, Any]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +19,7 @@ from typing import Any
 
 from repro.claims.results import ResultSet
 from repro.errors import DataError
+from repro.fsio import write_text_atomic
 from repro.report.figures import FigureOut, render_figures
 from repro.report.flat import flat_rows, to_csv, to_json
 from repro.report.tables import (
@@ -926,15 +925,7 @@ def _environment():
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text)
 
 
 def build_report(profile: str, reports_root: Path = Path("reports")) -> dict[str, Path]:
