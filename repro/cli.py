@@ -42,6 +42,12 @@ def _cfg(args: argparse.Namespace):
     return resolve(args.profile, tuple(args.config), tuple(args.overrides))
 
 
+def _version() -> str:
+    from repro import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="repro",
@@ -51,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("-v", "--verbose", action="count", default=0)
+    p.add_argument("--version", action="version", version=f"repro {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run every job the claims need, test them, write the report")
@@ -196,7 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from repro.errors import ReproError
 
     try:
-        return _dispatch(args)
+        rc = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe (`repro claims list | head`) surfaces here
+        return rc
+    except BrokenPipeError:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return 0
     except ReproError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -99,3 +99,33 @@ def test_write_lock_relocks_from_stored_results_keeping_tolerances(capsys, tmp_p
     assert relocked["tolerance"] == {"delta": 0.123} and relocked["from_results"] is True
     assert relocked["claims"]["C02"]["verdict"] != flipped
     assert main([*argv, "--from-results"]) == 0
+
+
+def test_version(capsys):
+    import pytest
+
+    from repro import __version__
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"repro {__version__}"
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    out = subprocess.run(
+        f"{sys.executable} -m repro claims list | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_short_claim_ids_and_comma_lists_resolve():
+    from repro.claims import discover, select
+    from repro.config import resolve
+
+    assert list(select(discover(), "C1,c3,12")) == ["C01", "C03", "C12"]
+    assert resolve("smoke", overrides=("finetune.seeds=1,2",)).finetune.seeds == (1, 2)
+    assert resolve("smoke", overrides=("languages=es,hi",)).languages == ("es", "hi")

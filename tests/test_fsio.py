@@ -35,10 +35,9 @@ def test_staged_dir_swaps_in_whole_or_not_at_all(tmp_path):
     target = tmp_path / "results"
     target.mkdir()
     (target / "old.json").write_text("1")
-    with pytest.raises(RuntimeError):
-        with staged_dir(target) as build:
-            (build / "half.json").write_text("2")
-            raise RuntimeError("export failed")
+    with pytest.raises(RuntimeError), staged_dir(target) as build:
+        (build / "half.json").write_text("2")
+        raise RuntimeError("export failed")
     assert [p.name for p in target.iterdir()] == ["old.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["results"]
     with staged_dir(target) as build:
@@ -71,7 +70,5 @@ def test_sigkill_while_building_leaves_the_previous_directory(tmp_path):
 def test_folder_lock_excludes_a_second_writer(tmp_path):
     from filelock import Timeout
 
-    with folder_lock(tmp_path):
-        with pytest.raises(Timeout):
-            with folder_lock(tmp_path, timeout=0.1):
-                pass  # pragma: no cover
+    with folder_lock(tmp_path), pytest.raises(Timeout), folder_lock(tmp_path, timeout=0.1):
+        pass  # pragma: no cover

@@ -121,11 +121,18 @@ def discover(claims_dir: Path | None = None) -> dict[str, Claim]:
     return out
 
 
+def _canonical_id(raw: str) -> str:
+    """``c1`` / ``C1`` / ``1`` → ``C01``: ids are two-digit."""
+    x = raw.strip().upper()
+    digits = x[1:] if x.startswith("C") else x
+    return f"C{int(digits):02d}" if digits.isdigit() else x
+
+
 def select(claims: Mapping[str, Claim], ids: str | None) -> dict[str, Claim]:
     """``--claims C01,C03`` → those claims; unknown ids fail with the valid ones."""
     if not ids:
         return dict(claims)
-    wanted = [x.strip().upper() for x in ids.split(",") if x.strip()]
+    wanted = [_canonical_id(x) for x in ids.split(",") if x.strip()]
     unknown = [x for x in wanted if x not in claims]
     if unknown:
         import difflib
