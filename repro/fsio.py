@@ -7,6 +7,7 @@ file is removed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -73,3 +74,12 @@ def folder_lock(folder: Path, timeout: float = -1) -> Iterator[None]:
     folder.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder / ".lock"), timeout=timeout):
         yield
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

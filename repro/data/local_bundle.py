@@ -22,7 +22,6 @@ Same config and same input files give byte-identical bundles.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from typing import Any
 from repro.data import local as L
 from repro.data.bundle import BUNDLE_FILE, Bundle, EvalSet, write_jsonl, write_text_lines
 from repro.errors import ConfigError, DataError
+from repro.fsio import sha256_file
 from repro.records import TARGET_LANGUAGES, validate_all
 
 log = logging.getLogger(__name__)
@@ -297,12 +297,27 @@ def _publishable(root: Path) -> None:
             os.chmod(p, 0o666 & ~umask)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def check_against_manifest(data_dir: Path, inputs: dict[str, str], rows: dict[str, Any]) -> None:
+    """Every file the bundle read is listed in MANIFEST.tsv with its size and SHA-256.
+
+    A staged file that was edited, truncated or swapped (even at the same size) fails here,
+    naming the file, instead of silently giving other data under the same manifest.
+    """
+    for rel, digest in inputs.items():
+        row = rows.get(rel)
+        if row is None:
+            raise DataError(
+                data_dir / rel, None, "read by the bundle but not listed in MANIFEST.tsv"
+            )
+        size = (data_dir / rel).stat().st_size
+        if size != row.bytes:
+            raise DataError(
+                data_dir / rel, None, f"size {size} bytes, MANIFEST.tsv says {row.bytes}"
+            )
+        if digest != row.sha256:
+            raise DataError(
+                data_dir / rel, None, "SHA-256 differs from MANIFEST.tsv (the file was changed)"
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,6 +353,17 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DataError(data_dir, None, "data directory not found (set REPRO_DATA_DIR)")
+    if (data_dir / "MANIFEST.tsv").is_file():  # every staged file as listed, before any is read
+        from repro.data.manifest import verify_data_dir
+
+        report = verify_data_dir(data_dir)
+        if report.problems:
+            raise DataError(
+                data_dir / "MANIFEST.tsv",
+                None,
+                f"{len(report.problems)} staged file(s) differ from the manifest: "
+                + "; ".join(report.problems[:5]),
+            )
     langs = list(cfg.languages)
     all_langs = ["en", *langs]
     used: set[str] = set()
@@ -506,15 +532,18 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
     counts["eval"] = {f"{t}.{d}.{lg}": len(r) for t, d, lg, r in parts.eval}
     counts["xsr"] = {k: len(v) for k, v in parts.xsr.items()}
     licences = {}
+    inputs = {rel: sha256_file(data_dir / rel) for rel in sorted(used)}
     manifest = data_dir / "MANIFEST.tsv"
     if manifest.is_file():
         from repro.data.manifest import read_manifest
 
-        licences = {row.path: row.licence for row in read_manifest(data_dir) if row.path in used}
+        rows = {row.path: row for row in read_manifest(data_dir)}
+        check_against_manifest(data_dir, inputs, rows)
+        licences = {p: rows[p].licence for p in used if p in rows}
     parts.notes = {
         "profile": "mini",
         "config": json.loads(json.dumps(asdict(cfg))),
-        "inputs": {rel: sha256_file(data_dir / rel) for rel in sorted(used)},
+        "inputs": inputs,
         "licences": dict(sorted(licences.items())),
         "sources": {
             "train.nli": "mnli/mnli_train.tsv: 20k-row MultiNLI subset (pre-tokenised text)",

@@ -6,7 +6,6 @@ in the package that downloads, and it refuses to run with the offline variables 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repro.errors import ConfigError, DataError
+from repro.fsio import sha256_file
 
 if TYPE_CHECKING:
     from repro.data.bundle import Bundle
@@ -94,11 +94,7 @@ def read_manifest(data_dir: Path) -> list[ManifestRow]:
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 @dataclass(frozen=True)

@@ -441,3 +441,35 @@ def test_default_bundle_on_real_data(data_dir, tmp_path):
     # (a mismatch surfaced only when the mini run reached its QA evaluations)
     catalog = {s.name for t in ("nli", "ner", "qa") for s in eval_sets_for(resolve("mini"), t)}
     assert {e.name for e in b.eval} == catalog
+
+
+def _write_manifest(root: Path) -> None:
+    from repro.data.manifest import MANIFEST_COLUMNS
+    from repro.fsio import sha256_file
+
+    lines = ["\t".join(MANIFEST_COLUMNS)]
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != "MANIFEST.tsv":
+            rel = p.relative_to(root).as_posix()
+            lines.append(
+                "\t".join(
+                    [rel, str(p.stat().st_size), sha256_file(p), "r", rel, "c", "CC0", "", ""]
+                )
+            )
+    (root / "MANIFEST.tsv").write_text("\n".join(lines) + "\n")
+
+
+def test_a_same_size_edit_of_a_staged_file_is_refused(tmp_path):
+    root = make_fake_data_dir(tmp_path / "data")
+    _write_manifest(root)
+    bundle = build_local_bundle(root, CFG, tmp_path / "ok")
+    used = sorted(bundle.notes["inputs"])
+    assert used and set(bundle.notes["licences"]) == set(used)
+    victim = root / used[0]
+    data = bytearray(victim.read_bytes())
+    data[-2] = ord("X") if data[-2] != ord("X") else ord("Y")  # same size, other content
+    victim.write_bytes(bytes(data))
+    with pytest.raises(DataError, match="SHA-256 differs from the manifest") as exc:
+        build_local_bundle(root, CFG, tmp_path / "bad")
+    assert used[0] in str(exc.value)
+    assert not (tmp_path / "bad").exists()  # nothing half-written

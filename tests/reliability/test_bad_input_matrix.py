@@ -1046,12 +1046,17 @@ def test_local_data_stage_on_damaged_files_leaves_no_artifact(tmp_path, monkeypa
     from repro.cache import ArtifactStore
     from repro.configtools import to_dict
     from repro.data.local_bundle import LocalDataConfig
+    from repro.fsio import sha256_file
     from repro.pipeline import Job, execute_job
 
     data = tmp_path / "data"
-    write(data, "MANIFEST.tsv", HEADER)
     write(data, "xnli/myxnli/my.genre.test.tsv", MY_HEAD + "g\tneutral\tp\th\tm\tm\n")
     write(data, "xnli/test-en.tsv", b"p\th\n\xff\th\n")
+    rows = [  # the damaged file is listed as staged, so the loader itself must catch it
+        f"{rel}\t{(data / rel).stat().st_size}\t{sha256_file(data / rel)}\tr\t{rel}\tc\tCC0\t\t"
+        for rel in ("xnli/myxnli/my.genre.test.tsv", "xnli/test-en.tsv")
+    ]
+    write(data, "MANIFEST.tsv", HEADER + "\n".join(rows) + "\n")
     monkeypatch.setenv("REPRO_DATA_DIR", str(data))
     job = Job(
         "data",
