@@ -90,6 +90,9 @@ class PretrainConfig:
     # max_seq_length); batch_size still counts sentences, so a step sees the same text. 1: one
     # sentence a row. Longer contexts are a multilinguality lever (docs/calibration.md).
     sentences_per_row: int = 1
+    # Packed rows take consecutive sentences (one monolingual document of the synthetic world,
+    # world.doc_sentences = sentences_per_row) instead of independent random ones.
+    contiguous_rows: bool = False
 
     def __post_init__(self) -> None:
         _check_positive("pretrain.steps", self.steps)

@@ -220,3 +220,12 @@ def machine() -> dict[str, Any]:
 
 def provenance() -> dict[str, Any]:
     return {"versions": versions(), "git_revision": git_revision()}
+
+
+def lang_rng(seed: int, lang: str):
+    """A NumPy generator per (seed, language): stable whatever other languages are configured."""
+    import zlib
+
+    import numpy as np
+
+    return np.random.default_rng([int(seed), zlib.crc32(lang.encode("utf-8"))])

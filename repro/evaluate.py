@@ -17,10 +17,7 @@ zero-shot runs are known to land silently near chance.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from repro.data.bundle import write_jsonl
+from repro.fsio import write_json_atomic
 from repro.tasks.base import MODEL_INPUTS, FeatureConfig, collate, pad_token_id
 
 if TYPE_CHECKING:
@@ -145,16 +143,7 @@ def summarize(task_name: str, per_set: Mapping[str, Mapping[str, Any]]) -> dict[
 
 def write_json(path: Path, obj: Any) -> None:
     """Atomic JSON write (temp file + rename), so no half-written file survives a crash."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1, sort_keys=True, ensure_ascii=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(Path(path), obj)
 
 
 def write_results(

@@ -69,7 +69,10 @@ class Graph:
     def data(self) -> Job:
         c = self.cfg
         if c.data.source == "synthetic":
-            conf: dict[str, Any] = {"source": "synthetic", "world": to_dict(c.world)}
+            from repro.data.world.config import world_key_config
+
+            world = to_dict(world_key_config(c.world))
+            conf: dict[str, Any] = {"source": "synthetic", "world": world}
         elif c.data.source == "local":
             from repro.stages.data import data_dir_from_env
 
@@ -92,6 +95,8 @@ class Graph:
         pre = to_dict(c.pretrain)
         if pre["sentences_per_row"] == 1:  # the default before packing existed: keys unchanged
             del pre["sentences_per_row"]
+        if not pre["contiguous_rows"]:
+            del pre["contiguous_rows"]
         return Job(
             "pretrain",
             {"model": to_dict(c.model), "pretrain": pre},

@@ -18,7 +18,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.env import use_bf16
 from repro.errors import ConfigError, DataError
+from repro.fsio import staged_dir
 from repro.tasks.base import Collator, FeatureConfig, FeatureDataset, pad_token_id
 
 if TYPE_CHECKING:
@@ -334,19 +334,11 @@ def save_task_model(
     from repro.model.io import quiet_transformers
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
-    try:
+    with staged_dir(out_dir) as tmp:
         with quiet_transformers():
             model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
         (tmp / TASK_INFO_FILE).write_text(json.dumps(dict(info), indent=1, sort_keys=True))
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 

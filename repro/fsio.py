@@ -18,19 +18,35 @@ from pathlib import Path
 from typing import Any
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+@contextmanager
+def open_atomic(path: Path, mode: str = "w") -> Iterator[Any]:
+    """A file handle whose content replaces ``path`` only when the block ends without error.
+
+    ``mode`` "w" (UTF-8 text, ``\\n`` line ends) or "wb". The file is made readable by all
+    (0644; ``mkstemp`` creates 0600) because results are meant to be shared.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        if "b" in mode:
+            fh = os.fdopen(fd, mode)
+        else:
+            fh = os.fdopen(fd, mode, encoding="utf-8", newline="\n")
+        with fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with open_atomic(path) as fh:
+        fh.write(text)
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
@@ -50,6 +66,7 @@ def staged_dir(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     build = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    os.chmod(build, 0o755)  # mkdtemp makes 0700; results are meant to be shared
     try:
         yield build
     except BaseException:

@@ -40,13 +40,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from repro.errors import ConfigError, ReproError
+from repro.fsio import write_json_atomic
 from repro.pipeline import Job, StageContext, execute_job, stage_function
 
 log = logging.getLogger(__name__)
@@ -133,15 +133,7 @@ def job_from_dict(data: Mapping[str, Any], *, where: str = "job") -> Job:
 
 def write_job_file(job: Job, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(job_to_dict(job), fh, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(path, job_to_dict(job))
     return path
 
 

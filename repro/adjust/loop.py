@@ -34,6 +34,7 @@ import torch
 from repro.adjust.objective import alignment_losses, check_pair, make_align_batch
 from repro.env import autocast
 from repro.errors import DataError
+from repro.fsio import open_atomic
 from repro.model.wordlevel import token_counts
 
 if TYPE_CHECKING:
@@ -193,13 +194,8 @@ def _fingerprint(cfg: AdjustConfig, n_pairs: int, plan: list[list[int]]) -> dict
 
 
 def _save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with open_atomic(path, "wb") as fh:
+        torch.save(payload, fh)
 
 
 def _load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:

@@ -15,7 +15,14 @@ from repro.align.pharaoh import (
 )
 from repro.align.symmetrize import grow_diag_final, intersect, symmetrize, union
 
+# The align stage's artifact: aligned pairs for adjustment / continual learning, and held-out
+# aligned pairs for the distance analysis (one JSONL record per sentence pair).
+PAIRS_FILE = "pairs.jsonl"
+HELDOUT_FILE = "heldout.jsonl"
+
 __all__ = [
+    "HELDOUT_FILE",
+    "PAIRS_FILE",
     "AlignConfig",
     "IBM1Params",
     "aer",

@@ -7,13 +7,12 @@ This is the interchange format of fast_align, eflomal and atools, so alignments 
 from __future__ import annotations
 
 import operator
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from repro.errors import DataError
+from repro.fsio import open_atomic
 
 Link = tuple[int, int]
 
@@ -82,18 +81,10 @@ def read_pharaoh_file(path: str | Path, n_expected: int | None = None) -> list[l
 
 def write_pharaoh_file(path: str | Path, alignments: Iterable[Iterable[Sequence[int]]]) -> int:
     """Write atomically (temp file + rename); returns the number of lines written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for links in alignments:
-                fh.write(format_pharaoh(links))
-                fh.write("\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(Path(path)) as fh:
+        for links in alignments:
+            fh.write(format_pharaoh(links))
+            fh.write("\n")
+            n += 1
     return n

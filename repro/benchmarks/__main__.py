@@ -23,7 +23,6 @@ import argparse
 import importlib
 import json
 import logging
-import os
 import resource
 import sys
 import tempfile
@@ -257,18 +256,9 @@ def _brief(res: Mapping[str, Any]) -> str:
 
 def _write_json(path: Path, obj: Any) -> None:
     """Atomically (temp + rename), so a killed suite never leaves a truncated bench.json."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=1, sort_keys=True, default=str)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from repro.fsio import write_json_atomic
+
+    write_json_atomic(Path(path), obj)
 
 
 def _parser() -> argparse.ArgumentParser:

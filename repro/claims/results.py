@@ -19,6 +19,7 @@ import numpy as np
 
 from repro.data.bundle import iter_jsonl
 from repro.errors import ArtifactError
+from repro.fsio import write_text_atomic
 
 STAT_FIELDS = {
     "nli": ("correct",),
@@ -162,10 +163,7 @@ class ResultSet:
         written = []
         for e in sorted(self._entries.values(), key=lambda e: e.key.relpath()):
             p = root / e.key.relpath()
-            p.parent.mkdir(parents=True, exist_ok=True)
-            tmp = p.with_suffix(".tmp")
-            tmp.write_text(json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False))
-            tmp.replace(p)
+            write_text_atomic(p, json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False))
             written.append(p)
         return written
 

@@ -19,6 +19,7 @@ from repro.config import ExperimentConfig, as_dict
 from repro.configtools import sha256_of
 from repro.env import provenance
 from repro.experiment import FT_STATE_RE, Graph, _concerns, parse_state
+from repro.fsio import write_text_atomic
 from repro.pipeline import Job
 
 log = logging.getLogger(__name__)
@@ -260,10 +261,7 @@ def evaluate_all(
 
 
 def write_status(status: Mapping[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(status, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(status, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _jsonable(obj: Any) -> Any:

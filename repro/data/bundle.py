@@ -25,35 +25,25 @@ monolingual QA is ``"es-es"``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from repro.errors import DataError
+from repro.fsio import open_atomic, write_json_atomic
 
 BUNDLE_FILE = "bundle.json"
 
 
 def write_jsonl(path: Path, records: Iterable[dict]) -> int:
     """Write records atomically (temp file + rename); returns the number written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
-                fh.write("\n")
-                n += 1
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(Path(path)) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+            n += 1
     return n
 
 
@@ -88,21 +78,12 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def write_text_lines(path: Path, lines: Iterable[str]) -> int:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(line.replace("\n", " "))
-                fh.write("\n")
-                n += 1
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open_atomic(Path(path)) as fh:
+        for line in lines:
+            fh.write(line.replace("\n", " "))
+            fh.write("\n")
+            n += 1
     return n
 
 
@@ -155,10 +136,7 @@ class Bundle:
         }
 
     def save(self) -> None:
-        p = Path(self.root) / BUNDLE_FILE
-        tmp = p.with_name(f".{BUNDLE_FILE}.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False))
-        os.replace(tmp, p)  # a reader never sees a half-written bundle.json
+        write_json_atomic(Path(self.root) / BUNDLE_FILE, self.to_json())  # never half-written
 
     @classmethod
     def load(cls, root: str | Path) -> Bundle:

@@ -7,13 +7,12 @@ in the package that downloads, and it refuses to run with the offline variables 
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repro.errors import ConfigError, DataError
-from repro.fsio import sha256_file
+from repro.fsio import sha256_file, write_text_atomic
 
 if TYPE_CHECKING:
     from repro.data.bundle import Bundle
@@ -175,14 +174,7 @@ def write_checksums(root: Path) -> Path:
         if p.is_file() and p.name != CHECKSUMS and not p.name.startswith(".")
     )
     text = "".join(f"{sha256_of(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{CHECKSUMS}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, root / CHECKSUMS)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(root / CHECKSUMS, text)
     return root / CHECKSUMS
 
 

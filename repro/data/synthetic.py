@@ -83,6 +83,13 @@ a value; QA is redesigned to be learnable (see ``qa_same_type_rate``).
     learn sentence selection (the same-type share of questions).
 ``n_mono``
     Monolingual sentences per language for MLM pretraining (not parallel).
+``doc_sentences`` (1), ``doc_subject_reuse`` (0.6)
+    Monolingual text as documents of ``doc_sentences`` consecutive sentences whose sentences
+    keep the previous one's subject with probability ``doc_subject_reuse``: entities repeat
+    within a document as in real text, which gives MLM a reason to match words across
+    sentences. Pretraining sees whole documents with ``pretrain.sentences_per_row`` equal to
+    it and ``pretrain.contiguous_rows = true``. At 1 (default) sentences are independent and
+    the world is byte-identical to worlds made before the knob existed.
 ``n_parallel``, ``n_heldout``
     Adjustment pairs (with gold alignments) and held-out pairs for the distance analysis, per
     target language; the frames are shared across languages, so ids are too.

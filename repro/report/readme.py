@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from repro.errors import ConfigError
+from repro.fsio import write_text_atomic
 from repro.report.build import claim_card, md_cell
 from repro.stability import cell as stability_cell
 from repro.stability import load_stability
@@ -70,7 +71,5 @@ def update_readme(readme: Path, profile: str, reports_root: Path = Path("reports
     table = claims_table(profile, reports_root)
     new = pattern.sub(lambda m: m.group(1) + table + m.group(3), text, count=1)
     if new != text:
-        tmp = Path(readme).with_suffix(".tmp")
-        tmp.write_text(new)
-        tmp.replace(readme)
+        write_text_atomic(Path(readme), new)
     return True

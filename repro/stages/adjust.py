@@ -9,29 +9,22 @@ pairs together into one model (Cao et al.). Writes ``encoder/`` and ``loss_curve
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from repro.adjust.objective import check_pair
+from repro.align import PAIRS_FILE
 from repro.configtools import from_dict
 from repro.data.bundle import iter_jsonl
+from repro.env import lang_rng
 from repro.errors import ConfigError, DataError
+from repro.fsio import write_json_atomic
 from repro.pipeline import StageContext
 
 log = logging.getLogger(__name__)
-
-PAIRS_FILE = "pairs.jsonl"
-
-
-def lang_rng(seed: int, lang: str) -> np.random.Generator:
-    """A generator per (seed, language): stable whatever other languages are configured."""
-    return np.random.default_rng([int(seed), zlib.crc32(lang.encode("utf-8"))])
 
 
 def load_pairs(path: Path) -> list[dict[str, Any]]:
@@ -56,12 +49,6 @@ def sample_pairs(
     take = min(k, len(records))
     idx = rng.choice(len(records), size=take, replace=False)
     return [records[int(i)] for i in idx]
-
-
-def write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True))
-    os.replace(tmp, path)
 
 
 def _window(n_steps: int) -> int:
@@ -118,7 +105,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
     save_encoder(model.cpu(), tokenizer, ctx.out_dir / "encoder")
     curve["pairs_per_language"] = counts
     curve["langs"] = langs
-    write_json(ctx.out_dir / "loss_curve.json", curve)
+    write_json_atomic(ctx.out_dir / "loss_curve.json", curve)
     k = _window(len(curve["align"]))
     return {
         "langs": langs,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from repro.align import HELDOUT_FILE, PAIRS_FILE
 from repro.align.api import AlignConfig, align_records, score_aligner
 from repro.configtools import from_dict
 from repro.data.bundle import Bundle, read_jsonl, write_jsonl
@@ -32,7 +33,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
             f"no parallel data for language {lang!r} (have {sorted(bundle.parallel)})",
         )
     stats: dict[str, Any] = {"lang": lang, "method": cfg.method}
-    for name, table in (("pairs", bundle.parallel), ("heldout", bundle.parallel_heldout)):
+    for name, table in ((PAIRS_FILE, bundle.parallel), (HELDOUT_FILE, bundle.parallel_heldout)):
         if lang not in table:
             continue
         records = read_jsonl(bundle.path(table[lang]))
@@ -42,6 +43,6 @@ def run(ctx: StageContext) -> dict[str, Any]:
             # gold links exist (synthetic world): score our own aligner against them (AER)
             scored = cfg if cfg.method != "gold" else replace(cfg, method="ibm1")
             stats["aer"] = {"method": scored.method, **score_aligner(records, scored)}
-        write_jsonl(ctx.out_dir / f"{name}.jsonl", aligned)
+        write_jsonl(ctx.out_dir / name, aligned)
     (ctx.out_dir / "stats.json").write_text(json.dumps(stats, indent=1, sort_keys=True))
     return {"pairs": stats.get("pairs", {}).get("n_out"), "method": cfg.method}

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from repro.adjust.objective import check_pair
+from repro.align import HELDOUT_FILE
 from repro.analysis.distances import (
     cosine_distance,
     draw_unrelated,
@@ -26,14 +27,13 @@ from repro.analysis.distances import (
 )
 from repro.configtools import from_dict
 from repro.data.bundle import iter_jsonl, write_jsonl
+from repro.env import lang_rng
 from repro.errors import DataError
+from repro.fsio import write_json_atomic
 from repro.model.wordlevel import batched_word_vectors
 from repro.pipeline import StageContext
-from repro.stages.adjust import lang_rng, write_json
 
 log = logging.getLogger(__name__)
-
-HELDOUT_FILE = "heldout.jsonl"
 
 
 def word_distances(
@@ -137,5 +137,5 @@ def run(ctx: StageContext) -> dict[str, Any]:
             m["cos"]["unrelated"]["mean"],
             len(rows),
         )
-    write_json(ctx.out_dir / "metrics.json", metrics)
+    write_json_atomic(ctx.out_dir / "metrics.json", metrics)
     return summary

@@ -14,16 +14,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from repro.align import PAIRS_FILE
 from repro.configtools import from_dict
 from repro.data.bundle import BUNDLE_FILE, Bundle
 from repro.errors import ArtifactError, ConfigError, DataError
+from repro.fsio import write_json_atomic
 
 if TYPE_CHECKING:
     from repro.pipeline import StageContext
 
 log = logging.getLogger(__name__)
-
-PAIRS_FILE = "pairs.jsonl"
 
 
 def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
@@ -68,7 +68,6 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
 
 def run(ctx: StageContext) -> dict[str, Any]:
     from repro.config import TaskTrainConfig
-    from repro.evaluate import write_json
     from repro.finetune import finetune, save_task_model
     from repro.model.io import find_model_dir
     from repro.tasks import get_task
@@ -110,7 +109,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         "seed": seed,
     }
     save_task_model(result.model, result.tokenizer, ctx.out_dir / "model", info)
-    write_json(ctx.out_dir / "train_log.json", result.log)
+    write_json_atomic(ctx.out_dir / "train_log.json", result.log)
     s = result.summary
     return {
         "steps": s["steps"],

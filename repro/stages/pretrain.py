@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.data.bundle import Bundle
 from repro.errors import ConfigError, DataError, ReproError
+from repro.fsio import open_atomic
 
 if TYPE_CHECKING:
     import torch
@@ -192,16 +193,28 @@ def sample_packed(
     pad_id: int,
     per_row: int,
     max_len: int,
+    contiguous: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``batch_size // per_row`` rows, each ``per_row`` sentences of one language joined as
-    ``[CLS] s1 [SEP] s2 [SEP] ...`` and cut at ``max_len`` (the last token kept a [SEP])."""
+    ``[CLS] s1 [SEP] s2 [SEP] ...`` and cut at ``max_len`` (the last token kept a [SEP]).
+
+    ``contiguous``: the sentences of a row are one block of ``per_row`` consecutive lines
+    starting at a multiple of ``per_row`` (a document of the synthetic world); otherwise each
+    is drawn independently."""
     import torch
 
     rows = max(1, batch_size // per_row)
     lang = torch.randint(len(corpus.langs), (rows,), generator=gen)
-    u = torch.rand(rows, per_row, generator=gen, dtype=torch.float64)
     size = corpus.lang_size[lang][:, None]
-    sent = corpus.lang_offset[lang][:, None] + torch.minimum((u * size).long(), size - 1)
+    if contiguous:
+        n_docs = torch.clamp(size // per_row, min=1)
+        u = torch.rand(rows, 1, generator=gen, dtype=torch.float64)
+        first = torch.minimum((u * n_docs).long(), n_docs - 1) * per_row
+        within = torch.minimum(first + torch.arange(per_row)[None, :], size - 1)
+        sent = corpus.lang_offset[lang][:, None] + within
+    else:
+        u = torch.rand(rows, per_row, generator=gen, dtype=torch.float64)
+        sent = corpus.lang_offset[lang][:, None] + torch.minimum((u * size).long(), size - 1)
     seqs = []
     for r in range(rows):
         parts = []
@@ -303,9 +316,8 @@ def _schedule(optimizer: torch.optim.Optimizer, cfg: PretrainConfig):
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     import torch
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with open_atomic(path, "wb") as fh:
+        torch.save(state, fh)
 
 
 def pretrain_mlm(
@@ -372,7 +384,13 @@ def pretrain_mlm(
                 ids, valid = sample_batch(corpus, cfg.batch_size, gen, special.pad)
             else:
                 ids, valid = sample_packed(
-                    corpus, cfg.batch_size, gen, special.pad, cfg.sentences_per_row, row_len
+                    corpus,
+                    cfg.batch_size,
+                    gen,
+                    special.pad,
+                    cfg.sentences_per_row,
+                    row_len,
+                    cfg.contiguous_rows,
                 )
             inputs, chosen, labels = mask_tokens(ids, valid, special, cfg.mask_probability, gen)
             inputs, chosen = inputs.to(device), chosen.to(device)

@@ -23,9 +23,9 @@ import torch
 from repro.configtools import from_dict
 from repro.data.bundle import Bundle, read_jsonl, write_jsonl
 from repro.errors import ConfigError, DataError
+from repro.fsio import write_json_atomic
 from repro.pipeline import StageContext
 from repro.records import validate_all
-from repro.stages.adjust import write_json
 
 log = logging.getLogger(__name__)
 
@@ -185,5 +185,5 @@ def run(ctx: StageContext) -> dict[str, Any]:
             top["top1_en2xx"],
             n,
         )
-    write_json(ctx.out_dir / "metrics.json", metrics)
+    write_json_atomic(ctx.out_dir / "metrics.json", metrics)
     return summary

@@ -90,7 +90,9 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(suite.json, "dump", boom)
+    import repro.fsio
+
+    monkeypatch.setattr(repro.fsio.os, "fsync", boom)  # the disk fills while writing
     with pytest.raises(OSError):
         suite._write_json(out, {"a": 2})
     assert json.loads(out.read_text()) == {"a": 1}  # the old file is intact

@@ -596,3 +596,42 @@ def test_default_world_is_generated_and_written_within_ten_seconds(tmp_path):
     assert len(w.mono["hi"]) == 40_000 and len(w.train["nli"]) == 20_000
     assert len(w.eval[("qa", "hi-en")]) == 500
     assert elapsed < 10.0, elapsed
+
+
+def test_documents_repeat_subjects_and_leave_everything_else_alone(world):
+    from repro.data.world.inventory import PER_NAMES
+
+    docs = generate_world(small(doc_sentences=4, doc_subject_reuse=0.9))
+    assert docs.mono["en"][0] == world.mono["en"][0]  # a document opens as before
+    names = set(PER_NAMES)
+
+    def first_name(line):
+        return next((w for w in line.split() if w in names), None)
+
+    def share(lines, pairs):
+        hits = [
+            first_name(lines[i]) is not None and first_name(lines[i]) == first_name(lines[j])
+            for i, j in pairs
+        ]
+        return sum(hits) / len(hits)
+
+    lines = docs.mono["en"]
+    within = [(i, i + 1) for i in range(len(lines) - 1) if (i + 1) % 4]
+    across = [(i, i + 1) for i in range(len(lines) - 1) if (i + 1) % 4 == 0]
+    assert share(lines, within) > 0.4 > 0.1 > share(lines, across)
+    assert share(world.mono["en"], within) < 0.1  # independent sentences rarely share one
+
+
+def test_documents_off_keeps_the_world_and_its_key():
+    from repro.config import resolve
+    from repro.data.world.config import world_key_config
+    from repro.experiment import Graph
+
+    cfg = small()
+    assert "doc_sentences" not in world_key_config(cfg)
+    assert world_key_config(small(doc_sentences=3))["doc_sentences"] == 3
+    base = Graph(resolve("smoke")).data()
+    docs = Graph(resolve("smoke", overrides=("world.doc_sentences=4",))).data()
+    assert "doc_sentences" not in base.config["world"] and docs.key != base.key
+    with pytest.raises(ConfigError, match="doc_sentences"):
+        small(doc_sentences=0)

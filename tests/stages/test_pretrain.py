@@ -363,3 +363,29 @@ def test_hub_model_missing_offline_is_clear(tmp_path, monkeypatch):
     )
     with pytest.raises(ReproError, match="HF cache"):
         execute_job(job, str(store.root), device="cpu", torch_threads=1)
+
+
+def test_contiguous_rows_are_whole_documents(corpus_and_tok):
+    _, tok, corpus = corpus_and_tok
+    gen = torch.Generator().manual_seed(1)
+    starts = set()
+    for _ in range(20):
+        state = gen.get_state()
+        ids, valid = pt.sample_packed(corpus, 32, gen, tok.pad_token_id, 4, 200, contiguous=True)
+        # replay the draw to recover the sentence indices and rebuild each row from them
+        g2 = torch.Generator()
+        g2.set_state(state)
+        lang = torch.randint(len(corpus.langs), (8,), generator=g2)
+        u = torch.rand(8, 1, generator=g2, dtype=torch.float64)
+        for r in range(8):
+            size = int(corpus.lang_size[lang[r]])
+            first = min(int(u[r, 0] * (size // 4)), size // 4 - 1) * 4
+            starts.add(first)
+            a0 = int(corpus.lang_offset[lang[r]])
+            want = []
+            for k in range(4):
+                i = a0 + first + k
+                a, n = int(corpus.starts[i]), int(corpus.lengths[i])
+                want += corpus.tokens[a : a + n].tolist()[0 if k == 0 else 1 :]
+            assert ids[r][valid[r]].tolist() == want
+    assert all(s % 4 == 0 for s in starts) and len(starts) > 20

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 from repro.data.bundle import BUNDLE_FILE, Bundle, EvalSet, write_jsonl, write_text_lines
+from repro.data.world.config import world_key_config
 from repro.data.world.generate import World
+from repro.fsio import write_json_atomic
 from repro.records import validate_all
 
 DATASET = "synthetic"
@@ -57,24 +56,13 @@ def write_bundle(world: World, out_dir: Path) -> Bundle:
     notes = {
         "generator": "repro.data.synthetic",
         "generator_version": GENERATOR_VERSION,
-        "config": asdict(cfg),
+        "config": world_key_config(cfg),
         "stats": world.stats,
         "synthetic": "languages are synthetic stand-ins named by the codes they stand for",
     }
     b.notes = json.loads(json.dumps(notes))  # JSON-normal (lists), as Bundle.load returns it
-    _write_json_atomic(out / BUNDLE_FILE, b.to_json())
+    write_json_atomic(out / BUNDLE_FILE, b.to_json())
     return b
-
-
-def _write_json_atomic(path: Path, obj: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _links(rec: dict) -> str:

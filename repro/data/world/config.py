@@ -66,6 +66,13 @@ class WorldConfig:
     qa_tense_cue: bool = True
     # Corpus and task sizes (per language for mono; per target language for parallel sets).
     n_mono: int = 40_000  # monolingual (NOT parallel) pretraining sentences per language
+    # Monolingual text as documents of this many consecutive sentences (1: independent
+    # sentences). After a document's first sentence, each one keeps the previous sentence's
+    # subject with probability doc_subject_reuse (when its verb allows it): entities repeat
+    # within a document, as in real text. Pretraining sees documents whole with
+    # pretrain.sentences_per_row = doc_sentences and pretrain.contiguous_rows = true.
+    doc_sentences: int = 1
+    doc_subject_reuse: float = 0.6
     n_parallel: int = 2_500  # adjustment pairs per target language, with gold alignments
     n_heldout: int = 300  # held-out parallel pairs per target language (distance analysis)
     n_nli_train: int = 20_000
@@ -138,6 +145,10 @@ class WorldConfig:
                 f"world.qa_max_questions: must be within [1, qa_min_sentences="
                 f"{self.qa_min_sentences}], got {self.qa_max_questions}"
             )
+        if not 1 <= self.doc_sentences <= 16:
+            raise ConfigError(
+                f"world.doc_sentences: must be within [1, 16], got {self.doc_sentences}"
+            )
         if self.question_rate > 0.5:
             raise ConfigError(f"world.question_rate: must be <= 0.5, got {self.question_rate}")
 
@@ -163,3 +174,14 @@ class WorldConfig:
             "subj_adj": self.p_subj_adj,
             "hypernym": self.p_hypernym,
         }
+
+
+def world_key_config(cfg: WorldConfig) -> dict:
+    """The world's settings as they enter cache keys and bundle notes: the document knobs are
+    left out while documents are off, so worlds made before they existed keep their keys."""
+    from dataclasses import asdict
+
+    out = asdict(cfg)
+    if out["doc_sentences"] == 1:
+        del out["doc_sentences"], out["doc_subject_reuse"]
+    return out

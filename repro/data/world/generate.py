@@ -18,7 +18,7 @@ from typing import Any
 
 from repro.data.world.config import WorldConfig
 from repro.data.world.frames import LABELS, Frame, Semantics, nli_hypothesis, question_key
-from repro.data.world.inventory import nouns_by_category
+from repro.data.world.inventory import PER, nouns_by_category
 from repro.data.world.lexicon import (
     TARGETS,
     Lexicon,
@@ -242,6 +242,25 @@ class _Builder:
             elif self.free(f):
                 return f, None
 
+    def next_in_document(self, rng: random.Random, prev: Frame) -> tuple[Frame, str | None]:
+        """The next sentence of a monolingual document: with ``doc_subject_reuse`` it keeps
+        ``prev``'s subject (a verb that takes it is drawn); otherwise an independent item."""
+        if rng.random() >= self.cfg.doc_subject_reuse:
+            return self.mono_or_pool_item(rng)
+        for _ in range(20):
+            f, slot = self.mono_or_pool_item(rng)
+            if prev.subj not in self.sem.verb_subjects[f.verb] or prev.subj == f.obj:
+                continue
+            g = f._replace(
+                subj=prev.subj,
+                subj_adj=f.subj_adj if self.sem.etype[prev.subj] == PER else -1,
+            )
+            if slot is None and self.free(g):
+                return g, None
+            if slot is not None and slot in self.sem.slots(g) and self.free_q(slot, g):
+                return g, slot
+        return self.mono_or_pool_item(rng)
+
     # ------------------------------------------------------------------ rendering
     def render(self, lang: str, f: Frame, slot: str | None = None):
         r = self.r[lang]
@@ -350,8 +369,13 @@ def generate_world(cfg: WorldConfig) -> World:
         rng = b.rng(f"mono/{lang}")
         r = b.r[lang]
         lines = []
-        for _ in range(cfg.n_mono):
-            f, slot = b.mono_or_pool_item(rng)
+        prev = None
+        for i in range(cfg.n_mono):
+            if cfg.doc_sentences > 1 and i % cfg.doc_sentences:
+                f, slot = b.next_in_document(rng, prev)
+            else:
+                f, slot = b.mono_or_pool_item(rng)
+            prev = f
             lines.append(_text(r.sentence(f) if slot is None else r.question(f, slot)))
         mono[lang] = lines
 
