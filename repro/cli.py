@@ -477,10 +477,8 @@ def _write_lock(cfg, reports_root: Path, status: dict, changes: list[str]) -> in
 
 
 def _render(cfg, reports_root: Path) -> None:
-    try:
-        from repro.report.build import build_report
-    except ImportError:  # pragma: no cover - report module missing in a partial checkout
-        from repro.report_min import build_minimal_report as build_report
+    from repro.report.build import build_report
+
     build_report(cfg.profile, reports_root)
 
 
