@@ -60,6 +60,7 @@ def calibrate(
     report = run(jobs, store, executor, progress=progress, seconds=seconds)
     results = export_results(cfg, pairs, store)
     rows = transfer_table(results, STATE)
+    predicted = predicted_labels(pairs, store)
     return {
         "profile": cfg.profile,
         "state": STATE,
@@ -68,12 +69,43 @@ def calibrate(
         "transfer": [r.to_dict() for r in rows],
         "xsr_top1": xsr_table(results, STATE),
         "english": _english_scores(results),
+        "nli_predicted": predicted,
         "wall_s": round(time.time() - t0, 1),
         "jobs": {"total": report.total, "ran": report.ran, "cached": report.cached},
         "stage_seconds": {k: round(v, 1) for k, v in sorted(report.stage_seconds.items())},
         **provenance(),
         "machine": machine(),
         "config": as_dict(cfg),
+    }
+
+
+def predicted_labels(pairs, store) -> dict[str, dict[str, float]]:
+    """Share of each predicted NLI label per evaluation set, over all runs.
+
+    A transfer failure shows here first: a model that has not carried English over predicts
+    one label for almost every target example (measured: "neutral" for ~95 %).
+    """
+    from collections import Counter
+
+    from repro.data.bundle import iter_jsonl
+
+    counts: dict[str, Counter] = {}
+    seen = set()
+    for job, ex in pairs:
+        if ex.kind != "eval" or ex.task != "nli" or job.key in seen:
+            continue
+        seen.add(job.key)
+        art = store.get(job.stage, job.key, verify=False)
+        if art is None:
+            continue
+        for name in job.config["sets"]:
+            path = art.path / "predictions" / f"{name}.jsonl"
+            if path.is_file():
+                c = counts.setdefault(name.split(".", 2)[2], Counter())
+                c.update(str(r.get("pred")) for r in iter_jsonl(path))
+    return {
+        lang: {k: round(v / sum(c.values()), 3) for k, v in sorted(c.items())}
+        for lang, c in sorted(counts.items())
     }
 
 
@@ -98,15 +130,20 @@ def probe_table(paths: Sequence[Path], task: str = "nli") -> str:
     """Markdown table of stored probe summaries: one row per probe, transfer ratio per language.
 
     Rows are in file-name order; a probe is named by its file stem. Ratios are of the means
-    over the probe's runs (per-run ranges in the JSON), XSR is top-1 on the same encoder.
+    over the probe's runs (per-run ranges in the JSON); "one-label share" is how often the
+    most predicted label is predicted in the target languages (1/3 when balanced); XSR is
+    top-1 on the same encoder.
     """
     summaries = [(Path(p).stem, load(p)) for p in sorted(paths, key=lambda p: Path(p).name)]
     langs = sorted(
         {r["lang"] for _, s in summaries for r in s["transfer"] if r["task"] == task},
         key=lambda x: ("es", "ru", "vi", "hi").index(x) if x in ("es", "ru", "vi", "hi") else 9,
     )
-    head = f"| probe | settings (`--set`) | runs | English | {' | '.join(langs)} | near chance | XSR top-1 |"
-    lines = [head, "|" + "|".join([":---"] * 2 + ["---:"] * (len(langs) + 4)) + "|"]
+    head = (
+        f"| probe | settings (`--set`) | runs | English | {' | '.join(langs)} | near chance "
+        "| one-label share | XSR top-1 |"
+    )
+    lines = [head, "|" + "|".join([":---"] * 2 + ["---:"] * (len(langs) + 5)) + "|"]
     for name, s in summaries:
         rows = {r["lang"]: r for r in s["transfer"] if r["task"] == task}
         if not rows:
@@ -118,9 +155,13 @@ def probe_table(paths: Sequence[Path], task: str = "nli") -> str:
         total = sum(r["runs"] for r in rows.values())
         sets = " ".join(f"`{o}`" for o in s.get("overrides", []) if "finetune.seeds" not in o)
         xsr_text = f"{100 * sum(xsr.values()) / len(xsr):.1f}%" if xsr else "–"
+        pred = s.get("nli_predicted") or {}
+        modal = [max(pred[x].values()) for x in langs if x in pred and pred[x]]
+        modal_text = f"{100 * sum(modal) / len(modal):.0f}%" if modal else "–"
         lines.append(
             f"| {name} | {sets or 'profile defaults'} | {any_row['runs']} | "
-            f"{100 * any_row['english']:.1f} | {' | '.join(cells)} | {near}/{total} | {xsr_text} |"
+            f"{100 * any_row['english']:.1f} | {' | '.join(cells)} | {near}/{total} | "
+            f"{modal_text} | {xsr_text} |"
         )
     return "\n".join(lines)
 

@@ -330,6 +330,10 @@ def _calibrate(args) -> int:
         for r in summary["transfer"]
     ]
     print(format_table(rows))
+    for lang, shares in summary["nli_predicted"].items():
+        print(
+            f"NLI predicted labels {lang}: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items())
+        )
     if summary["xsr_top1"]:
         print("XSR top-1: " + ", ".join(f"{k} {v:.3f}" for k, v in summary["xsr_top1"].items()))
     print(

@@ -47,7 +47,17 @@ def _summary(path: Path, overrides, ratios, english=0.8, near=0):
         for lang, r in ratios.items()
     ]
     path.write_text(
-        json.dumps({"overrides": overrides, "transfer": rows, "xsr_top1": {"es": 0.1, "hi": 0.3}})
+        json.dumps(
+            {
+                "overrides": overrides,
+                "transfer": rows,
+                "xsr_top1": {"es": 0.1, "hi": 0.3},
+                "nli_predicted": {
+                    "es": {"neutral": 0.9, "entailment": 0.1},
+                    "hi": {"neutral": 0.5},
+                },
+            }
+        )
     )
 
 
@@ -62,8 +72,10 @@ def test_probe_table_and_doc_block(tmp_path):
     table = probe_table(sorted(tmp_path.glob("*.json")))
     lines = table.splitlines()
     assert lines[0].startswith("| probe | settings") and "| es | ru | hi |" in lines[0]
-    assert lines[2] == "| a | profile defaults | 2 | 80.0 | 0.20 | 0.30 | – | 0/4 | 20.0% |"
-    assert lines[3].startswith("| b | `model.hidden_size=64` | 2 | 80.0 | 0.40 | – | 0.10 | 2/4 |")
+    assert lines[2] == "| a | profile defaults | 2 | 80.0 | 0.20 | 0.30 | – | 0/4 | 70% | 20.0% |"
+    assert lines[3].startswith(
+        "| b | `model.hidden_size=64` | 2 | 80.0 | 0.40 | – | 0.10 | 2/4 | 70% |"
+    )
     doc = tmp_path / "doc.md"
     doc.write_text(f"intro\n<!-- {PROBES_MARKER} -->\nold\n<!-- /{PROBES_MARKER} -->\nend\n")
     assert update_doc(doc, tmp_path)
@@ -112,5 +124,9 @@ def test_cli_calibrate_runs_the_original_state_on_a_tiny_world(tmp_path, monkeyp
     assert {r["lang"] for r in summary["transfer"]} == {"es", "ru", "vi", "hi"}
     assert all(r["runs"] + r["failed_runs"] == 2 for r in summary["transfer"])
     assert set(summary["xsr_top1"]) == {"es", "ru", "vi", "hi"}
+    shares = summary["nli_predicted"]
+    assert set(shares) == {"en", "es", "ru", "vi", "hi"}
+    assert all(abs(sum(s.values()) - 1) < 0.01 for s in shares.values())
+    assert set().union(*shares.values()) <= {"entailment", "neutral", "contradiction"}
     stored = {p.parent.parent.name for p in (tmp_path / "store").glob("*/*/manifest.json")}
     assert "adjust" not in stored and {"pretrain", "finetune", "evaluate"} <= stored
