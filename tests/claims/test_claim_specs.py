@@ -26,8 +26,9 @@ def test_c01_to_c12_present_and_complete():
 
 def test_unknown_claim_id_suggests():
     claims = discover(CLAIMS_DIR)
-    with pytest.raises(ConfigError, match="C01"):
-        select(claims, "C1")
+    with pytest.raises(ConfigError, match="C12"):
+        select(claims, "C120")
+    assert list(select(claims, "C1")) == ["C01"]  # short ids are padded, not guessed
     assert list(select(claims, "c03,C01")) == ["C03", "C01"]
 
 
