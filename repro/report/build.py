@@ -22,6 +22,7 @@ from repro.errors import DataError
 from repro.fsio import write_text_atomic
 from repro.report.figures import FigureOut, render_figures
 from repro.report.flat import flat_rows, to_csv, to_json
+from repro.report.forest import effect_forest
 from repro.report.tables import (
     GAIN,
     LOSS,
@@ -933,6 +934,9 @@ def build_report(profile: str, reports_root: Path = Path("reports")) -> dict[str
     from stored results only; returns the written paths by name."""
     inp = load_inputs(profile, Path(reports_root))
     figures = render_figures(inp.results) if inp.results_present else []
+    forest = effect_forest((inp.status or {}).get("claims") or {})
+    if forest is not None:  # the first figure: what a reader looks for first
+        figures = [forest, *figures]
     ctx = build_context(inp, figures)
     env = _environment()
     html = env.get_template("report.html.j2").render(css=_css(), **ctx)

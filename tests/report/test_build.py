@@ -414,3 +414,19 @@ def test_stability_section_flags_a_flip(smoke_copy):
     assert "## Stability across synthetic worlds" in md
     assert "| C01 | SUPPORTED (1.25) | INCONCLUSIVE | SUPPORTED (0.50) | ⚠ flips |" in md
     assert 'id="stability"' in paths["html"].read_text(encoding="utf-8")
+
+
+def test_effect_forest_draws_every_per_language_claim(rendered):
+    from repro.report.forest import effect_forest, forest_rows
+
+    claims = rendered["status"]["claims"]
+    with_rows = [c for c, r in claims.items() if forest_rows(r)]
+    assert {"C01", "C02", "C10"} <= set(with_rows)
+    fig = effect_forest(claims)
+    assert fig is not None and fig.name == "effects"
+    for cid in with_rows:
+        assert f"{cid} — " in fig.svg  # one titled panel per claim
+    assert 'id="fig-effects' in rendered["html"]  # inlined, and first among the figures
+    assert rendered["html"].index("fig-effects") < rendered["html"].index("fig-seeds")
+    assert effect_forest({}) is None
+    assert effect_forest({"C06": {"evidence": {"parts": {}}}}) is None
