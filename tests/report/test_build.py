@@ -256,7 +256,9 @@ def test_missing_results_dir_still_renders(smoke_copy):
     html = paths["html"].read_text()
     md = paths["md"].read_text()
     assert "Per-example results are missing" in html and "Per-example results are missing" in md
-    assert "<svg" not in html and not any(k.startswith("figures/") for k in paths)
+    # only the effects forest, drawn from claims.json, survives; nothing read from results/
+    assert sorted(k for k in paths if k.startswith("figures/")) == ["figures/effects.svg"]
+    assert html.count("<svg") == 1 and 'id="fig-effects-' in html
     assert html.count('<tr id="row-') == 12  # verdicts still shown from claims.json
 
 
