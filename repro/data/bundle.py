@@ -47,9 +47,14 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> int:
     return n
 
 
-def iter_jsonl(path: Path) -> Iterator[dict]:
-    """Records of a JSONL file; errors name the file and the exact line (decoded line by line)."""
+def iter_jsonl(path: Path, *, allow_empty: bool = False) -> Iterator[dict]:
+    """Records of a JSONL file; errors name the file and the exact line (decoded line by line).
+
+    A file with no record is an error unless ``allow_empty``: every JSONL the package reads
+    (bundle splits, predictions) has at least one, so an empty one is a cut or failed write.
+    """
     path = Path(path)
+    n = 0
     try:
         fh = open(path, "rb")
     except FileNotFoundError as exc:
@@ -70,7 +75,10 @@ def iter_jsonl(path: Path) -> Iterator[dict]:
                 raise DataError(path, f"line {lineno}", f"invalid JSON: {exc.msg}") from exc
             if not isinstance(rec, dict):
                 raise DataError(path, f"line {lineno}", "expected a JSON object")
+            n += 1
             yield rec
+    if not n and not allow_empty:
+        raise DataError(path, None, "empty file (no records)")
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -13,18 +13,28 @@ Layout of the data directory: see ``README.md`` and ``MANIFEST.tsv`` in it.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import sys
 import tarfile
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from repro.data.manifest import check_listed_count
+from repro.data.textio import (  # noqa: F401  (re-exported: callers read text through local)
+    BOM,
+    decode_text,
+    parse_json,
+    read_bytes,
+    read_lines,
+    read_text,
+    split_lines,
+)
 from repro.errors import DataError
 from repro.records import (
     LANGUAGES,
@@ -38,65 +48,10 @@ from repro.records import (
 
 log = logging.getLogger(__name__)
 
-BOM = b"\xef\xbb\xbf"
-
 #: ISO 639-1 -> ISO 639-3 codes used in file names (Tatoeba, WMT, NTREX).
 ISO3 = {"en": "eng", "es": "spa", "ru": "rus", "vi": "vie", "hi": "hin"}
 #: FLORES-200 file stems.
 FLORES = {"en": "eng_Latn", "es": "spa_Latn", "ru": "rus_Cyrl", "vi": "vie_Latn", "hi": "hin_Deva"}
-
-# --------------------------------------------------------------------------------------------
-# Reading text strictly
-# --------------------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes, path: str | Path) -> str:
-    """Decode file bytes as UTF-8 (BOM dropped); DataError with the line number otherwise."""
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
-    if not data.strip():  # after the BOM: a BOM-only file is empty too
-        raise DataError(path, None, "empty file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            path, f"line {line}", f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
-        ) from exc
-
-
-def read_bytes(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError(path, None, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise DataError(path, None, "expected a file, found a directory") from exc
-
-
-def read_text(path: Path) -> str:
-    return decode_text(read_bytes(path), path)
-
-
-def split_lines(text: str) -> list[str]:
-    """Split on ``\\n`` only (CRLF accepted); unlike ``str.splitlines`` keeps U+2028 etc. inside."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-
-
-def read_lines(path: Path) -> list[str]:
-    return split_lines(read_text(path))
-
-
-def parse_json(text: str, path: str | Path) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(
-            path, f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"
-        ) from exc
 
 
 def _rel(path: Path, data_dir: Path) -> str:
@@ -249,6 +204,18 @@ def _check_label(label: str, path: Path, where: str) -> str:
     return label
 
 
+def _reject_duplicates(rows: list[tuple[int, list[str]]], path: Path, *, columns: int) -> None:
+    """A row repeating an earlier one in its first ``columns`` fields is damage: XNLI dev has no
+    repeated premise/hypothesis pair and MNLI no repeated row (its train file has one pair
+    twice with different labels, which the source really has, so MNLI compares whole rows)."""
+    first: dict[tuple[str, ...], int] = {}
+    for ln, fields in rows:
+        key = tuple(fields[:columns])
+        if key in first:
+            raise DataError(path, f"line {ln}", f"duplicate of line {first[key]}")
+        first[key] = ln
+
+
 def _check_text(text: str, path: Path, where: str, what: str) -> str:
     if not text.strip():
         raise DataError(path, where, f"empty {what}")
@@ -332,11 +299,15 @@ def load_xnli(data_dir: Path, lang: str, split: str) -> list[dict]:
                     "label": _check_label(lab, path, where),
                 }
             )
+        check_listed_count(data_dir, path, len(out), "rows")
+        _reject_duplicates(rows, path, columns=2)
         return validate_all("nli", out, path)
 
     rows = _tsv_rows(path, 2)
+    check_listed_count(data_dir, path, len(rows), "rows")
     label_path = data_dir / "xnli" / "myxnli" / "my.genre.test.tsv"
     my = _myxnli(label_path)
+    check_listed_count(data_dir, label_path, len(my.labels), "rows")
     if len(rows) != len(my.labels):
         raise DataError(
             path,
@@ -379,6 +350,9 @@ def load_xnli(data_dir: Path, lang: str, split: str) -> list[dict]:
                 "genre": genre,
             }
         )
+    n_dup = len(out) - len({(r["premise"], r["hypothesis"]) for r in out})
+    if n_dup:  # the source has them (en and hi: 1 each); rows stay, parallel by position
+        log.info("%s: %d duplicate premise/hypothesis row(s) kept (as in XNLI)", path, n_dup)
     return validate_all("nli", out, path)
 
 
@@ -396,7 +370,8 @@ def load_mnli(data_dir: Path, split: str) -> list[dict]:
         raise DataError(None, None, f"unknown MNLI split {split!r}; expected {tuple(MNLI_FILES)}")
     path = Path(data_dir) / "mnli" / MNLI_FILES[split]
     out = []
-    for row, (ln, (p, h, lab, genre)) in enumerate(_tsv_rows(path, 4, header=MNLI_HEADER)):
+    rows = _tsv_rows(path, 4, header=MNLI_HEADER)
+    for row, (ln, (p, h, lab, genre)) in enumerate(rows):
         where = f"line {ln}"
         out.append(
             {
@@ -408,6 +383,8 @@ def load_mnli(data_dir: Path, split: str) -> list[dict]:
                 "genre": genre,
             }
         )
+    check_listed_count(data_dir, path, len(out), "rows")
+    _reject_duplicates(rows, path, columns=4)
     return validate_all("nli", out, path)
 
 
@@ -457,6 +434,9 @@ def load_wikiann(data_dir: Path, lang: str, split: str) -> list[dict]:
         raise DataError(None, None, f"unknown WikiANN split {split!r}; expected {WIKIANN_SPLITS}")
     path = Path(data_dir) / "wikiann" / f"{split}-{lang}.tsv"
     recs = parse_conll(read_lines(path), path, lang=lang, id_prefix=f"wikiann-{split}-{lang}-")
+    # a lost blank line merges two sentences and parses cleanly: only the count shows it.
+    # Repeated sentences are kept: WikiANN has many (e.g. redirect titles), as XTREME scores it.
+    check_listed_count(data_dir, path, len(recs), "sentences")
     return validate_all("ner", recs, path)
 
 
@@ -586,10 +566,13 @@ def load_squad_file(
     dataset: str,
     require_answers: bool = True,
     id_format: str = "{qid}",
+    data_dir: Path | None = None,
 ) -> list[dict]:
+    """Questions of one SQuAD-format file; with ``data_dir``, their count is checked against
+    the data dir's manifest."""
     path = Path(path)
     obj = parse_json(read_text(path), path)
-    return parse_squad(
+    recs = parse_squad(
         obj,
         path,
         q_lang=q_lang,
@@ -598,13 +581,19 @@ def load_squad_file(
         require_answers=require_answers,
         id_format=id_format,
     )
+    if data_dir is not None:
+        check_listed_count(data_dir, path, len(recs), "questions")
+    return recs
 
 
 def load_xquad(data_dir: Path, lang: str) -> list[dict]:
     """XQuAD for ``lang``; ids are SQuAD question ids, shared across languages."""
     check_lang(lang)
     return load_squad_file(
-        Path(data_dir) / "xquad" / f"xquad.{lang}.json", q_lang=lang, dataset="xquad"
+        Path(data_dir) / "xquad" / f"xquad.{lang}.json",
+        q_lang=lang,
+        dataset="xquad",
+        data_dir=data_dir,
     )
 
 
@@ -615,7 +604,7 @@ def load_mlqa_dev(data_dir: Path, lang: str) -> list[dict]:
     """MLQA dev, same-language context and question (en, es, vi, hi; MLQA has no Russian)."""
     check_lang(lang, allowed=MLQA_DEV_LANGS)
     path = Path(data_dir) / "mlqa" / "dev" / f"dev-context-{lang}-question-{lang}.json"
-    return load_squad_file(path, q_lang=lang, dataset=f"mlqa-{lang}")
+    return load_squad_file(path, q_lang=lang, dataset=f"mlqa-{lang}", data_dir=data_dir)
 
 
 def load_squad_dev(data_dir: Path) -> list[dict]:
@@ -633,7 +622,9 @@ def load_squad_dev(data_dir: Path) -> list[dict]:
     except zipfile.BadZipFile as exc:
         raise DataError(zpath, None, f"not a valid zip archive: {exc}") from exc
     obj = parse_json(decode_text(raw, where), where)
-    return parse_squad(obj, where, q_lang="en", c_lang="en", dataset="squad")
+    recs = parse_squad(obj, where, q_lang="en", c_lang="en", dataset="squad")
+    check_listed_count(data_dir, zpath, len(recs), "questions")
+    return recs
 
 
 TYDIQA_SPLITS = ("train", "dev")
@@ -652,6 +643,7 @@ def load_tydiqa(data_dir: Path, split: str, *, require_answers: bool = True) -> 
         dataset=f"tydiqa-{split}",
         require_answers=require_answers,
         id_format=f"tydiqa-{split}-{{article}}-{{qid}}",
+        data_dir=data_dir,
     )
 
 
@@ -713,10 +705,11 @@ def read_parallel_lines(
         )
     out = []
     for i, (e, x) in enumerate(zip(en_lines, xx_lines, strict=True), 1):
-        if not e.strip():
-            raise DataError(en_path, f"line {i}", "empty line in a parallel file")
-        if not x.strip():
-            raise DataError(xx_path, f"line {i}", "empty line in a parallel file")
+        for text, where in ((e, en_path), (x, xx_path)):
+            if not text.strip():
+                raise DataError(where, f"line {i}", "empty line in a parallel file")
+            if "\t" in text:  # none of the sources has one: a TSV pasted in, or a merged line
+                raise DataError(where, f"line {i}", "tab inside a one-sentence-per-line file")
         out.append((i, e.strip(), x.strip()))
     return out
 
@@ -726,7 +719,10 @@ def load_tatoeba(data_dir: Path, lang: str) -> list[dict]:
     check_lang(lang, allowed=TARGET_LANGUAGES)
     base = Path(data_dir) / "tatoeba" / f"tatoeba.{ISO3[lang]}-eng"
     en_path, xx_path = Path(f"{base}.eng"), Path(f"{base}.{ISO3[lang]}")
-    pairs = read_parallel_lines(read_lines(en_path), read_lines(xx_path), en_path, xx_path)
+    en_lines, xx_lines = read_lines(en_path), read_lines(xx_path)
+    for path, lines in ((en_path, en_lines), (xx_path, xx_lines)):
+        check_listed_count(data_dir, path, len(lines), "lines")
+    pairs = read_parallel_lines(en_lines, xx_lines, en_path, xx_path)
     recs = [
         {"id": f"tatoeba-{lang}-{i - 1}", "src_lang": "en", "tgt_lang": lang, "src": e, "tgt": x}
         for i, e, x in pairs
@@ -887,13 +883,18 @@ def read_parallel_source(data_dir: Path, src: ParallelSource) -> list[tuple[int,
                     texts[member] = (where, split_lines(decode_text(fh.read(), where)))
         except FileNotFoundError as exc:
             raise DataError(apath, None, "file not found") from exc
-        except tarfile.TarError as exc:
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            # a cut .tgz ends in EOFError from gzip, a damaged one in zlib/OSError
             raise DataError(apath, None, f"not a readable tar archive: {exc}") from exc
         (en_where, en_lines), (xx_where, xx_lines) = texts[src.en], texts[src.xx]
+        pairs = read_parallel_lines(en_lines, xx_lines, en_where, xx_where)
+        check_listed_count(data_dir, apath, len(pairs), "sentence pairs")
     else:
         en_where, xx_where = data_dir / src.en, data_dir / src.xx
         en_lines, xx_lines = read_lines(en_where), read_lines(xx_where)
-    pairs = read_parallel_lines(en_lines, xx_lines, en_where, xx_where)
+        for path, lines in ((en_where, en_lines), (xx_where, xx_lines)):
+            check_listed_count(data_dir, path, len(lines), "lines")
+        pairs = read_parallel_lines(en_lines, xx_lines, en_where, xx_where)
     if src.labels:
         lpath = data_dir / src.labels
         labels = read_lines(lpath)

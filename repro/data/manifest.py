@@ -6,11 +6,13 @@ in the package that downloads, and it refuses to run with the offline variables 
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from repro.data.textio import read_lines
 from repro.errors import ConfigError, DataError
 from repro.fsio import sha256_file, write_text_atomic
 
@@ -55,8 +57,6 @@ def _is_sha256(s: str) -> bool:
 def read_manifest(data_dir: Path) -> list[ManifestRow]:
     """Parse ``MANIFEST.tsv`` strictly (header, 9 columns, integers, hex digests, safe paths)."""
     path = Path(data_dir) / MANIFEST
-    from repro.data.local import read_lines
-
     lines = read_lines(path)
     header = tuple(lines[0].split("\t"))
     if header != MANIFEST_COLUMNS:
@@ -90,6 +90,39 @@ def read_manifest(data_dir: Path) -> list[ManifestRow]:
     if not rows:
         raise DataError(path, None, "manifest lists no files")
     return rows
+
+
+@functools.lru_cache(maxsize=16)
+def _listed_counts(manifest: str, _stamp: tuple[int, int]) -> dict[str, int]:
+    return {r.path: r.examples for r in read_manifest(Path(manifest).parent) if r.examples}
+
+
+def listed_count(data_dir: Path, path: Path) -> int | None:
+    """The ``examples`` count ``MANIFEST.tsv`` lists for a staged file, or None when the data
+    dir has no manifest, the file is outside it or has no count.
+
+    The loaders compare what they parsed with it, so a file cut at a line end (which parses
+    cleanly) is caught by the loader itself, not only by the checksum of the data stage.
+    """
+    mpath = Path(data_dir) / MANIFEST
+    try:
+        st = mpath.stat()
+        rel = Path(path).resolve().relative_to(Path(data_dir).resolve()).as_posix()
+    except (FileNotFoundError, ValueError):
+        return None
+    return _listed_counts(str(mpath), (st.st_mtime_ns, st.st_size)).get(rel)
+
+
+def check_listed_count(data_dir: Path, path: Path, n: int, what: str) -> None:
+    """DataError naming ``path`` when ``n`` parsed ``what`` differ from the manifest's count."""
+    want = listed_count(data_dir, path)
+    if want is not None and want != n:
+        raise DataError(
+            path,
+            None,
+            f"{n} {what} parsed but {MANIFEST} lists {want}: the file is truncated, "
+            "extended or not the staged one",
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -197,8 +230,6 @@ def verify_fetched(out_dir: Path) -> VerifyReport:
     """Offline: every file in ``SHA256SUMS`` matches, and every file the bundle names is listed."""
     out_dir = Path(out_dir)
     sums_path = out_dir / CHECKSUMS
-    from repro.data.local import read_lines
-
     expected: dict[str, str] = {}
     for i, line in enumerate(read_lines(sums_path), 1):
         digest, sep, rel = line.partition("  ")

@@ -676,8 +676,15 @@ def test_jsonl_crlf_is_accepted_and_bom_is_accepted_or_named(tmp_path):
         assert exc.path == str(path) and exc.record == "line 1" and "BOM" in str(exc)
 
 
-def test_empty_jsonl_is_no_records_not_a_crash(tmp_path):
-    assert list(iter_jsonl(write(tmp_path, "e.jsonl", "\n\n"))) == []
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_empty_jsonl_is_an_error_naming_the_file(tmp_path, text):
+    path = write(tmp_path, "e.jsonl", text)
+    with pytest.raises(DataError, match="empty file") as exc:
+        list(iter_jsonl(path))
+    assert exc.value.path == str(path)
+    with pytest.raises(DataError, match="empty file"):
+        read_records("nli", path)
+    assert list(iter_jsonl(path, allow_empty=True)) == []
 
 
 # --------------------------------------------------------------------------------------------
