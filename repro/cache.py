@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 
 from repro.configtools import canonical_json, to_dict
 from repro.errors import ArtifactError
+from repro.fsio import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ def artifact_key(
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+#: Field of ``manifest.json`` holding the SHA-256 of the rest of it (canonical JSON), so an
+#: edit of its non-file fields (config, timings, provenance) is caught like a file edit.
+DIGEST = "manifest_sha256"
+
+
+def manifest_digest(manifest: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k != DIGEST}
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 def default_root() -> Path:
@@ -138,18 +141,30 @@ class ArtifactStore:
         """Describe the first integrity problem of an artifact, or None when it is intact."""
         try:
             manifest = art.manifest
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # JSONDecodeError and bad UTF-8 are ValueErrors
             return f"unreadable manifest: {exc}"
+        if not isinstance(manifest, dict):
+            return f"manifest is a JSON {type(manifest).__name__}, not an object"
         if manifest.get("key") != art.key:
             return "manifest key does not match directory"
+        if DIGEST in manifest and manifest[DIGEST] != manifest_digest(manifest):
+            return "manifest.json was edited (its digest differs)"
         files = manifest.get("files", {})
+        if not isinstance(files, dict):
+            return "manifest 'files' is not an object"
         for rel, meta in files.items():
+            if (
+                not isinstance(meta, dict)
+                or not isinstance(meta.get("bytes"), int)
+                or not isinstance(meta.get("sha256"), str)
+            ):
+                return f"manifest entry of {rel} lacks bytes/sha256"
             p = art.path / rel
             if not p.is_file():
                 return f"missing file {rel}"
             if p.stat().st_size != meta["bytes"]:
                 return f"size of {rel} changed"
-            if file_sha256(p) != meta["sha256"]:
+            if sha256_file(p) != meta["sha256"]:
                 return f"checksum of {rel} changed"
         for p in art.path.rglob("*"):
             if p.is_file() and p.name != MANIFEST and str(p.relative_to(art.path)) not in files:
@@ -182,13 +197,15 @@ class ArtifactStore:
             for p in sorted(tmp.rglob("*")):
                 if p.is_file():
                     rel = str(p.relative_to(tmp))
-                    files[rel] = {"sha256": file_sha256(p), "bytes": p.stat().st_size}
+                    files[rel] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
             full = dict(manifest)
             full.update({"stage": stage, "key": key, "files": files})
             timings = dict(full.get("timings", {}))
             timings.setdefault("wall_s", round(time.time() - t0, 3))
             full["timings"] = timings
-            (tmp / MANIFEST).write_text(json.dumps(full, indent=1, sort_keys=True, default=str))
+            full = json.loads(json.dumps(full, default=str))  # the digest covers what is stored
+            full[DIGEST] = manifest_digest(full)
+            (tmp / MANIFEST).write_text(json.dumps(full, indent=1, sort_keys=True))
             if final.exists():  # a concurrent writer finished first, or a corrupt leftover
                 if self.get(stage, key) is not None:
                     shutil.rmtree(tmp, ignore_errors=True)
@@ -235,17 +252,38 @@ class ArtifactStore:
         return hits[0]
 
     def gc(self, keep: set[str] | None = None, *, dry_run: bool = False) -> list[Path]:
-        """Remove temp dirs, quarantined and work dirs, and artifacts not in ``keep``."""
+        """Remove temp dirs, quarantined and work dirs, and artifacts not in ``keep``.
+
+        Each work dir, temp dir and artifact belongs to one key and is removed only while its
+        key's lock is held (taken without waiting): a job computing that key in another process
+        keeps its checkpoints and half-written output, and its folder is skipped, not deleted.
+        """
         removed: list[Path] = []
         if not self.root.is_dir():
             return removed
-        junk = [self.root / ".corrupt", self.root / ".work"]
-        junk += [p for p in self.root.glob("*/.tmp-*")]
+        owned: list[tuple[Path, str, str]] = []  # (path, stage, key prefix)
+        work = self.root / ".work"
+        if work.is_dir():
+            owned += [(p, *p.name.rsplit("-", 1)) for p in sorted(work.iterdir())]
+        owned += [
+            (p, p.parent.name, p.name.split("-")[1]) for p in sorted(self.root.glob("*/.tmp-*"))
+        ]
         if keep is not None:
-            junk += [a.path for a in self.list() if a.key not in keep]
-        for p in junk:
-            if p.exists():
-                removed.append(p)
-                if not dry_run:
-                    shutil.rmtree(p, ignore_errors=True)
+            owned += [(a.path, a.stage, a.key[:32]) for a in self.list() if a.key not in keep]
+        corrupt = self.root / ".corrupt"  # never read again: no lock needed
+        if corrupt.exists():
+            removed.append(corrupt)
+            if not dry_run:
+                shutil.rmtree(corrupt, ignore_errors=True)
+        for path, stage, prefix in owned:
+            try:
+                with self.lock(stage, prefix, timeout=0):
+                    if path.exists():
+                        removed.append(path)
+                        if not dry_run:
+                            shutil.rmtree(path, ignore_errors=True)
+            except Timeout:
+                log.info("gc: %s is in use by a running job; kept", path)
+            except ArtifactError:  # a name the store never writes: not ours to judge
+                log.warning("gc: %s does not name a stage and key; kept", path)
         return removed

@@ -88,6 +88,52 @@ def test_tampered_artifact_is_detected_and_quarantined(tmp_path):
     assert list((tmp_path / ".corrupt").iterdir())
 
 
+def _edit_manifest(art, fn):
+    m = json.loads((art.path / "manifest.json").read_text())
+    (art.path / "manifest.json").write_text(json.dumps(fn(m)))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda m: [m],  # a list, not an object
+        lambda m: {**m, "files": {"out.txt": {"sha256": m["files"]["out.txt"]["sha256"]}}},
+        lambda m: {**m, "files": ["out.txt"]},
+        lambda m: {**m, "config": {"edited": True}},  # a non-file field: caught by the digest
+    ],
+    ids=["list", "entry-without-bytes", "files-a-list", "config-edited"],
+)
+def test_malformed_or_edited_manifest_is_quarantined_not_a_crash(tmp_path, damage):
+    store = ArtifactStore(tmp_path)
+    key = artifact_key("data", {"a": 40}, {})
+    art = _write(store, key)
+    _edit_manifest(art, damage)
+    assert store.get("data", key) is None
+    assert not art.path.exists() and list((tmp_path / ".corrupt").iterdir())
+    assert _write(store, key, "again") is not None  # recomputed cleanly
+
+
+def test_manifest_without_digest_still_loads(tmp_path):
+    """Stores written before the digest existed stay usable (nothing recomputes)."""
+    store = ArtifactStore(tmp_path)
+    key = artifact_key("data", {"a": 41}, {})
+    art = _write(store, key)
+    _edit_manifest(art, lambda m: {k: v for k, v in m.items() if k != "manifest_sha256"})
+    assert store.get("data", key) is not None
+
+
+def test_gc_keeps_what_a_running_job_holds(tmp_path):
+    store = ArtifactStore(tmp_path)
+    busy, idle = (artifact_key("finetune", {"a": i}, {}) for i in (1, 2))
+    busy_work, idle_work = store.work_dir("finetune", busy), store.work_dir("finetune", idle)
+    (busy_work / "checkpoint").write_text("step 10")
+    with store.lock("finetune", busy):  # as a running job holds it
+        removed = store.gc()
+    assert busy_work.exists() and (busy_work / "checkpoint").read_text() == "step 10"
+    assert idle_work in removed and not idle_work.exists()
+    assert busy_work in store.gc()  # released: now it is garbage
+
+
 def test_extra_file_counts_as_tampering(tmp_path):
     store = ArtifactStore(tmp_path)
     key = artifact_key("data", {"a": 5}, {})

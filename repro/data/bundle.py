@@ -124,7 +124,13 @@ class Bundle:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def path(self, rel: str) -> Path:
-        return Path(self.root) / rel
+        """The file ``rel`` names inside the bundle; a path that leaves it is a DataError (a
+        damaged or hand-edited ``bundle.json`` must not make a stage read another file)."""
+        root = Path(self.root)
+        p = root / rel
+        if Path(rel).is_absolute() or not p.resolve().is_relative_to(root.resolve()):
+            raise DataError(root / "bundle.json", rel, "path leaves the bundle directory")
+        return p
 
     def eval_sets(self, task: str | None = None) -> list[EvalSet]:
         return [e for e in self.eval if task is None or e.task == task]

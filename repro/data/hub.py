@@ -31,7 +31,6 @@ they are tested on local parquet/JSON files in the hub schemas.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import logging
@@ -192,6 +191,46 @@ def _label(
     return value
 
 
+class HubRow(Mapping):
+    """One hub row whose missing column is a DataError naming the dataset and the row.
+
+    A dataset whose schema changed upstream (a renamed or dropped column) would otherwise end
+    in a bare ``KeyError`` deep inside a converter.
+    """
+
+    def __init__(self, data: Any, where: str, record: str) -> None:
+        self._data, self._where, self._record = data, where, record
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except (KeyError, TypeError, IndexError) as exc:
+            cols = sorted(self._data) if isinstance(self._data, Mapping) else type(self._data)
+            raise DataError(
+                self._where,
+                self._record,
+                f"no column {key!r} (the row has {cols}): the dataset's schema is not the one "
+                "this converter reads; pin the dataset's revision or update the converter",
+            ) from exc
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def _rows(rows: Iterable[Any], where: str) -> Iterable[tuple[int, HubRow]]:
+    for i, row in enumerate(rows):
+        yield i, HubRow(row, where, f"row {i}")
+
+
 def nli_records(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -208,7 +247,7 @@ def nli_records(
     """
     check_lang(lang, path=where)
     out = []
-    for i, row in enumerate(rows):
+    for i, row in _rows(rows, where):
         rid = f"{id_prefix}{row[id_field] if id_field else i}"
         out.append(
             {
@@ -233,25 +272,19 @@ def ner_records(
     """Hub WikiANN rows (tokens, int ner_tags) -> NER records ``{id_prefix}{row}``."""
     check_lang(lang, path=where)
     out = []
-    for i, row in enumerate(rows):
+    for i, row in _rows(rows, where):
         rid = f"{id_prefix}{i}"
         tags = [_label(t, tag_names, where, rid, NER_TAGS, "NER tag") for t in row["ner_tags"]]
         out.append({"id": rid, "lang": lang, "tokens": list(row["tokens"]), "tags": tags})
     return validate_all("ner", out, where)
 
 
-def _fix_offset(ctx: str, text: str, start: int) -> int | None:
-    """Start of the occurrence of ``text`` nearest to ``start`` (hub builders strip contexts
-    and answers, which can shift offsets), or None when ``text`` is not in ``ctx``."""
-    hits = []
-    i = ctx.find(text)
+def _occurrences(ctx: str, text: str) -> list[int]:
+    hits, i = [], ctx.find(text)
     while i != -1:
         hits.append(i)
         i = ctx.find(text, i + 1)
-    if not hits:
-        return None
-    k = bisect.bisect_left(hits, start)
-    return min(hits[max(k - 1, 0) : k + 1], key=lambda h: (abs(h - start), h))
+    return hits
 
 
 def qa_records(
@@ -269,14 +302,17 @@ def qa_records(
     """Hub SQuAD-schema rows (id, context, question, answers{text[], answer_start[]}) -> QA.
 
     ``paragraph_id`` is ``{dataset}-{sha1(context)[:12]}``: questions on one paragraph share it.
-    With ``fix_offsets`` a span that does not match is moved to the nearest occurrence of its
-    text (counted in ``stats['offsets_fixed']``); a text absent from the context still raises.
+    With ``fix_offsets`` a span that does not match is moved to its text's occurrence in the
+    context (hub builders strip contexts and answers, which shifts offsets) only when the text
+    occurs exactly once; every move is logged with the question id and both offsets and listed
+    in ``stats['moved']``. A text that occurs twice or more (which span was meant cannot be
+    told) or not at all raises.
     """
     check_lang(q_lang, path=where)
     check_lang(c_lang, path=where)
     out = []
     n_fixed = 0
-    for row in rows:
+    for _, row in _rows(rows, where):
         rid = f"{id_prefix}{row['id']}"
         ctx = row["context"]
         ans = row["answers"]
@@ -301,15 +337,28 @@ def qa_records(
                 raise DataError(where, rid, f"malformed answer {text!r} at {start!r}")
             start = int(start)
             if ctx[start : start + len(text)] != text:
-                fixed = _fix_offset(ctx, text, start) if fix_offsets else None
-                if fixed is None:
+                hits = _occurrences(ctx, text) if fix_offsets else []
+                if len(hits) > 1:
+                    raise DataError(
+                        where,
+                        rid,
+                        f"answer {text!r} at offset {start} does not match the context, and "
+                        f"its text occurs {len(hits)} times (offsets {hits[:5]}): which span "
+                        "was meant cannot be told, so it is not moved",
+                    )
+                if not hits:
                     raise DataError(
                         where,
                         rid,
                         f"answer {text!r} at offset {start} is not "
                         "inside the context (span outside context)",
                     )
-                start, n_fixed = fixed, n_fixed + 1
+                log.warning(
+                    "%s: %s: answer %r moved from offset %d to %d", where, rid, text, start, hits[0]
+                )
+                if stats is not None:
+                    stats.setdefault("moved", []).append(f"{rid}: {start} -> {hits[0]}")
+                start, n_fixed = hits[0], n_fixed + 1
             answers.append({"text": text, "answer_start": start})
         out.append(
             {
@@ -327,7 +376,7 @@ def qa_records(
     if require_answers and all(not r["answers"] for r in out):
         raise DataError(where, None, f"all {len(out)} gold answers are empty (labels stripped?)")
     if n_fixed:
-        log.info("%s: moved %d answer offsets to the nearest match", where, n_fixed)
+        log.warning("%s: moved %d answer offset(s) to their text's only occurrence", where, n_fixed)
     if stats is not None:
         stats["offsets_fixed"] = stats.get("offsets_fixed", 0) + n_fixed
     return L.validate_all_qa(out, where, require_answers=require_answers)
@@ -340,7 +389,7 @@ def xsr_records(
     with ids ``tatoeba-{lang}-{row}`` (as the local loader)."""
     check_lang(lang, path=where, allowed=TARGET_LANGUAGES)
     out = []
-    for i, row in enumerate(rows):
+    for i, row in _rows(rows, where):
         en, xx = row["target_sentence"].strip(), row["source_sentence"].strip()
         if not en or not xx:
             raise DataError(where, f"row {i}", "empty sentence in a parallel test pair")
@@ -369,7 +418,7 @@ def parallel_records(
     check_lang(lang, path=where, allowed=TARGET_LANGUAGES)
     out = []
     n_empty = 0
-    for i, row in enumerate(rows):
+    for i, row in _rows(rows, where):
         en, xx = (row[en_field] or "").strip(), (row[xx_field] or "").strip()
         if not en or not xx:
             if not skip_empty:
@@ -590,7 +639,11 @@ def build_hub_bundle(
                 )
         if lang in TYDIQA_NAMES:
             prefix = f"{TYDIQA_NAMES[lang]}-"
-            r = [row for row in rows(f"tydiqa.{lang}") if str(row["id"]).startswith(prefix)]
+            r = [
+                row
+                for _, row in _rows(rows(f"tydiqa.{lang}"), f"tydiqa.{lang}")
+                if str(row["id"]).startswith(prefix)
+            ]
             parts.eval.append(
                 (
                     "qa",
@@ -664,6 +717,7 @@ def build_hub_bundle(
         "xsr": {k: len(v) for k, v in parts.xsr.items()},
         "parallel": par_counts,
         "qa_offsets_fixed": qa_stats.get("offsets_fixed", 0),
+        "qa_offsets_moved": list(qa_stats.get("moved", [])),  # each "id: old -> new"
     }
     parts.notes = {
         "profile": "paper",

@@ -248,14 +248,33 @@ def test_qa_offsets_outside_context_raise_or_are_fixed():
     with pytest.raises(DataError, match="span outside context") as err:
         H.qa_records([row], q_lang="en", c_lang="en", dataset="d", where="hub:x")
     assert err.value.record == "q"
-    stats: dict[str, int] = {}
-    recs = H.qa_records([row], q_lang="en", c_lang="en", dataset="d", fix_offsets=True, stats=stats)
-    assert recs[0]["answers"] == [{"text": "Paris", "answer_start": 22}] and stats == {
-        "offsets_fixed": 1
-    }
+    # "Paris" occurs twice: which span was meant cannot be told, so nothing is moved
+    with pytest.raises(DataError, match="occurs 2 times") as err:
+        H.qa_records([row], q_lang="en", c_lang="en", dataset="d", fix_offsets=True)
+    assert err.value.record == "q"
+    once = dict(row, answers={"text": ["France"], "answer_start": [12]})
+    stats: dict = {}
+    recs = H.qa_records(
+        [once], q_lang="en", c_lang="en", dataset="d", fix_offsets=True, stats=stats
+    )
+    assert recs[0]["answers"] == [{"text": "France", "answer_start": 14}]
+    assert stats == {"offsets_fixed": 1, "moved": ["q: 12 -> 14"]}  # every move reported
     absent = dict(row, answers={"text": ["Rome"], "answer_start": [0]})
     with pytest.raises(DataError, match="'Rome'"):
         H.qa_records([absent], q_lang="en", c_lang="en", dataset="d", fix_offsets=True)
+
+
+def test_hub_schema_drift_is_a_data_error_naming_the_column():
+    rows = [{"premise": "a", "hypothesis": "b", "labels": 0}]
+    with pytest.raises(DataError, match="no column 'label'") as err:
+        H.nli_records(rows, lang="es", id_prefix="x-", where="hub:xnli/es/test")
+    assert err.value.record == "row 0" and "hub:xnli/es/test" in str(err.value)
+    with pytest.raises(DataError, match="no column 'ner_tags'"):
+        H.ner_records([{"tokens": ["a"], "tags": [0]}], lang="es", id_prefix="n-")
+    with pytest.raises(DataError, match="no column 'source_sentence'"):
+        H.xsr_records([{"source": "a", "target_sentence": "b"}], lang="es")
+    with pytest.raises(DataError, match="no column 'english'"):
+        H.parallel_records([{"en": "a", "non_english": "b"}], lang="es", id_prefix="p-")
 
 
 def test_qa_answers_as_list_of_dicts_and_malformed():

@@ -739,6 +739,18 @@ def test_corrupt_bundle_json_shapes(tmp_path, data):
     assert err.value.path == str(tmp_path / "bundle.json")
 
 
+@pytest.mark.parametrize("rel", ["../outside.jsonl", "/etc/passwd", "sub/../../x.jsonl"])
+def test_bundle_paths_are_confined_to_the_bundle(tmp_path, rel):
+    root = tmp_path / "bundle"
+    write(root, "bundle.json", json.dumps({**GOOD_BUNDLE, "train": {"nli": rel}}))
+    write(tmp_path, "outside.jsonl", jl(NLI))
+    b = Bundle.load(root)
+    with pytest.raises(DataError, match="leaves the bundle") as err:
+        b.path(b.train["nli"])
+    assert err.value.path == str(root / "bundle.json") and err.value.record == rel
+    assert b.path("sub/n.jsonl") == root / "sub" / "n.jsonl"  # inside is fine
+
+
 # --------------------------------------------------------------------------------------------
 # Pharaoh alignments
 # --------------------------------------------------------------------------------------------
