@@ -6,6 +6,7 @@ without importing any stage. ~150 lines instead of Hydra/OmegaConf: no global st
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import difflib
 import hashlib
@@ -23,6 +24,33 @@ def _suggest(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"valid keys: {', '.join(sorted(choices))}{hint}"
+
+
+class FrozenMap(Mapping):
+    """An immutable, hashable mapping: a config table inside a frozen (hashable) dataclass."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._d = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._d[key]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._d.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._d == dict(other)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
 
 
 def _type_hints(cls: type) -> dict[str, Any]:
@@ -67,10 +95,15 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if len(args) != len(value):
             raise ConfigError(f"{where}: expected {len(args)} items, got {len(value)}")
         return tuple(_coerce(v, a, f"{where}[{i}]") for i, (v, a) in enumerate(zip(value, args)))
-    if origin is dict:
+    if origin in (dict, collections.abc.Mapping):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
-        return dict(value)
+        if len(args) == 2:
+            value = {
+                _coerce(k, args[0], where): _coerce(v, args[1], f"{where}.{k}")
+                for k, v in value.items()
+            }
+        return dict(value) if origin is dict else FrozenMap(value)
     if tp is bool:
         if isinstance(value, bool):
             return value

@@ -32,15 +32,15 @@ they are tested on local parquet/JSON files in the hub schemas.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import numbers
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from repro.configtools import FrozenMap, to_dict
 from repro.data import local as L
 from repro.data.bundle import Bundle
 from repro.data.local_bundle import (
@@ -109,9 +109,18 @@ class HubSpec:
 RowsProvider = Callable[[HubSpec], Any]
 
 
-def load_rows(spec: HubSpec, *, cache_dir: str | None = None) -> Any:
-    """``datasets.load_dataset`` for one spec; DataError with the spec when it cannot be loaded."""
+def load_rows(
+    spec: HubSpec, *, cache_dir: str | None = None, used: dict[str, str] | None = None
+) -> Any:
+    """``datasets.load_dataset`` for one spec; DataError with the spec when it cannot be loaded.
+
+    ``used`` (repo -> revision) records the revision each repo was read at: the pinned one,
+    ``main``, or the parquet branch a script-built repository falls back to.
+    """
     import datasets
+
+    if used is not None:
+        used[spec.repo] = spec.revision or "main"
 
     try:
         return datasets.load_dataset(
@@ -124,13 +133,16 @@ def load_rows(spec: HubSpec, *, cache_dir: str | None = None) -> Any:
     except Exception as exc:  # the hub raises many types; all mean "not available"
         if spec.revision is None and spec.repo in (MLQA_REPO, XTREME_REPO, TYDIQA_REPO):
             try:
-                return datasets.load_dataset(
+                rows = datasets.load_dataset(
                     spec.repo,
                     spec.config,
                     split=spec.split,
                     revision=PARQUET_FALLBACK,
                     cache_dir=cache_dir or None,
                 )
+                if used is not None:
+                    used[spec.repo] = PARQUET_FALLBACK
+                return rows
             except Exception:  # noqa: BLE001 - report the first error, it is the informative one
                 pass
         raise DataError(
@@ -497,6 +509,10 @@ class HubDataConfig:
     wikimatrix_dir: local directory with WikiMatrix files; overrides ``wikimatrix_repo``.
     cache_dir: ``datasets`` cache directory ("" = the default).
     seed: sampling seed.
+    revisions: hub repository -> commit id it is read at (``[hub.revisions]`` in TOML). A repo
+        not listed reads whatever the hub serves today, so upstream data can change under an
+        unchanged cache key: ``repro data fetch`` writes the commits it got to
+        ``revisions.toml`` for pasting here, and the runs say which repos were unpinned.
     """
 
     languages: tuple[str, ...] = TARGET_LANGUAGES
@@ -508,9 +524,14 @@ class HubDataConfig:
     wikimatrix_dir: str = ""
     cache_dir: str = ""
     seed: int = 0
+    revisions: Mapping[str, str] = field(default_factory=FrozenMap)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "languages", tuple(self.languages))
+        object.__setattr__(self, "revisions", FrozenMap(self.revisions))
+        for repo, rev in self.revisions.items():
+            if not isinstance(rev, str) or not rev.strip():
+                raise ConfigError(f"hub.revisions.{repo}: expected a commit id, got {rev!r}")
         if not self.languages:
             raise ConfigError("data.languages: at least one target language is needed")
         for lang in self.languages:
@@ -546,7 +567,25 @@ def hub_specs(cfg: HubDataConfig) -> dict[str, HubSpec]:
                 specs[f"mlqa.{q}-{c}"] = HubSpec(MLQA_REPO, f"mlqa.{c}.{q}", "test")
         if lang in TYDIQA_NAMES:
             specs[f"tydiqa.{lang}"] = HubSpec(TYDIQA_REPO, "secondary_task", "validation")
-    return specs
+    return {k: replace(v, revision=cfg.revisions.get(v.repo)) for k, v in specs.items()}
+
+
+def hub_repos(cfg: HubDataConfig) -> list[str]:
+    """The hub repositories the paper bundle reads, sorted."""
+    return sorted({s.repo for s in hub_specs(cfg).values()})
+
+
+def revision_report(cfg: HubDataConfig) -> dict[str, Any]:
+    """What run.json and the bundle record: each repo's pinned revision, and the unpinned."""
+    repos = hub_repos(cfg)
+    pinned = {r: cfg.revisions[r] for r in repos if r in cfg.revisions}
+    unknown = sorted(set(cfg.revisions) - set(repos))
+    if unknown:
+        raise ConfigError(
+            f"hub.revisions names repositories the paper bundle does not read: {unknown}; "
+            f"it reads {repos}"
+        )
+    return {"pinned": pinned, "unpinned": [r for r in repos if r not in pinned]}
 
 
 def build_hub_bundle(
@@ -557,7 +596,15 @@ def build_hub_bundle(
     ``provider`` replaces the hub (tests pass one that reads local hub-shaped files).
     """
     specs = hub_specs(cfg)
-    get = provider or (lambda spec: load_rows(spec, cache_dir=cfg.cache_dir or None))
+    revisions = revision_report(cfg)
+    if revisions["unpinned"]:
+        log.warning(
+            "hub datasets read at no pinned revision (upstream changes would go unnoticed): %s; "
+            "pin them with [hub.revisions] (repro data fetch writes revisions.toml)",
+            ", ".join(revisions["unpinned"]),
+        )
+    used: dict[str, str] = {}
+    get = provider or (lambda spec: load_rows(spec, cache_dir=cfg.cache_dir or None, used=used))
     langs = list(cfg.languages)
     all_langs = ["en", *langs]
     parts = BundleParts(source="hub", languages=all_langs)
@@ -721,8 +768,9 @@ def build_hub_bundle(
     }
     parts.notes = {
         "profile": "paper",
-        "config": json.loads(json.dumps(asdict(cfg))),
+        "config": to_dict(cfg),
         "hub": {k: asdict(s) for k, s in specs.items()},
+        "revisions": {**revisions, "read_at": dict(sorted(used.items()))},
         "counts": counts,
         "size_check": size_check(counts, cfg),
         "dropped_overlaps": {lang: par_counts[lang]["test_overlap"] for lang in langs},

@@ -7,7 +7,9 @@ in the package that downloads, and it refuses to run with the offline variables 
 from __future__ import annotations
 
 import functools
+import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -222,8 +224,42 @@ def fetch(cfg: HubDataConfig, out_dir: Path) -> Bundle:
     from repro.data.hub import build_hub_bundle
 
     bundle = build_hub_bundle(cfg, Path(out_dir))
+    read_at = bundle.notes.get("revisions", {}).get("read_at", {})
+    write_text_atomic(Path(out_dir) / REVISIONS, revisions_toml(resolve_commits(read_at)))
     write_checksums(Path(out_dir))
     return bundle
+
+
+#: What ``repro data fetch`` writes beside the bundle: the commit of every repo it read.
+REVISIONS = "revisions.toml"
+
+
+def resolve_commits(
+    read_at: dict[str, str], info: Callable[[str, str], str] | None = None
+) -> dict[str, str]:
+    """Commit id of each repo at the revision it was read at (``info(repo, rev)`` -> sha;
+    default: the hub API, which needs the network)."""
+    if info is None:
+        from huggingface_hub import HfApi
+
+        api = HfApi()
+
+        def info(repo: str, rev: str) -> str:
+            return api.dataset_info(repo, revision=rev).sha
+
+    return {repo: info(repo, rev) for repo, rev in sorted(read_at.items())}
+
+
+def revisions_toml(commits: dict[str, str]) -> str:
+    """A ``[hub.revisions]`` table pinning every repo to the commit read (paste into a profile,
+    or pass ``--set 'hub.revisions={...}'``)."""
+    lines = [
+        "# written by `repro data fetch`: the commit each hub dataset was read at.",
+        "# Copy this table into the profile so later runs read exactly these files.",
+        "[hub.revisions]",
+        *(f"{json.dumps(repo)} = {json.dumps(sha)}" for repo, sha in sorted(commits.items())),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def verify_fetched(out_dir: Path) -> VerifyReport:

@@ -514,3 +514,81 @@ def test_wikimatrix_candidates_are_subsampled_before_conversion(tmp_path):
         row = table[int(rid.rsplit("-", 1)[1])]
         rec = next(r for r in read_jsonl(b.path(b.parallel["es"])) if r["id"] == rid)
         assert rec["src"] == L.tokenized(row["english"], "en")
+
+
+# --------------------------------------------------------------------------------------------
+# Revisions: every hub dataset pinned by commit, recorded, and part of the cache key
+# --------------------------------------------------------------------------------------------
+
+
+def test_revisions_reach_every_spec_of_their_repo():
+    cfg = H.HubDataConfig(languages=("es",), revisions={H.XQUAD_REPO: "a" * 40})
+    specs = H.hub_specs(cfg)
+    xquad = [s for s in specs.values() if s.repo == H.XQUAD_REPO]
+    assert xquad and all(s.revision == "a" * 40 for s in xquad)
+    assert all(s.revision is None for s in specs.values() if s.repo != H.XQUAD_REPO)
+    rep = H.revision_report(cfg)
+    assert rep["pinned"] == {H.XQUAD_REPO: "a" * 40} and H.XQUAD_REPO not in rep["unpinned"]
+    assert set(rep["unpinned"]) | {H.XQUAD_REPO} == set(H.hub_repos(cfg))
+
+
+def test_revisions_of_a_repo_the_bundle_never_reads_are_a_config_error():
+    cfg = H.HubDataConfig(revisions={"someone/typo": "abc"})
+    with pytest.raises(ConfigError, match="someone/typo"):
+        H.revision_report(cfg)
+    with pytest.raises(ConfigError, match="hub.revisions.x"):
+        H.HubDataConfig(revisions={"x": " "})
+
+
+def test_hub_bundle_records_pinned_and_unpinned(hub_bundle):
+    rev = hub_bundle.notes["revisions"]
+    assert rev["pinned"] == {} and H.XNLI_REPO in rev["unpinned"]
+
+
+def test_load_rows_records_the_revision_read(monkeypatch):
+    import datasets
+
+    calls = []
+
+    def fake(repo, config, *, split, revision, cache_dir):
+        calls.append(revision)
+        if repo == H.MLQA_REPO and revision is None:
+            raise RuntimeError("loading scripts are not supported")
+        return [{"repo": repo}]
+
+    monkeypatch.setattr(datasets, "load_dataset", fake)
+    used: dict[str, str] = {}
+    H.load_rows(H.HubSpec(H.XQUAD_REPO, "xquad.es", "validation", "b" * 40), used=used)
+    H.load_rows(H.HubSpec(H.MLQA_REPO, "mlqa.es.es", "test"), used=used)
+    assert used == {H.XQUAD_REPO: "b" * 40, H.MLQA_REPO: H.PARQUET_FALLBACK}
+    assert calls == ["b" * 40, None, H.PARQUET_FALLBACK]
+
+
+def test_fetch_writes_a_revisions_table_the_config_reads(tmp_path):
+    import tomllib
+
+    from repro.config import resolve
+    from repro.data import manifest as M
+
+    commits = M.resolve_commits(
+        {H.XQUAD_REPO: "main", H.MLQA_REPO: H.PARQUET_FALLBACK},
+        info=lambda repo, rev: ("c" if rev == "main" else "d") * 40,
+    )
+    assert commits == {H.MLQA_REPO: "d" * 40, H.XQUAD_REPO: "c" * 40}
+    table = tomllib.loads(M.revisions_toml(commits))["hub"]["revisions"]
+    inline = ", ".join(f'"{k}" = "{v}"' for k, v in table.items())  # a TOML inline table
+    cfg = resolve("paper", overrides=(f"hub.revisions={{{inline}}}",))
+    assert dict(cfg.hub.revisions) == commits
+    spec = H.hub_specs(cfg.hub)["xquad.en"]
+    assert spec.revision == "c" * 40
+
+
+def test_a_pinned_revision_changes_the_data_key():
+    from repro.config import resolve
+    from repro.experiment import Graph
+
+    base = resolve("paper")
+    pinned = resolve("paper", overrides=(f"hub.revisions.{H.XNLI_REPO}={'e' * 40}",))
+    assert pinned.hub.revisions == {H.XNLI_REPO: "e" * 40}
+    keys = [Graph(c).data().key for c in (base, pinned)]
+    assert keys[0] != keys[1]
