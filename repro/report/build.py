@@ -19,7 +19,7 @@ from typing import Any
 
 from repro.claims.results import ResultSet
 from repro.errors import DataError
-from repro.fsio import write_text_atomic
+from repro.fsio import folder_lock, write_text_atomic
 from repro.report.figures import FigureOut, render_figures
 from repro.report.flat import flat_rows, to_csv, to_json
 from repro.report.forest import effect_forest
@@ -931,7 +931,16 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def build_report(profile: str, reports_root: Path = Path("reports")) -> dict[str, Path]:
     """Render ``reports/<profile>/report.html`` (self-contained) and ``report.md`` (+ figures/)
-    from stored results only; returns the written paths by name."""
+    from stored results only; returns the written paths by name.
+
+    Runs under the lock of ``reports/<profile>/`` (the one a run holds while it swaps in its
+    results), so a report is never rendered from a half-replaced results folder, and two
+    renders do not interleave their files; each file is replaced atomically."""
+    with folder_lock(Path(reports_root) / profile):
+        return _build_report(profile, Path(reports_root))
+
+
+def _build_report(profile: str, reports_root: Path) -> dict[str, Path]:
     inp = load_inputs(profile, Path(reports_root))
     figures = render_figures(inp.results) if inp.results_present else []
     forest = effect_forest((inp.status or {}).get("claims") or {})

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tiny_profile import TINY_OVERRIDES
 
 from repro.cache import ArtifactStore
 from repro.config import resolve
@@ -39,40 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 THREADS = 2
 CHECKPOINT_EVERY = 10
 
-TINY = (
-    'languages=["es"]',
-    'world.languages=["en","es"]',
-    "world.n_mono=600",
-    "world.n_parallel=140",
-    "world.n_heldout=10",
-    "world.n_nli_train=240",
-    "world.n_nli_dev=10",
-    "world.n_nli_test=20",
-    "world.n_ner_train=10",
-    "world.n_ner_dev=5",
-    "world.n_ner_test=5",
-    "world.n_qa_train=10",
-    "world.n_qa_dev=5",
-    "world.n_qa_test=5",
-    "world.n_xsr=10",
-    "model.vocab_size=300",
-    "model.hidden_size=32",
-    "model.num_hidden_layers=2",
-    "model.intermediate_size=64",
-    "model.max_position_embeddings=64",
-    "pretrain.steps=80",
-    "pretrain.batch_size=16",
-    "pretrain.bf16=false",
-    "pretrain.max_seq_length=32",
-    "adjust.max_pairs=120",
-    "adjust.batch_size=2",
-    "adjust.bf16=false",
-    "finetune.seeds=[1]",
-    "finetune.bf16=false",
-    "finetune.nli.num_train_epochs=1.0",
-    "finetune.nli.batch_size=8",
-    "finetune.nli.max_seq_length=48",
-)
+TINY = TINY_OVERRIDES
 #: A world big enough that generating and writing it takes a few seconds (the data-stage kill).
 BIG_WORLD = (*TINY, "world.n_mono=40000", "world.n_parallel=2000", "world.n_nli_train=3000")
 
