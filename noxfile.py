@@ -1,4 +1,5 @@
-"""Sessions: tests (default), reproduce, claims, report, bench, stats, calibrate, stability, lint.
+"""Sessions: tests (default), reproduce, claims, report, bench, stats, faults, calibrate,
+stability, lint.
 
 Every session installs torch==2.13.0 pinned exactly first (a range pulls a multi-GB CUDA build),
 then the package; venvs are reused so reruns start in seconds.
@@ -111,6 +112,41 @@ def stats(session: nox.Session) -> None:
     _install(session)
     args = session.posargs or ["-q", "tests/stats"]
     session.run("python", "-m", "pytest", *args, env=_env(), success_codes=[0])
+
+
+FAULT_SUITES = (
+    "tests/reliability/test_bad_input_matrix.py",
+    "tests/data/test_damaged_staged.py",
+    "tests/data/test_bad_input.py",
+    "tests/reliability/test_fuzz.py",
+    "tests/test_fsio.py",
+    "tests/test_cache.py",
+)
+FAULT_SLOW = ("tests/reliability/test_report_writes.py", "tests/reliability/test_faults.py")
+
+
+@nox.session(reuse_venv=True)
+def faults(session: nox.Session) -> None:
+    """Bad input, damaged staged files, SIGKILL and concurrent runs; prints the fault matrix.
+
+    ``nox -s faults -- fast`` (what CI runs) leaves out the end-to-end kill and concurrency
+    suites (about 3 minutes); they also run in ``nox -s tests``.
+    """
+    _install(session)
+    fast = "fast" in session.posargs
+    xml = Path(session.create_tmp()) / "faults.xml"
+    suites = FAULT_SUITES if fast else (*FAULT_SUITES, *FAULT_SLOW)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        f"--junitxml={xml}",
+        *suites,
+        env=_env(),
+        success_codes=[0, 1],
+    )
+    session.run("python", "tests/helpers/fault_matrix.py", str(xml), env=_env())
 
 
 @nox.session(reuse_venv=True)
