@@ -635,3 +635,24 @@ def test_documents_off_keeps_the_world_and_its_key():
     assert "doc_sentences" not in base.config["world"] and docs.key != base.key
     with pytest.raises(ConfigError, match="doc_sentences"):
         small(doc_sentences=0)
+
+
+def test_code_switching_inserts_english_words_into_target_text_only(world):
+    from repro.data.world.config import world_key_config
+    from repro.data.world.inventory import PER_NAMES
+
+    cs = generate_world(small(code_switch_rate=0.2))
+    assert cs.mono["en"] == world.mono["en"]  # English text is untouched
+    assert cs.train == world.train and cs.eval == world.eval  # only pretraining text changes
+    en_words = {w for line in world.mono["en"] for w in line.split()} - set(PER_NAMES)
+    for lang in ("es", "hi"):
+        changed = [(a, b) for a, b in zip(world.mono[lang], cs.mono[lang], strict=True) if a != b]
+        assert 0.3 < len(changed) / len(world.mono[lang]) < 0.95
+        a, b = changed[0]
+        assert len(a.split()) == len(b.split())  # word for word, same order
+        inserted = {w for a, b in changed for w in set(b.split()) - set(a.split())}
+        assert len(inserted & en_words) / len(inserted) > 0.8  # the inserted words are English
+    assert "code_switch_rate" not in world_key_config(small())  # off: old worlds keep their keys
+    assert world_key_config(small(code_switch_rate=0.2))["code_switch_rate"] == 0.2
+    with pytest.raises(ConfigError, match="code_switch_rate"):
+        small(code_switch_rate=1.5)

@@ -73,6 +73,10 @@ class WorldConfig:
     # pretrain.sentences_per_row = doc_sentences and pretrain.contiguous_rows = true.
     doc_sentences: int = 1
     doc_subject_reuse: float = 0.6
+    # Code-switching in the target languages' monolingual text: each word with a semantic
+    # role is replaced by the English word of the same role with this probability (real
+    # corpora carry English insertions and loans; 0: none). Only pretraining text changes.
+    code_switch_rate: float = 0.0
     n_parallel: int = 2_500  # adjustment pairs per target language, with gold alignments
     n_heldout: int = 300  # held-out parallel pairs per target language (distance analysis)
     n_nli_train: int = 20_000
@@ -177,11 +181,14 @@ class WorldConfig:
 
 
 def world_key_config(cfg: WorldConfig) -> dict:
-    """The world's settings as they enter cache keys and bundle notes: the document knobs are
-    left out while documents are off, so worlds made before they existed keep their keys."""
+    """The world's settings as they enter cache keys and bundle notes: the document and
+    code-switching knobs are left out while they are off, so worlds made before they existed
+    keep their keys."""
     from dataclasses import asdict
 
     out = asdict(cfg)
     if out["doc_sentences"] == 1:
         del out["doc_sentences"], out["doc_subject_reuse"]
+    if out["code_switch_rate"] == 0.0:
+        del out["code_switch_rate"]
     return out

@@ -68,6 +68,17 @@ def _text(words) -> str:
     return " ".join(w for w, _ in words)
 
 
+def code_switch(words, en_words, rate: float, rng: random.Random) -> list:
+    """``words`` with each role-bearing word replaced, with probability ``rate``, by the English
+    word of the same role (a word whose role English lacks, e.g. a classifier, stays)."""
+    en = {role: w for w, role in en_words if role}
+    out = []
+    for w, role in words:
+        hit = rng.random() < rate  # drawn for every word: the stream does not depend on roles
+        out.append((en[role], role) if hit and role in en else (w, role))
+    return out
+
+
 class _Builder:
     def __init__(self, cfg: WorldConfig) -> None:
         self.cfg = cfg
@@ -367,7 +378,8 @@ def generate_world(cfg: WorldConfig) -> World:
     mono: dict[str, list[str]] = {}
     for lang in langs:
         rng = b.rng(f"mono/{lang}")
-        r = b.r[lang]
+        switch = cfg.code_switch_rate if lang != "en" else 0.0
+        switch_rng = b.rng(f"code-switch/{lang}")  # its own stream: the frames stay the same
         lines = []
         prev = None
         for i in range(cfg.n_mono):
@@ -376,7 +388,10 @@ def generate_world(cfg: WorldConfig) -> World:
             else:
                 f, slot = b.mono_or_pool_item(rng)
             prev = f
-            lines.append(_text(r.sentence(f) if slot is None else r.question(f, slot)))
+            words = b.render(lang, f, slot)
+            if switch:
+                words = code_switch(words, b.render("en", f, slot), switch, switch_rng)
+            lines.append(_text(words))
         mono[lang] = lines
 
     parallel = {
