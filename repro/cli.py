@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Executable reproduction of Efimov et al. (ECIR 2023), cross-lingual "
             "adjustment of contextual word representations."
         ),
+        epilog=(
+            "Scoring prediction files the way the official scripts do: "
+            "python -m repro.metrics squad|mlqa|ner|nli|xsr (see its --help). "
+            "Exit codes: 0 success, 1 a claim or verification failed, 2 usage, config or "
+            "data error."
+        ),
     )
     p.add_argument("-v", "--verbose", action="count", default=0)
     p.add_argument("--version", action="version", version=f"repro {_version()}")

@@ -956,7 +956,7 @@ def test_metrics_cli_rejects(qa_files, capsys, case):
     data, pred = qa_files
     target = data if which == "data" else pred
     write(target.parent, target.name, content)
-    assert metrics_main(["squad", str(data), str(pred)]) == 1
+    assert metrics_main(["squad", str(data), str(pred)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and str(target) in err and where in err
 
@@ -983,6 +983,13 @@ def test_metrics_cli_unknown_language_and_exit_code(qa_files):
         timeout=120,
     )
     assert proc.returncode == 2 and "'xx'" in proc.stderr and "choose from" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "repro.metrics", "mlqa", str(data), str(pred), "xx"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "'xx'" in proc.stderr and "choose from" in proc.stderr
     write(pred.parent, "pred.json", PRED[:-8])
     proc = subprocess.run(
         [sys.executable, "-m", "repro.metrics", "squad", str(data), str(pred)],
@@ -990,7 +997,7 @@ def test_metrics_cli_unknown_language_and_exit_code(qa_files):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1 and str(pred) in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and str(pred) in proc.stderr and "Traceback" not in proc.stderr
 
 
 # --------------------------------------------------------------------------------------------
