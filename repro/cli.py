@@ -18,7 +18,7 @@ log = logging.getLogger("repro")
 
 
 def _add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--profile", default="smoke", help="smoke (default) | mini | paper")
+    p.add_argument("--profile", default="smoke", help="smoke (default) | mini | paper | cao")
     p.add_argument(
         "--config",
         action="append",

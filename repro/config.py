@@ -21,7 +21,7 @@ from repro.data.synthetic import WorldConfig
 from repro.errors import ConfigError
 from repro.records import TARGET_LANGUAGES
 
-PROFILES = ("smoke", "mini", "paper")
+PROFILES = ("smoke", "mini", "paper", "cao")
 
 
 def _check_choice(name: str, value: Any, choices: tuple) -> None:
@@ -293,10 +293,20 @@ class ExperimentConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self) -> None:
-        for lang in self.languages:
-            _check_choice("languages", lang, TARGET_LANGUAGES)
+        from repro.datasets_catalog import check_languages
+
+        if not self.languages:
+            raise ConfigError("languages: at least one target language is needed")
         if len(set(self.languages)) != len(self.languages):
             raise ConfigError(f"languages: duplicates in {self.languages}")
+        if "en" in self.languages:
+            raise ConfigError("languages: the target languages; English is the source, always in")
+        check_languages(
+            self.data.source,
+            self.languages,
+            self.world.languages[1:],
+            wikimatrix_dir=self.hub.wikimatrix_dir,
+        )
 
 
 def profile_path(name: str) -> Path:
@@ -315,6 +325,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: invalid TOML: {exc}") from exc
 
 
+def _profile_table(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A profile's TOML; ``extends = "other"`` layers it over that profile first."""
+    if name in seen:
+        raise ConfigError(f"profile {name!r} extends itself ({' -> '.join((*seen, name))})")
+    raw = _read_toml(profile_path(name))
+    base = raw.pop("extends", None)
+    if base is None:
+        return raw
+    return deep_merge(_profile_table(str(base), (*seen, name)), raw)
+
+
 def resolve(
     profile: str = "smoke",
     config_files: tuple[str | Path, ...] = (),
@@ -322,7 +343,7 @@ def resolve(
 ) -> ExperimentConfig:
     """Defaults → profile → config files → ``--set`` overrides."""
     data: dict[str, Any] = {"profile": profile}
-    data = deep_merge(data, _read_toml(profile_path(profile)))
+    data = deep_merge(data, _profile_table(profile))
     for f in config_files:
         data = deep_merge(data, _read_toml(Path(f)))
     for expr in overrides:

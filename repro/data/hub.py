@@ -50,6 +50,7 @@ from repro.data.local_bundle import (
     sample,
     write_bundle,
 )
+from repro.datasets_catalog import HUB_LANGUAGES, ISO3, MLQA_LANGS, TYDIQA_NAMES
 from repro.errors import ConfigError, DataError
 from repro.records import NER_TAGS, NLI_LABELS, TARGET_LANGUAGES, check_lang, validate_all
 
@@ -69,8 +70,6 @@ PARQUET_FALLBACK = "refs/convert/parquet"
 
 #: WikiANN ClassLabel names (same order as the hub features and as NER_TAGS).
 WIKIANN_TAG_NAMES: tuple[str, ...] = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
-MLQA_LANGS = ("es", "vi", "hi")  # of our targets; MLQA has no Russian
-TYDIQA_NAMES = {"en": "english", "ru": "russian"}  # TyDi covers only ru among our targets
 #: Sizes stated in the paper / dataset cards (docs/paper.md §2), checked after loading.
 PAPER_SIZES: dict[str, int] = {
     "train.nli": 392702,
@@ -399,7 +398,7 @@ def xsr_records(
 ) -> list[dict]:
     """XTREME Tatoeba rows (source_sentence = foreign, target_sentence = English) -> XSR records
     with ids ``tatoeba-{lang}-{row}`` (as the local loader)."""
-    check_lang(lang, path=where, allowed=TARGET_LANGUAGES)
+    check_lang(lang, path=where)
     out = []
     for i, row in _rows(rows, where):
         en, xx = row["target_sentence"].strip(), row["source_sentence"].strip()
@@ -427,7 +426,7 @@ def parallel_records(
     Mined corpora (WikiMatrix) do contain empty sides; they are skipped and counted in
     ``stats['empty']`` (``skip_empty=False`` makes them errors instead).
     """
-    check_lang(lang, path=where, allowed=TARGET_LANGUAGES)
+    check_lang(lang, path=where)
     out = []
     n_empty = 0
     for i, row in _rows(rows, where):
@@ -463,7 +462,7 @@ def parallel_records(
 def load_wikimatrix_dir(path: Path, lang: str) -> list[dict]:
     """WikiMatrix from a directory: OPUS Moses files or Efimov's ``<xx> ||| <en>`` file."""
     path = Path(path)
-    check_lang(lang, allowed=TARGET_LANGUAGES)
+    check_lang(lang)
     en_p, xx_p = path / f"WikiMatrix.en-{lang}.en", path / f"WikiMatrix.en-{lang}.{lang}"
     if en_p.is_file() and xx_p.is_file():
         rows = (
@@ -534,9 +533,9 @@ class HubDataConfig:
                 raise ConfigError(f"hub.revisions.{repo}: expected a commit id, got {rev!r}")
         if not self.languages:
             raise ConfigError("data.languages: at least one target language is needed")
-        for lang in self.languages:
-            if lang not in TARGET_LANGUAGES:
-                raise ConfigError(f"data.languages: unknown target language {lang!r}")
+        from repro.datasets_catalog import check_languages
+
+        check_languages("hub", self.languages, wikimatrix_dir=self.wikimatrix_dir)
         for name in ("n_nli_train", "n_parallel", "n_heldout", "max_words"):
             v = getattr(self, name)
             if not isinstance(v, int) or v < 0:
@@ -557,9 +556,10 @@ def hub_specs(cfg: HubDataConfig) -> dict[str, HubSpec]:
     for lang in ["en", *langs]:
         specs[f"xnli.test.{lang}"] = HubSpec(XNLI_REPO, lang, "test")
         specs[f"wikiann.test.{lang}"] = HubSpec(WIKIANN_REPO, lang, "test")
-        specs[f"xquad.{lang}"] = HubSpec(XQUAD_REPO, f"xquad.{lang}", "validation")
+        if lang == "en" or lang in HUB_LANGUAGES["xquad"]:
+            specs[f"xquad.{lang}"] = HubSpec(XQUAD_REPO, f"xquad.{lang}", "validation")
     for lang in langs:
-        specs[f"tatoeba.{lang}"] = HubSpec(XTREME_REPO, f"tatoeba.{L.ISO3[lang]}", "validation")
+        specs[f"tatoeba.{lang}"] = HubSpec(XTREME_REPO, f"tatoeba.{ISO3[lang]}", "validation")
         if not cfg.wikimatrix_dir:
             specs[f"wikimatrix.{lang}"] = HubSpec(cfg.wikimatrix_repo, f"en-{lang}", "train")
         if lang in MLQA_LANGS:
@@ -661,10 +661,11 @@ def build_hub_bundle(
         parts.eval.append(
             ("ner", "wikiann", lang, ner(f"wikiann.test.{lang}", lang, f"wikiann-test-{lang}-"))
         )
-        xquad[lang] = qa(f"xquad.{lang}", lang, lang, "xquad")
-        parts.eval.append(("qa", "xquad", f"{lang}-{lang}", xquad[lang]))
+        if f"xquad.{lang}" in specs:  # XQuAD has 11 languages (no French, for one)
+            xquad[lang] = qa(f"xquad.{lang}", lang, lang, "xquad")
+            parts.eval.append(("qa", "xquad", f"{lang}-{lang}", xquad[lang]))
     for lang in langs:
-        for q, c in (("en", lang), (lang, "en")):
+        for q, c in (("en", lang), (lang, "en")) if lang in xquad else ():
             parts.eval.append(
                 (
                     "qa",

@@ -102,7 +102,7 @@ def tokenize_words(text: str, lang: str) -> list[str]:
     ZWJ/ZWNJ stay attached to their word.
     ``lang`` is validated; the rules are currently the same for every language.
     """
-    check_lang(lang)
+    check_lang(lang, allowed=LANGUAGES)
     return _word_regex().findall(text)
 
 
@@ -281,7 +281,7 @@ def load_xnli(data_dir: Path, lang: str, split: str) -> list[dict]:
     and for English at least 99 % identical text.
     """
     data_dir = Path(data_dir)
-    check_lang(lang)
+    check_lang(lang, allowed=LANGUAGES)
     if split not in XNLI_SPLITS:
         raise DataError(None, None, f"unknown XNLI split {split!r}; expected one of {XNLI_SPLITS}")
     path = data_dir / "xnli" / f"{split}-{lang}.tsv"
@@ -429,7 +429,7 @@ def parse_conll(lines: list[str], path: Path, *, lang: str, id_prefix: str) -> l
 
 def load_wikiann(data_dir: Path, lang: str, split: str) -> list[dict]:
     """WikiANN sentences; ids ``wikiann-{split}-{lang}-{n}`` (not parallel across languages)."""
-    check_lang(lang)
+    check_lang(lang, allowed=LANGUAGES)
     if split not in WIKIANN_SPLITS:
         raise DataError(None, None, f"unknown WikiANN split {split!r}; expected {WIKIANN_SPLITS}")
     path = Path(data_dir) / "wikiann" / f"{split}-{lang}.tsv"
@@ -464,8 +464,8 @@ def parse_squad(
     empty (labels stripped, as in the TyDiQA dev copy) is reported as such. Without it, empty
     answers are dropped and the question kept (unlabelled text).
     """
-    check_lang(q_lang, path=path)
-    check_lang(c_lang, path=path)
+    check_lang(q_lang, path=path, allowed=LANGUAGES)
+    check_lang(c_lang, path=path, allowed=LANGUAGES)
     if not isinstance(obj, dict) or not isinstance(obj.get("data"), list):
         raise DataError(path, None, "not SQuAD format: expected an object with a 'data' list")
     out: list[dict] = []
@@ -588,7 +588,7 @@ def load_squad_file(
 
 def load_xquad(data_dir: Path, lang: str) -> list[dict]:
     """XQuAD for ``lang``; ids are SQuAD question ids, shared across languages."""
-    check_lang(lang)
+    check_lang(lang, allowed=LANGUAGES)
     return load_squad_file(
         Path(data_dir) / "xquad" / f"xquad.{lang}.json",
         q_lang=lang,

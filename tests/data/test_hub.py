@@ -386,8 +386,11 @@ def test_offline_hub_miss_is_a_data_error():
 
 
 def test_hub_config_is_validated():
-    with pytest.raises(ConfigError, match="unknown target language"):
+    with pytest.raises(ConfigError, match=r"\['en'\] not provided by the hub datasets"):
         H.HubDataConfig(languages=("en",))
+    with pytest.raises(ConfigError, match=r"\['ja'\] not provided.*wikiann, tatoeba"):
+        H.HubDataConfig(languages=("de", "ja"))  # Japanese: WikiANN and Tatoeba, no XNLI
+    assert H.HubDataConfig(languages=("bg", "de", "el", "es", "fr")).languages[0] == "bg"
     with pytest.raises(ConfigError, match="n_parallel"):
         H.HubDataConfig(n_parallel=-5)
 
