@@ -55,3 +55,18 @@ def test_records_accept_any_iso_code_and_reject_others():
     for bad in ("xx", "", "EN", "deu", None):
         with pytest.raises(DataError, match="unknown language code"):
             check_lang(bad, path="f.jsonl", record="r1")
+
+
+def test_hub_converters_take_a_configured_language():
+    nli = H.nli_records(
+        [{"premise": "Ein Hund.", "hypothesis": "Ein Tier.", "label": 0}], lang="de", id_prefix="x-"
+    )
+    assert nli[0]["lang"] == "de"
+    par = H.parallel_records(
+        [{"english": "Hello, world.", "non_english": "Bonjour, le monde."}],
+        lang="fr",
+        id_prefix="w-",
+    )
+    assert par[0]["tgt"] == "Bonjour , le monde ."
+    xsr = H.xsr_records([{"source_sentence": "Здравей.", "target_sentence": "Hi."}], lang="bg")
+    assert (xsr[0]["src"], xsr[0]["tgt"]) == ("Hi.", "Здравей.")

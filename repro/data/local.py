@@ -100,9 +100,10 @@ def tokenize_words(text: str, lang: str) -> list[str]:
     (``U.S.``), words joined by inner hyphens/apostrophes (``well-known``, ``don't``), ellipses.
     Combining marks (Devanagari vowel signs, virama; decomposed Vietnamese diacritics) and
     ZWJ/ZWNJ stay attached to their word.
-    ``lang`` is validated; the rules are currently the same for every language.
+    ``lang`` is validated (any ISO 639-1 code: the hub path tokenises every configured
+    language); the rules are currently the same for every language.
     """
-    check_lang(lang, allowed=LANGUAGES)
+    check_lang(lang)
     return _word_regex().findall(text)
 
 
