@@ -48,6 +48,15 @@ def _version() -> str:
     return __version__
 
 
+def _doc(help_: str, example: str) -> dict:
+    """A sub-command's help page: its one-line help as the description, one example."""
+    return {
+        "description": help_[0].upper() + help_[1:] + ".",
+        "epilog": f"example:\n  {example}",
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="repro",
@@ -66,11 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"repro {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run every job the claims need, test them, write the report")
+    r = sub.add_parser(
+        "run",
+        help="run every job the claims need, test them, write the report",
+        **_doc(
+            "run every job the claims need, test them, write the report",
+            "repro run --profile smoke --claims C01,C03",
+        ),
+    )
     _add_config_args(r)
     r.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
     r.add_argument("--jobs", type=int, default=None, help="local parallel jobs (run.jobs)")
-    r.add_argument("--executor", choices=("local", "submitit"), default=None)
+    r.add_argument(
+        "--executor",
+        choices=("local", "submitit"),
+        default=None,
+        help="local: a process pool here; submitit: Slurm job arrays (run.executor)",
+    )
     r.add_argument(
         "--procs-per-job",
         type=int,
@@ -80,22 +101,46 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default="reports", help="reports root (default: reports/)")
     r.add_argument("--no-report", action="store_true", help="skip rendering the report")
 
-    pl = sub.add_parser("plan", help="the job graph: cached vs to run, estimated cost")
+    pl = sub.add_parser(
+        "plan",
+        help="the job graph: cached vs to run, estimated cost",
+        **_doc(
+            "the job graph: cached vs to run, estimated cost",
+            'repro plan --profile paper --set \'languages=["de","fr"]\'',
+        ),
+    )
     _add_config_args(pl)
-    pl.add_argument("--claims", default=None)
-    pl.add_argument("--json", action="store_true")
+    pl.add_argument(
+        "--claims", default=None, help="comma-separated claim ids (default: all): their jobs only"
+    )
+    pl.add_argument(
+        "--json", action="store_true", help="the job list and cost estimate as JSON on stdout"
+    )
 
     c = sub.add_parser("config", help="resolved configuration")
     csub = c.add_subparsers(dest="config_command", required=True)
-    cs = csub.add_parser("show", help="print the resolved config and each stage's key")
+    cs = csub.add_parser(
+        "show",
+        help="print the resolved config and each stage's key",
+        **_doc(
+            "print the resolved config and each stage's key",
+            "repro config show --profile mini --set adjust.max_pairs=1000",
+        ),
+    )
     _add_config_args(cs)
 
     cl = sub.add_parser("claims", help="claim specs and their locked verdicts")
     clsub = cl.add_subparsers(dest="claims_command", required=True)
-    clsub.add_parser("list", help="list the claim specs")
+    clsub.add_parser(
+        "list", help="list the claim specs", **_doc("list the claim specs", "repro claims list")
+    )
     cv = clsub.add_parser(
         "verify",
-        help="recompute verdicts; exit 2 when they drift from reports/<profile>/claims.json",
+        help="recompute verdicts; exit 1 when they drift from reports/<profile>/claims.json",
+        **_doc(
+            "recompute verdicts; exit 1 when they drift from reports/<profile>/claims.json",
+            "repro claims verify --profile smoke --from-results",
+        ),
     )
     _add_config_args(cv)
     cv.add_argument(
@@ -109,11 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --from-results: replace the lock with the recomputed verdicts (after a "
         "rule change; list it in the claim's rule_changes) and print what changed",
     )
-    cv.add_argument("--reports", default="reports")
+    cv.add_argument("--reports", default="reports", help="reports root (default: reports/)")
 
-    rep = sub.add_parser("report", help="render reports/<profile>/report.{html,md}")
+    rep = sub.add_parser(
+        "report",
+        help="render reports/<profile>/report.{html,md}",
+        **_doc(
+            "render reports/<profile>/report.{html,md}",
+            "repro report --profile smoke --readme README.md",
+        ),
+    )
     _add_config_args(rep)
-    rep.add_argument("--reports", default="reports")
+    rep.add_argument("--reports", default="reports", help="reports root (default: reports/)")
     rep.add_argument(
         "--readme",
         default=None,
@@ -123,23 +175,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     ca = sub.add_parser("cache", help="inspect and prune the artifact store")
     casub = ca.add_subparsers(dest="cache_command", required=True)
-    casub.add_parser("ls", help="list artifacts")
-    cshow = casub.add_parser("show", help="print an artifact's manifest")
+    casub.add_parser("ls", help="list artifacts", **_doc("list artifacts", "repro cache ls"))
+    cshow = casub.add_parser(
+        "show",
+        help="print an artifact's manifest",
+        **_doc("print an artifact's manifest", "repro cache show 3f2a9c"),
+    )
     cshow.add_argument("key", help="key or unique key prefix")
-    cgc = casub.add_parser("gc", help="remove temp/corrupt dirs and artifacts no profile needs")
+    cgc = casub.add_parser(
+        "gc",
+        help="remove temp/corrupt dirs and artifacts no profile needs",
+        **_doc(
+            "remove temp/corrupt dirs and artifacts no profile needs",
+            "repro cache gc --keep-profile smoke --dry-run",
+        ),
+    )
     cgc.add_argument(
         "--keep-profile",
         action="append",
         default=[],
         help="keep artifacts needed by this profile (repeatable)",
     )
-    cgc.add_argument("--dry-run", action="store_true")
+    cgc.add_argument(
+        "--dry-run", action="store_true", help="list what would be removed; remove nothing"
+    )
 
     d = sub.add_parser("data", help="check or fetch real data")
     dsub = d.add_subparsers(dest="data_command", required=True)
-    dv = dsub.add_parser("verify", help="check REPRO_DATA_DIR (or DIR) against its MANIFEST")
-    dv.add_argument("dir", nargs="?", default=None)
-    df = dsub.add_parser("fetch", help="download hub datasets for the paper profile (network)")
+    dv = dsub.add_parser(
+        "verify",
+        help="check REPRO_DATA_DIR (or DIR) against its MANIFEST",
+        **_doc(
+            "check REPRO_DATA_DIR (or DIR) against its MANIFEST", "repro data verify ../shared/data"
+        ),
+    )
+    dv.add_argument("dir", nargs="?", default=None, help="data dir (default: REPRO_DATA_DIR)")
+    df = dsub.add_parser(
+        "fetch",
+        help="download hub datasets for the paper profile (network)",
+        **_doc(
+            "download hub datasets for the paper profile (network)",
+            "repro data fetch /data/xlingual --profile paper",
+        ),
+    )
     df.add_argument("out", help="output directory")
     _add_config_args(df)
 
@@ -187,7 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("world", help="the synthetic world of the smoke profile")
     wsub = w.add_subparsers(dest="world_command", required=True)
-    ws = wsub.add_parser("show", help="sample sentences, alignments and task examples")
+    ws = wsub.add_parser(
+        "show",
+        help="sample sentences, alignments and task examples",
+        **_doc(
+            "sample sentences, alignments and task examples",
+            "repro world show --profile smoke -n 3",
+        ),
+    )
     _add_config_args(ws)
     ws.add_argument("-n", type=int, default=2, help="examples per language")
     return p
@@ -217,9 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         return 0
-    except ReproError as exc:
+    except ReproError as exc:  # usage, config or data: exit 2 (1 is a claim or check failing)
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         print("interrupted; finished artifacts are kept and the next run resumes", file=sys.stderr)
         return 130
@@ -256,17 +341,17 @@ def _config_show(args) -> int:
     from repro.experiment import Graph
 
     cfg = _cfg(args)
-    print(to_toml(as_dict(cfg)))
-    g = Graph(cfg)
-    print("# stage keys")
-    jobs = [g.encoder()] + [g.align(x) for x in cfg.languages]
+    g = Graph(cfg)  # every key first: an error (no data dir, say) comes before any output
+    jobs = [g.data(), g.encoder()] + [g.align(x) for x in cfg.languages]
     jobs += [g.adjusted(x, run=s) for x in cfg.languages for s in cfg.finetune.seeds]
-    seen = set()
-    for j in [g.data()] + jobs:
-        if j.key in seen:
-            continue
-        seen.add(j.key)
-        print(f"# {j.stage:10s} {j.label:24s} {j.key[:16]}")
+    lines, seen = [], set()
+    for j in jobs:
+        if j.key not in seen:
+            seen.add(j.key)
+            lines.append(f"# {j.stage:10s} {j.label:24s} {j.key[:16]}")
+    print(to_toml(as_dict(cfg)))
+    print("# stage keys")
+    print("\n".join(lines))
     return 0
 
 
@@ -467,7 +552,7 @@ def _claims(args) -> int:
         print("\nclaim status drift against the lock:", file=sys.stderr)
         for p in problems:
             print(f"  {p}", file=sys.stderr)
-        return 2
+        return 1
     print("\nall verdicts match the lock")
     return 0
 
@@ -493,7 +578,15 @@ def _render(cfg, reports_root: Path) -> None:
 
 
 def _report(args) -> int:
+    from repro.errors import ConfigError
+
     cfg = _cfg(args)
+    pdir = Path(args.reports) / cfg.profile
+    if not (pdir / "claims.json").is_file() and not (pdir / "results").is_dir():
+        raise ConfigError(
+            f"nothing to report: {pdir} has no claims.json and no results/; "
+            f"run `repro run --profile {cfg.profile}` first"
+        )
     _render(cfg, Path(args.reports))
     print(f"wrote {Path(args.reports) / cfg.profile / 'report.html'} and report.md")
     if args.readme:

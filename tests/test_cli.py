@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from repro.cli import main
 
 
@@ -23,7 +25,7 @@ def test_config_show(capsys):
 
 
 def test_config_typo_exits_nonzero_naming_the_key(capsys):
-    assert main(["config", "show", "--set", "adjust.learning_rat=1"]) == 1
+    assert main(["config", "show", "--set", "adjust.learning_rat=1"]) == 2
     assert "learning_rate" in capsys.readouterr().err
 
 
@@ -43,7 +45,7 @@ def test_claims_list(capsys):
 
 
 def test_unknown_claim_id(capsys):
-    assert main(["run", "--claims", "C99", "--no-report"]) == 1
+    assert main(["run", "--claims", "C99", "--no-report"]) == 2
     assert "C99" in capsys.readouterr().err
 
 
@@ -88,9 +90,9 @@ def test_write_lock_relocks_from_stored_results_keeping_tolerances(capsys, tmp_p
     (pdir / "claims.json").write_text(json.dumps(lock))
     argv = ["claims", "verify", "--profile", "mini", "--reports", str(tmp_path)]
 
-    assert main([*argv, "--from-results"]) == 2  # drift, as edited
+    assert main([*argv, "--from-results"]) == 1  # drift, as edited
     capsys.readouterr()
-    assert main([*argv, "--write-lock"]) == 1  # re-locking means re-analysing stored results
+    assert main([*argv, "--write-lock"]) == 2  # re-locking means re-analysing stored results
     assert "--write-lock re-locks from stored results" in capsys.readouterr().err
     assert main([*argv, "--from-results", "--write-lock"]) == 0
     out = capsys.readouterr().out
@@ -129,3 +131,57 @@ def test_short_claim_ids_and_comma_lists_resolve():
     assert list(select(discover(), "C1,c3,12")) == ["C01", "C03", "C12"]
     assert resolve("smoke", overrides=("finetune.seeds=1,2",)).finetune.seeds == (1, 2)
     assert resolve("smoke", overrides=("languages=es,hi",)).languages == ("es", "hi")
+
+
+def test_report_with_no_results_is_an_error_not_an_empty_report(tmp_path, capsys):
+    assert main(["report", "--profile", "paper", "--reports", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to report" in err and "repro run --profile paper" in err
+    assert not (tmp_path / "paper" / "report.html").exists()
+
+
+def test_config_show_fails_before_printing(monkeypatch, capsys):
+    monkeypatch.delenv("REPRO_DATA_DIR", raising=False)
+    assert main(["config", "show", "--profile", "mini"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "REPRO_DATA_DIR" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["plan"],
+        ["config", "show"],
+        ["claims", "list"],
+        ["claims", "verify"],
+        ["report"],
+        ["cache", "gc"],
+        ["data", "verify"],
+        ["data", "fetch"],
+        ["world", "show"],
+        ["calibrate"],
+        ["stability"],
+    ],
+)
+def test_every_sub_command_help_has_a_description_and_an_example(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    usage_end = out.index("\n\n")
+    assert out[usage_end:].strip()  # a description after the usage line
+    assert "example" in out.lower() and "repro " in out.split("xample", 1)[1]
+    for line in out.splitlines():  # every option says what it does
+        stripped = line.strip()
+        if stripped.startswith("--") and "  " not in stripped:
+            nxt = out.splitlines()[out.splitlines().index(line) + 1].strip()
+            assert nxt and not nxt.startswith("-"), f"{argv}: {stripped} has no help"
+
+
+def test_exit_codes_are_documented(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "0 success, 1 a claim or verification failed, 2 usage, config or data error" in out
+    assert "python -m repro.metrics" in out

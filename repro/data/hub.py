@@ -52,7 +52,13 @@ from repro.data.local_bundle import (
 )
 from repro.datasets_catalog import HUB_LANGUAGES, ISO3, MLQA_LANGS, TYDIQA_NAMES
 from repro.errors import ConfigError, DataError
-from repro.records import NER_TAGS, NLI_LABELS, TARGET_LANGUAGES, check_lang, validate_all
+from repro.records import (
+    NER_TAGS,
+    NLI_LABELS,
+    TARGET_LANGUAGES,
+    check_lang,
+    validate_all,
+)
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +206,13 @@ def _label(
     if value not in allowed:
         raise DataError(where, idx, f"unknown {what} {value!r}; expected {tuple(allowed)}")
     return value
+
+
+def _check_target(lang: str, where: str) -> None:
+    """A parallel or retrieval pair's non-English side: any ISO 639-1 code but English."""
+    if lang == "en":
+        raise DataError(where, None, "unknown language code 'en' for the non-English side")
+    check_lang(lang, path=where)
 
 
 class HubRow(Mapping):
@@ -398,7 +411,7 @@ def xsr_records(
 ) -> list[dict]:
     """XTREME Tatoeba rows (source_sentence = foreign, target_sentence = English) -> XSR records
     with ids ``tatoeba-{lang}-{row}`` (as the local loader)."""
-    check_lang(lang, path=where)
+    _check_target(lang, where)
     out = []
     for i, row in _rows(rows, where):
         en, xx = row["target_sentence"].strip(), row["source_sentence"].strip()
@@ -426,7 +439,7 @@ def parallel_records(
     Mined corpora (WikiMatrix) do contain empty sides; they are skipped and counted in
     ``stats['empty']`` (``skip_empty=False`` makes them errors instead).
     """
-    check_lang(lang, path=where)
+    _check_target(lang, where)
     out = []
     n_empty = 0
     for i, row in _rows(rows, where):

@@ -466,8 +466,8 @@ def _nli_rows(*labels):
             "x-same",
         ),
         (
-            lambda: H.nli_records(_nli_rows(0), lang="fr", id_prefix="x-", where="hub:xnli"),
-            "unknown language code 'fr'",
+            lambda: H.nli_records(_nli_rows(0), lang="xx", id_prefix="x-", where="hub:xnli"),
+            "unknown language code 'xx'",
             None,
         ),
         (
@@ -840,11 +840,11 @@ def test_claims_verify_from_results_names_a_corrupt_results_file(tmp_path, capsy
     bad = write(reports, "smoke/results/eval/nli/synthetic/es/original/s1.json", data)
     rc = repro_main(["claims", "verify", "--from-results", "--reports", str(reports)])
     err = capsys.readouterr().err
-    assert rc == 1 and str(bad) in err and "corrupt" in err
+    assert rc == 2 and str(bad) in err and "corrupt" in err
 
 
 def test_claims_verify_without_a_lock_names_it(tmp_path, capsys):
-    assert repro_main(["claims", "verify", "--from-results", "--reports", str(tmp_path)]) == 1
+    assert repro_main(["claims", "verify", "--from-results", "--reports", str(tmp_path)]) == 2
     assert str(tmp_path / "smoke" / "claims.json") in capsys.readouterr().err
 
 
@@ -890,7 +890,7 @@ VERIFY_CASES = {
 def test_data_verify_rejects_a_bad_manifest(tmp_path, capsys, case):
     manifest, message, record = VERIFY_CASES[case]
     root = data_dir(tmp_path, manifest)
-    assert repro_main(["data", "verify", str(root)]) == 1
+    assert repro_main(["data", "verify", str(root)]) == 2
     err = capsys.readouterr().err
     assert str(root / "MANIFEST.tsv") in err and message in err
     if record:
@@ -908,9 +908,9 @@ def test_data_verify_accepts_crlf_bom_and_names_damaged_files(tmp_path, capsys):
 
 def test_data_verify_without_a_directory(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("REPRO_DATA_DIR", raising=False)
-    assert repro_main(["data", "verify"]) == 1
+    assert repro_main(["data", "verify"]) == 2
     assert "REPRO_DATA_DIR" in capsys.readouterr().err
-    assert repro_main(["data", "verify", str(tmp_path / "nope")]) == 1
+    assert repro_main(["data", "verify", str(tmp_path / "nope")]) == 2
     assert str(tmp_path / "nope") in capsys.readouterr().err
 
 
@@ -923,7 +923,7 @@ def test_data_verify_exit_code_through_the_console_entry(tmp_path):
         timeout=120,
         cwd=ROOT,
     )
-    assert proc.returncode == 1 and "line 2" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "line 2" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # --------------------------------------------------------------------------------------------
@@ -1022,7 +1022,7 @@ def test_metrics_cli_unknown_language_and_exit_code(qa_files):
     ],
 )
 def test_config_errors_exit_nonzero_naming_the_key(capsys, args, names):
-    assert repro_main(["config", "show", *args]) == 1
+    assert repro_main(["config", "show", *args]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     for name in names:
@@ -1038,12 +1038,12 @@ def test_config_errors_exit_nonzero_naming_the_key(capsys, args, names):
 )
 def test_config_file_errors_name_the_file_and_key(tmp_path, capsys, toml, names):
     cfg = write(tmp_path, "extra.toml", toml)
-    assert repro_main(["config", "show", "--config", str(cfg)]) == 1
+    assert repro_main(["config", "show", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert all(n in err for n in names)
     if "TOML" in names[0]:
         assert str(cfg) in err
-    assert repro_main(["config", "show", "--config", str(tmp_path / "none.toml")]) == 1
+    assert repro_main(["config", "show", "--config", str(tmp_path / "none.toml")]) == 2
     assert "none.toml" in capsys.readouterr().err
 
 
@@ -1056,7 +1056,7 @@ def test_config_file_errors_name_the_file_and_key(tmp_path, capsys, toml, names)
 def test_unknown_claim_ids(tmp_path, capsys, monkeypatch, verb, ids):
     monkeypatch.setenv("REPRO_ARTIFACTS", str(tmp_path / "store"))
     extra = ["--no-report", "--reports", str(tmp_path / "reports")] if verb == "run" else []
-    assert repro_main([verb, "--claims", ids, *extra]) == 1
+    assert repro_main([verb, "--claims", ids, *extra]) == 2
     err = capsys.readouterr().err
     assert ids.split(",")[-1].upper() in err and "valid" in err
     assert "'C01'" in err and "'C12'" in err
@@ -1124,5 +1124,5 @@ def test_error_messages_never_leak_a_traceback_through_the_cli(tmp_path):
         cwd=ROOT,
         env=env,
     )
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "adjust.learnin_rate" in proc.stderr and "did you mean 'learning_rate'" in proc.stderr
