@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from repro.tasks.base import TaskModule
 
 log = logging.getLogger(__name__)
+#: Seconds between two progress lines of a fine-tuning (the last step is always logged).
+LOG_EVERY_S = 15.0
 
 # aux_loss(model, global_step) -> {name: (weight, unweighted loss tensor)}; names are logged.
 AuxLoss = Callable[["PreTrainedModel", int], Mapping[str, tuple[float, "torch.Tensor"]]]
@@ -59,16 +61,44 @@ def _trainer_class():
     from transformers import Trainer, TrainerCallback
 
     class _LogToLogger(TrainerCallback):
+        """Progress as log lines (a cluster job's log has no progress bar): step of total,
+        loss, rate and time left, at most one line every ``LOG_EVERY_S`` and the last step."""
+
+        def __init__(self) -> None:
+            self._t0 = self._last = None
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self._t0 = time.monotonic()
+            self._last = -LOG_EVERY_S
+
         def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs:
+            now = time.monotonic()
+            if self._t0 is None:
+                self.on_train_begin(args, state, control)
+            if logs and "train_runtime" in logs:  # the Trainer's closing summary
                 log.info(
-                    "step %d: %s",
+                    "finished %d steps in %.1f s, train loss %.4g",
                     state.global_step,
-                    ", ".join(
-                        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                        for k, v in logs.items()
-                    ),
+                    logs["train_runtime"],
+                    logs.get("train_loss", float("nan")),
                 )
+                return
+            final = state.max_steps and state.global_step >= state.max_steps
+            if not logs or (now - self._t0 - self._last < LOG_EVERY_S and not final):
+                return
+            self._last = now - self._t0
+            rate = state.global_step / max(now - self._t0, 1e-9)
+            left = (state.max_steps - state.global_step) / rate if rate and state.max_steps else 0
+            log.info(
+                "step %d/%d: %s; %.1f steps/s, about %.0f s left",
+                state.global_step,
+                state.max_steps,
+                ", ".join(
+                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in logs.items()
+                ),
+                rate,
+                left,
+            )
 
     class TaskTrainer(Trainer):
         """``Trainer`` whose loss is the task loss plus optional weighted auxiliary terms."""

@@ -261,6 +261,7 @@ def run_dag(
     threads: Mapping[str, int],
     progress: Callable[[str], None] | None = None,
     priority: Mapping[str, float] | None = None,
+    on_done: Callable[[Job], None] | None = None,
 ) -> None:
     """Start each job as soon as its inputs are done, at most ``workers`` at once.
 
@@ -302,7 +303,9 @@ def run_dag(
             exc = fut.exception()
             if exc is None:
                 done.add(job.key)
-                if progress:
+                if on_done:
+                    on_done(job)
+                elif progress:
                     progress(f"{len(done)}/{len(jobs)} done: {job.stage}[{job.label}]")
             elif error is None:
                 error = exc
@@ -368,6 +371,7 @@ class LocalExecutor:
         progress: Callable[[str], None] | None = None,
         graph: list[Job] | None = None,
         priority: Mapping[str, float] | None = None,
+        on_done: Callable[[Job], None] | None = None,
     ) -> None:
         """Run ``jobs`` (the uncached part of ``graph``, in topological order) on the pool."""
         threads = thread_plan(graph or jobs, self.jobs, self.torch_threads)
@@ -379,6 +383,7 @@ class LocalExecutor:
                 threads,
                 progress,
                 priority,
+                on_done,
             )
 
     def _pool(self) -> Any:
@@ -547,17 +552,23 @@ def run(
     ``seconds`` (job key -> estimated seconds, e.g. from :func:`repro.plan_cost.job_cost`) lets
     a graph-scheduling executor start the longest remaining chain first.
     """
+    from repro.progress import RunProgress
+
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()
+    pending = [j for j in order if store.get(j.stage, j.key) is None]
+    tracker = RunProgress(pending, seconds, progress) if progress and pending else None
     if getattr(executor, "schedules_graph", False):
-        todo = [j for j in order if store.get(j.stage, j.key) is None]
+        todo = pending
         report.cached, report.ran = len(order) - len(todo), len(todo)
         if todo:
             if progress:
                 progress(f"{len(todo)} job(s) to run, {report.cached} cached")
             priority = critical_path(order, seconds) if seconds else None
-            executor.run_graph(todo, store, progress, order, priority)  # type: ignore[attr-defined]
+            executor.run_graph(  # type: ignore[attr-defined]
+                todo, store, progress, order, priority, tracker.finished if tracker else None
+            )
     else:
         for wave in waves(order):
             todo = [j for j in wave if store.get(j.stage, j.key) is None]
@@ -568,6 +579,8 @@ def run(
                 progress(f"{len(todo)} job(s): " + ", ".join(f"{j.stage}[{j.label}]" for j in todo))
             executor.run_wave(todo, store)
             report.ran += len(todo)
+            for j in todo if tracker else ():
+                tracker.finished(j)
     for j in order:
         art = store.get(j.stage, j.key, verify=False)
         if art is None:

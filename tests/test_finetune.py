@@ -225,3 +225,25 @@ def test_train_log_is_json_serialisable(encoder, tmp_path):
     )
     json.dumps(res.log)
     assert res.log["feature_config"]["max_seq_length"] == 48
+
+
+def test_progress_is_logged_rate_limited_with_time_left(encoder, tmp_path, caplog, monkeypatch):
+    import logging
+
+    import repro.finetune as F
+
+    def lines():
+        return [r.getMessage() for r in caplog.records if "steps/s" in r.getMessage()]
+
+    task = get_task("nli")
+    cfg = toy.train_config(max_seq_length=40)  # 3 steps, each logged (total // 50 -> 1)
+    with caplog.at_level(logging.INFO, logger="repro.finetune"):
+        monkeypatch.setattr(F, "LOG_EVERY_S", 0.0)  # every logged step
+        finetune(task, encoder, _train("nli"), cfg=cfg, seed=3, work_dir=tmp_path / "a")
+        every = lines()
+        caplog.clear()
+        monkeypatch.setattr(F, "LOG_EVERY_S", 3600.0)  # only the first and the last step
+        finetune(task, encoder, _train("nli"), cfg=cfg, seed=3, work_dir=tmp_path / "b")
+        limited = lines()
+    assert len(every) >= 3 and every[-1].startswith("step 3/3: ") and "s left" in every[0]
+    assert [m.split(":")[0] for m in limited] == ["step 1/3", "step 3/3"]

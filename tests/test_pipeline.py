@@ -99,9 +99,13 @@ def test_process_pool_executor(tmp_path):
     # real stage functions in spawned workers: two independent `data`-like jobs in parallel
     store = ArtifactStore(tmp_path)
     jobs = [data_job(s) for s in (1, 2)]
-    rep = run(jobs, store, LocalExecutor(jobs=2))
+    said: list[str] = []
+    rep = run(jobs, store, LocalExecutor(jobs=2), progress=said.append)
     assert rep.ran == 2
     assert all(store.get("data", j.key) for j in jobs)
+    done = [m for m in said if "jobs done" in m]  # the overall line, once per finished job
+    assert [m.split(" ", 1)[0] for m in done] == ["1/2", "2/2"]
+    assert "left)" in done[0] and "left" not in done[1]
 
 
 def test_threads_split_over_the_long_jobs_of_a_wave():
