@@ -182,7 +182,12 @@ def _rows_summary(rows: Sequence[Mapping[str, Any]]) -> str:
     if tested:
         up = sum(bool(r.get("sig_gain")) for r in tested)
         down = sum(bool(r.get("sig_loss")) for r in tested)
-        parts.append(f"{up} of {len(rows)} significant {GAIN}, {down} {LOSS}")
+        if all(r.get("direction") == "loss" for r in tested):  # the claim expects a decrease
+            parts.append(
+                f"{down} of {len(rows)} significantly lower {LOSS} as expected, {up} {GAIN}"
+            )
+        else:
+            parts.append(f"{up} of {len(rows)} significant {GAIN}, {down} {LOSS}")
     findings = [str(r["finding"]) for r in rows if r.get("finding")]
     if findings:
         counts = {f: findings.count(f) for f in sorted(set(findings))}
@@ -199,6 +204,41 @@ def _rows_summary(rows: Sequence[Mapping[str, Any]]) -> str:
         )
         parts.append(f"Δ {rng}{unit}")
     return ", ".join(parts)
+
+
+def _sweep_missing(claims: Mapping[str, Any], figures: Sequence[Any]) -> str | None:
+    """Why the data-size curve (C11's evidence) is absent, or None when it is drawn."""
+    if any(f.name == "data-size" for f in figures):
+        return None
+    rec = claims.get("C11") or {}
+    why = rec.get("rationale") or "no adjusted@N results are stored"
+    return (
+        f"The data-size curve (score against parallel pairs, C11) is not drawn: {why}. "
+        "A run with `--set sweep.enabled=true` stores it."
+    )
+
+
+def run_notes(rec: Mapping[str, Any]) -> list[str]:
+    """The card's lines on runs: which were excluded (never learned English) and which were
+    kept although near chance on the target, per comparison row (top level and parts)."""
+    ev = rec.get("evidence") or {}
+    rows = list(ev.get("rows") or [])
+    for part in (ev.get("parts") or {}).values():
+        if isinstance(part, Mapping):
+            rows += list(part.get("rows") or [])
+    out = []
+    for key, what in (
+        ("excluded_seeds", "excluded (the fine-tuning never learned English, near chance there)"),
+        ("near_chance_seeds", "near chance on the target language, kept (it learned English)"),
+    ):
+        hits = [
+            f"{r.get('label', '?')} (run {', '.join(str(x) for x in r[key])})"
+            for r in rows
+            if isinstance(r, Mapping) and r.get(key)
+        ]
+        if hits:
+            out.append(f"Runs {what}: {'; '.join(hits)}")
+    return out
 
 
 def evidence_summary(rec: Mapping[str, Any]) -> str:
@@ -296,6 +336,7 @@ def claim_card(cid: str, rec: Mapping[str, Any]) -> dict[str, Any]:
         "margin": margin,
         "fragile": fragile,
         "summary": evidence_summary(rec),
+        "run_notes": run_notes(rec),
         "sections": sections,
         "scalars": _scalar_evidence(ev),
         "traceback": ev.get("traceback"),
@@ -857,6 +898,7 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "tables": tables,
         "sweep": sweep,
         "figures": list(figures),
+        "sweep_missing": _sweep_missing(claims, figures),
         "languages": langs,
         "sanity": sanity_band(inp),
         "transfer": transfer_section(inp),

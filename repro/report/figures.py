@@ -242,12 +242,17 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
 
 def _sweep_points(
     results: ResultSet, task: str, metric: str
-) -> tuple[list[int], dict[str, list[float]]]:
+) -> tuple[list[int], dict[str, list[float]], list[float]]:
+    """Sizes, the mean score per target language and over all sets ("all"), and the 95 %
+    half-width of "all" across runs (t interval over each run's mean; 0 with one run)."""
+    from scipy.stats import t as student_t
+
     states = state_order(
         {e.key.state for e in results.find(kind="eval", task=task) if "@" in e.key.state}
     )
     sizes: list[int] = []
     per_lang: dict[str, list[float]] = {}
+    half: list[float] = []
     sets = sorted(
         {
             (e.key.dataset, e.key.lang)
@@ -262,14 +267,23 @@ def _sweep_points(
         except ValueError:
             continue
         scores: dict[str, list[float]] = {}
+        per_run: dict[int, list[float]] = {}
         for d, lg in sets:
             s = summarize(results.find(kind="eval", task=task, dataset=d, lang=lg, state=st))
             if s is None or not s.mean:
                 continue
             target = next((p for p in lg.split("-") if p != "en"), "en")
             scores.setdefault(target, []).append(s.mean[metric])
+            for seed, sc, collapsed in s.per_seed:
+                if not collapsed:
+                    per_run.setdefault(seed, []).append(sc[metric])
         if not scores:
             continue
+        runs = [float(np.mean(v)) for v in per_run.values()]
+        k = len(runs)
+        half.append(
+            float(student_t.ppf(0.975, k - 1) * np.std(runs, ddof=1) / np.sqrt(k)) if k > 1 else 0.0
+        )
         sizes.append(size)
         for lang in langs:
             vals = scores.get(lang)
@@ -277,33 +291,35 @@ def _sweep_points(
         per_lang.setdefault("all", []).append(
             float(np.mean([v for x in scores.values() for v in x]))
         )
-    return sizes, per_lang
+    return sizes, per_lang, half
 
 
 def data_size_curves(results: ResultSet) -> FigureOut | None:
     """Task score vs parallel pairs used for adjustment (states ``adjusted@N``)."""
     panels = []
     for task, metric in (("nli", "accuracy"), ("ner", "f1"), ("qa", "f1")):
-        sizes, per_lang = _sweep_points(results, task, metric)
+        sizes, per_lang, half = _sweep_points(results, task, metric)
         if sizes:
-            panels.append((task, metric, sizes, per_lang))
+            panels.append((task, metric, sizes, per_lang, half))
     if not panels:
         return None
     fig = _new_figure(2.4)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (task, metric, sizes, per_lang) in zip(axes, panels, strict=True):
+    for ax, (task, metric, sizes, per_lang, half) in zip(axes, panels, strict=True):
         order = lang_order(k for k in per_lang if k != "all") + ["all"]
         for i, (lang, ys) in enumerate(sorted(per_lang.items(), key=lambda kv: order.index(kv[0]))):
             ys_pct = [100.0 * y for y in ys]
             if lang == "all":
-                ax.plot(
+                ax.errorbar(
                     sizes,
                     ys_pct,
+                    yerr=[100.0 * h for h in half],
                     color="#000000",
                     linewidth=2.0,
                     marker="o",
                     markersize=3.5,
-                    label="mean",
+                    capsize=2.5,
+                    label="mean (95% CI over runs)",
                 )
             else:
                 ax.plot(
@@ -324,9 +340,9 @@ def data_size_curves(results: ResultSet) -> FigureOut | None:
     return _finish(
         "data-size",
         "Parallel-data size",
-        "Score against the number of parallel pairs used for adjustment (first "
-        "fine-tuning seed), per target language and averaged over all evaluation "
-        "sets; QA pools every question-context pair of a language.",
+        "Score against the number of parallel pairs used for adjustment, mean over runs, per "
+        "target language and averaged over all evaluation sets (black, with a 95% t "
+        "interval across runs); QA pools every question-context pair of a language.",
         fig,
     )
 

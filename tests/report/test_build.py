@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -432,3 +433,53 @@ def test_effect_forest_draws_every_per_language_claim(rendered):
     assert rendered["html"].index("fig-effects") < rendered["html"].index("fig-seeds")
     assert effect_forest({}) is None
     assert effect_forest({"C06": {"evidence": {"parts": {}}}}) is None
+
+
+@pytest.fixture(scope="module")
+def committed_smoke(tmp_path_factory):
+    """The committed smoke report re-rendered from its own stored inputs."""
+    src = Path(__file__).resolve().parents[2] / "reports" / "smoke"
+    root = tmp_path_factory.mktemp("committed") / "reports"
+    shutil.copytree(src, root / "smoke", ignore=shutil.ignore_patterns(".lock"))
+    paths = build_report("smoke", root)
+    status = json.loads((root / "smoke" / "claims.json").read_text())
+    return paths["md"].read_text(encoding="utf-8"), paths["html"].read_text("utf-8"), status
+
+
+def _card(md: str, cid: str) -> str:
+    start = md.index(f'<a id="{cid.lower()}"></a>')
+    end = md.find("### <a id=", start + 1)
+    return md[start : end if end > 0 else None]
+
+
+def test_cards_name_runs_near_chance_and_excluded(committed_smoke):
+    md, _, status = committed_smoke
+    for cid, rec in status["claims"].items():
+        rows = list(rec["evidence"].get("rows") or [])
+        for part in (rec["evidence"].get("parts") or {}).values():
+            rows += part.get("rows") or []
+        card = _card(md, cid)
+        for r in rows:
+            for key, words in (
+                ("near_chance_seeds", "near chance"),
+                ("excluded_seeds", "excluded"),
+            ):
+                if r.get(key):
+                    runs = ", ".join(str(x) for x in r[key])
+                    assert words in card and f"{r['label']} (run {runs})" in card, (cid, r["label"])
+    assert "near chance" not in _card(md, "C02")  # NER learned everywhere: no such line
+
+
+def test_expected_decreases_read_as_such(committed_smoke):
+    md, _, status = committed_smoke
+    row = next(line for line in md.splitlines() if line.startswith("| [C06]"))
+    assert status["claims"]["C06"]["verdict"] == "SUPPORTED"
+    assert "4 of 4 significantly lower ▼ as expected" in row and "0 of 4 significant ▲" not in row
+
+
+def test_a_missing_sweep_says_why_where_its_figure_would_be(committed_smoke):
+    md, html, status = committed_smoke
+    assert status["claims"]["C11"]["verdict"] == "NOT_RUN"
+    figures = md[md.index("## Figures") :]
+    assert "### Parallel-data size" in figures and "sweep.enabled=true" in figures
+    assert 'id="figure-data-size-missing"' in html
