@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -964,7 +965,21 @@ def _environment():
         (c.text + (f" {c.marker}" if c.marker else "")) + (f" ({c.sub})" if c.sub else "")
     )
     env.filters["svg"] = lambda s: __import__("markupsafe").Markup(s)
+    env.filters["flags"] = html_flags
     return env
+
+
+_FLAG = re.compile(r"`?(--[A-Za-z][\w-]*(?:[ =][^\s`)]+)?)`?")
+
+
+def html_flags(text: Any) -> Any:
+    """Escape ``text`` for HTML and keep each command-line flag (``--set a.b=v``) on one line:
+    a browser would otherwise break ``--set`` after its first hyphen."""
+    from markupsafe import Markup, escape
+
+    return Markup(
+        _FLAG.sub(lambda m: f'<code class="cliflag">{m.group(1)}</code>', str(escape(text)))
+    )
 
 
 def _write_atomic(path: Path, text: str) -> None:

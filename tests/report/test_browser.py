@@ -112,3 +112,53 @@ def test_committed_report_in_chromium(tmp_path):
     n_claims = len(json.loads(status.read_text()).get("claims", {}))
     has_results = (pdir / "results").is_dir() and any((pdir / "results").rglob("*.json"))
     _check_page(html, tmp_path, n_claims, min_svgs=1 if has_results else 0)
+
+
+#: Run in the page after layout: figures drawn with a size, no two figures or tables
+#: overlapping, no inline code (flags like --set) broken over two lines.
+LAYOUT_PROBE = """<script>
+window.addEventListener('load', () => {
+  const out = {figures: [], overlaps: [], wrapped: []};
+  const boxes = [...document.querySelectorAll('figure svg, table')].map(el => {
+    const r = el.getBoundingClientRect();
+    return {id: (el.closest('figure') || el).id || el.tagName, r};
+  });
+  for (const b of boxes) if (b.r.width < 50 || b.r.height < 20) out.figures.push(b.id);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i].r, c = boxes[j].r;
+    const ix = Math.min(a.right, c.right) - Math.max(a.left, c.left);
+    const iy = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+    if (ix > 2 && iy > 2) out.overlaps.push(boxes[i].id + ' / ' + boxes[j].id);
+  }
+  for (const el of document.querySelectorAll('code')) {
+    if (el.textContent.includes('--') && el.getClientRects().length > 1)
+      out.wrapped.push(el.textContent.slice(0, 60));
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'layout-probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_layout_has_no_overlaps_and_no_flag_wrapped(tmp_path):
+    """The committed smoke report, laid out at two widths: figures have a size, figures and
+    tables do not overlap, and no inline command is broken inside a flag."""
+    src = Path("reports") / "smoke" / "report.html"
+    if not src.is_file():
+        pytest.skip(f"no rendered report at {src}")
+    browser = _chromium()
+    html = src.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>")
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    for width in (1280, 800):
+        dom = _run(
+            browser, tmp_path, page.resolve().as_uri(), "--dump-dom", f"--window-size={width},2000"
+        )
+        m = re.search(r'<pre id="layout-probe">(.*?)</pre>', dom.stdout, flags=re.S)
+        assert m, f"the layout probe did not run: {dom.stderr[-1500:]}"
+        import html as html_lib
+
+        found = json.loads(html_lib.unescape(m.group(1)))
+        assert found == {"figures": [], "overlaps": [], "wrapped": []}, (width, found)
