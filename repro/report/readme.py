@@ -1,8 +1,10 @@
-"""The README's verdict tables, generated from a profile's stored ``claims.json``.
+"""The README's verdict tables and run facts, generated from stored results.
 
 A number in the README is a number from stored results: each table sits between
 ``<!-- <marker> -->`` and ``<!-- /<marker> -->`` (``claims-table`` for smoke,
-``<profile>-claims-table`` otherwise) and is rewritten from the lock, never by hand.
+``<profile>-claims-table`` otherwise) and is rewritten from the lock, never by hand; each
+run fact (wall time, job count, machine) sits between ``<!-- fact:<profile>.<name> -->`` and
+``<!-- /fact -->`` and is rewritten from ``reports/<profile>/run.json``.
 """
 
 from __future__ import annotations
@@ -70,6 +72,47 @@ def update_readme(readme: Path, profile: str, reports_root: Path = Path("reports
         return False
     table = claims_table(profile, reports_root)
     new = pattern.sub(lambda m: m.group(1) + table + m.group(3), text, count=1)
+    new, _ = update_facts(new, reports_root)
     if new != text:
         write_text_atomic(Path(readme), new)
     return True
+
+
+_FACT = re.compile(r"(<!-- fact:(\w+)\.(\w+) -->)(.*?)(<!-- /fact -->)", re.S)
+
+
+def run_facts(profile: str, reports_root: Path = Path("reports")) -> dict[str, str]:
+    """What the README may quote from a profile's ``run.json``, already formatted."""
+    path = Path(reports_root) / profile / "run.json"
+    if not path.is_file():
+        return {}
+    run = json.loads(path.read_text())
+    wall = float(run.get("wall_s") or 0.0)
+    machine = run.get("machine") or {}
+    jobs = run.get("jobs") or {}
+    job_s = sum(float(v) for v in (run.get("stage_seconds") or {}).values())
+    return {
+        "wall_min": f"{wall / 60:.0f} min",
+        "wall_s": f"{wall:,.0f} s",
+        "jobs": f"{jobs.get('total', 0)}",
+        "job_seconds": f"{job_s:,.0f} s",
+        "machine": f"{machine.get('cpu_count', '?')} cores of an {machine.get('cpu_model', '?')}",
+        "precision": "bf16" if machine.get("cpu_bf16_native") else "fp32",
+    }
+
+
+def update_facts(text: str, reports_root: Path = Path("reports")) -> tuple[str, list[str]]:
+    """``text`` with every fact block rewritten, and the blocks that changed."""
+    cache: dict[str, dict[str, str]] = {}
+    changed: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        profile, name = m.group(2), m.group(3)
+        facts = cache.setdefault(profile, run_facts(profile, reports_root))
+        if name not in facts:
+            raise ConfigError(f"README fact {profile}.{name}: no such fact in its run.json")
+        if m.group(4) != facts[name]:
+            changed.append(f"{profile}.{name}: {m.group(4)!r} -> {facts[name]!r}")
+        return m.group(1) + facts[name] + m.group(5)
+
+    return _FACT.sub(sub, text), changed

@@ -51,3 +51,37 @@ def test_no_markers_or_no_lock_is_said_not_guessed(tmp_path):
     assert update_readme(readme, "toy", tmp_path / "reports") is False
     with pytest.raises(ConfigError, match="no locked verdicts"):
         claims_table("absent", tmp_path / "reports")
+
+
+def test_the_committed_readme_quotes_run_facts_as_stored():
+    from repro.report.readme import update_facts
+
+    readme = (ROOT / "README.md").read_text()
+    assert "<!-- fact:smoke.wall_s -->" in readme and "<!-- fact:mini.wall_min -->" in readme
+    _, changed = update_facts(readme, ROOT / "reports")
+    assert changed == [], f"README run facts are stale: {changed}; run `repro report --readme`"
+
+
+def test_facts_are_rewritten_from_run_json(tmp_path):
+    from repro.report.readme import update_facts
+
+    (tmp_path / "smoke").mkdir()
+    (tmp_path / "smoke" / "run.json").write_text(
+        json.dumps(
+            {
+                "wall_s": 125.4,
+                "jobs": {"total": 9},
+                "stage_seconds": {"a": 100.0, "b": 50.5},
+                "machine": {"cpu_count": 2, "cpu_model": "Xeon", "cpu_bf16_native": True},
+            }
+        )
+    )
+    text = "took <!-- fact:smoke.wall_s -->old<!-- /fact --> for <!-- fact:smoke.jobs -->1<!-- /fact -->"
+    new, changed = update_facts(text, tmp_path)
+    assert (
+        new
+        == "took <!-- fact:smoke.wall_s -->125 s<!-- /fact --> for <!-- fact:smoke.jobs -->9<!-- /fact -->"
+    )
+    assert len(changed) == 2
+    with pytest.raises(ConfigError, match="smoke.nope"):
+        update_facts("<!-- fact:smoke.nope -->x<!-- /fact -->", tmp_path)
