@@ -172,14 +172,14 @@ def update_doc(doc: Path, probe_dir: Path) -> bool:
 
     text = Path(doc).read_text(encoding="utf-8")
     m = re.escape(PROBES_MARKER)
-    pattern = re.compile(rf"(<!-- {m} -->\n)(.*?)(\n<!-- /{m} -->)", re.S)
+    pattern = re.compile(rf"(<!-- {m} -->\n)(?:.*?\n)?(<!-- /{m} -->)", re.S)  # may be empty
     if not pattern.search(text):
         return False
     table = probe_table(sorted(Path(probe_dir).glob("*.json")))
     from repro.fsio import write_text_atomic
 
     write_text_atomic(
-        Path(doc), pattern.sub(lambda g: g.group(1) + table + g.group(3), text, count=1)
+        Path(doc), pattern.sub(lambda g: g.group(1) + table + "\n" + g.group(2), text, count=1)
     )
     return True
 

@@ -83,6 +83,10 @@ def test_probe_table_and_doc_block(tmp_path):
         doc.read_text()
         == f"intro\n<!-- {PROBES_MARKER} -->\n{table}\n<!-- /{PROBES_MARKER} -->\nend\n"
     )
+    empty = tmp_path / "empty.md"  # a block written empty, before any probe existed
+    empty.write_text(f"<!-- {PROBES_MARKER} -->\n<!-- /{PROBES_MARKER} -->\n")
+    assert update_doc(empty, tmp_path)
+    assert empty.read_text() == f"<!-- {PROBES_MARKER} -->\n{table}\n<!-- /{PROBES_MARKER} -->\n"
     (tmp_path / "plain.md").write_text("no block\n")
     assert not update_doc(tmp_path / "plain.md", tmp_path)
 
