@@ -262,6 +262,9 @@ class RunConfig:
     slurm_cpus_per_task: int = 0  # 0 = Slurm's default
     slurm_array_parallelism: int = 64
     procs_per_job: int = 1  # >1: adjust/finetune jobs run under torchrun DDP (docs/running.md)
+    # Write reports/<profile>/predictions/ in the official scorers' formats (the paper
+    # profile does; repro/report/predictions.py)
+    prediction_files: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("run.executor", self.executor, ("local", "submitit"))

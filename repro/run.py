@@ -103,6 +103,11 @@ def run_profile(
         if write_lock:
             write_status(status, status_path)
             write_run_info(pdir, cfg, report, time.time() - t0, store)
+        if cfg.run.prediction_files:
+            from repro.report.predictions import write_prediction_files
+
+            n = write_prediction_files(pairs, store, pdir / "predictions")
+            log.info("wrote %d prediction file(s) to %s", n, pdir / "predictions")
     return RunResult(status, status_path, round(time.time() - t0, 2), report.ran, report.cached)
 
 
