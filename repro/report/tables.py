@@ -250,14 +250,17 @@ def is_source_only(lang: str) -> bool:
     return set(lang.split("-")) == {"en"}
 
 
-def _columns(results: ResultSet, kind: str, task: str, langs_ok) -> list[tuple[str, str]]:
+def _columns(
+    results: ResultSet, kind: str, task: str, langs_ok, *, source: bool = False
+) -> list[tuple[str, str]]:
+    """(dataset, language) columns; with ``source`` the English sets come first."""
     cols = {
         (e.key.dataset, e.key.lang)
         for e in results.find(kind=kind, task=task)
-        if langs_ok(e.key.lang) and not is_source_only(e.key.lang)
+        if langs_ok(e.key.lang) and (source or not is_source_only(e.key.lang))
     }
     langs = lang_order(lg for _, lg in cols)
-    return sorted(cols, key=lambda c: (langs.index(c[1]), c[0]))
+    return sorted(cols, key=lambda c: (not is_source_only(c[1]), langs.index(c[1]), c[0]))
 
 
 def _header_name(dataset: str, lang: str, multi: bool) -> str:
@@ -278,14 +281,18 @@ def layout_table(
     details: Sequence[tuple[str, str]] = (),
     langs_ok=lambda lg: True,
     caption: str = "",
+    source: bool = False,
 ) -> Table | None:
-    """One row per model state, one column per (dataset, language); markers vs ``reference``."""
-    cols = _columns(results, kind, task, langs_ok)
+    """One row per model state, one column per (dataset, language); markers vs ``reference``.
+    ``source``: English (the fine-tuning language) first, beside the zero-shot targets."""
+    cols = _columns(results, kind, task, langs_ok, source=source)
     present = [s for s in states if results.find(kind=kind, task=task, state=s)]
-    if not cols or not present:
+    if not cols or not present or all(is_source_only(lg) for _, lg in cols):
         return None
     multi = len({d for d, _ in cols}) > 1
-    header = ["model"] + [_header_name(d, lg, multi) for d, lg in cols]
+    header = ["model"] + [
+        _header_name(d, lg, multi) + (" (source)" if is_source_only(lg) else "") for d, lg in cols
+    ]
     rows: list[list[Cell]] = []
     used_claims: set[str] = set()
     any_collapsed = False
@@ -332,7 +339,11 @@ def layout_table(
 def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) -> list[Table]:
     """Tables A–E of docs/paper.md §9 plus continual learning, from stored results."""
     sig = SigIndex.from_claims(claims)
-    spread = "Mean over fine-tuning seeds; small print: sd and per-seed values."
+    spread = (
+        "Mean over fine-tuning seeds; small print: sd and per-seed values. The English "
+        "(source) column is the fine-tuning language's own test score; '—' where a model "
+        "adjusted for one target language has no English score stored."
+    )
     specs = [
         dict(
             id="table-nli",
@@ -342,6 +353,7 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
             states=("original", "adjusted"),
             reference="original",
             metrics=("accuracy",),
+            source=True,
             caption=f"Paper Table A layout. {spread}",
         ),
         dict(
@@ -352,6 +364,7 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
             states=("original", "adjusted"),
             reference="original",
             metrics=("f1",),
+            source=True,
             caption=f"Paper Table B layout. {spread}",
         ),
         dict(
@@ -363,6 +376,7 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
             reference="original",
             metrics=("f1", "em"),
             langs_ok=lambda lg: len(set(lg.split("-"))) == 1,
+            source=True,
             caption=f"Paper Table C layout; columns are dataset and q-c language pair. "
             f"{spread} (per-seed values: F1)",
         ),
