@@ -85,8 +85,9 @@ def test_tokenize_vietnamese_decomposed_diacritics_stay_in_word():
 
 
 def test_tokenize_rejects_unknown_language():
-    with pytest.raises(DataError, match="unknown language code 'fr'"):
-        L.tokenize_words("bonjour", "fr")
+    assert L.tokenize_words("bonjour, le monde", "fr") == ["bonjour", ",", "le", "monde"]
+    with pytest.raises(DataError, match="unknown language code 'xx'"):
+        L.tokenize_words("bonjour", "xx")
 
 
 def test_overlap_key_ignores_tokenisation_case_and_normal_form():
