@@ -557,9 +557,12 @@ def run(
     order = toposort(jobs)
     report = RunReport(total=len(order))
     t0 = time.time()
-    pending = [j for j in order if store.get(j.stage, j.key) is None]
+    graph_mode = getattr(executor, "schedules_graph", False)
+    # what is left to run: checked in full where it decides the work (the graph path), by
+    # existence only where it feeds the progress line (each wave checks its own jobs)
+    pending = [j for j in order if store.get(j.stage, j.key, verify=graph_mode) is None]
     tracker = RunProgress(pending, seconds, progress) if progress and pending else None
-    if getattr(executor, "schedules_graph", False):
+    if graph_mode:
         todo = pending
         report.cached, report.ran = len(order) - len(todo), len(todo)
         if todo:

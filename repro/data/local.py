@@ -35,6 +35,7 @@ from repro.data.textio import (  # noqa: F401  (re-exported: callers read text t
     read_text,
     split_lines,
 )
+from repro.datasets_catalog import ISO3 as ISO3_ALL
 from repro.errors import DataError
 from repro.records import (
     LANGUAGES,
@@ -48,8 +49,8 @@ from repro.records import (
 
 log = logging.getLogger(__name__)
 
-#: ISO 639-1 -> ISO 639-3 codes used in file names (Tatoeba, WMT, NTREX).
-ISO3 = {"en": "eng", "es": "spa", "ru": "rus", "vi": "vie", "hi": "hin"}
+#: ISO 639-1 -> ISO 639-3 codes used in file names (Tatoeba, WMT, NTREX): the catalogue's.
+ISO3 = {x: ISO3_ALL[x] for x in LANGUAGES}
 #: FLORES-200 file stems.
 FLORES = {"en": "eng_Latn", "es": "spa_Latn", "ru": "rus_Cyrl", "vi": "vie_Latn", "hi": "hin_Deva"}
 
