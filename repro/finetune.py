@@ -66,10 +66,12 @@ def _trainer_class():
 
         def __init__(self) -> None:
             self._t0 = self._last = None
+            self._step0 = 0
 
         def on_train_begin(self, args, state, control, **kwargs):
             self._t0 = time.monotonic()
             self._last = -LOG_EVERY_S
+            self._step0 = state.global_step  # a resumed run starts at its checkpoint's step
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             now = time.monotonic()
@@ -87,7 +89,7 @@ def _trainer_class():
             if not logs or (now - self._t0 - self._last < LOG_EVERY_S and not final):
                 return
             self._last = now - self._t0
-            rate = state.global_step / max(now - self._t0, 1e-9)
+            rate = (state.global_step - self._step0) / max(now - self._t0, 1e-9)
             left = (state.max_steps - state.global_step) / rate if rate and state.max_steps else 0
             log.info(
                 "step %d/%d: %s; %.1f steps/s, about %.0f s left",
