@@ -1,6 +1,7 @@
 """Command line: argument parsing only; every command calls a library function.
 
-Exit codes: 0 success; 1 error (bad config, bad data, failed stage); 2 claim-status drift.
+Exit codes: 0 success; 1 a claim errored or verification found drift; 2 usage, config or
+data error (a ReproError).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from repro.env import set_offline
 
@@ -48,13 +50,15 @@ def _version() -> str:
     return __version__
 
 
-def _doc(help_: str, example: str) -> dict:
-    """A sub-command's help page: its one-line help as the description, one example."""
-    return {
-        "description": help_[0].upper() + help_[1:] + ".",
-        "epilog": f"example:\n  {example}",
-        "formatter_class": argparse.RawDescriptionHelpFormatter,
-    }
+def _sub(parent: Any, name: str, help_: str, example: str) -> argparse.ArgumentParser:
+    """A sub-command whose help page has its one-line help as description and one example."""
+    return parent.add_parser(
+        name,
+        help=help_,
+        description=help_[0].upper() + help_[1:] + ".",
+        epilog=f"example:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,13 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"repro {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser(
+    r = _sub(
+        sub,
         "run",
-        help="run every job the claims need, test them, write the report",
-        **_doc(
-            "run every job the claims need, test them, write the report",
-            "repro run --profile smoke --claims C01,C03",
-        ),
+        "run every job the claims need, test them, write the report",
+        "repro run --profile smoke --claims C01,C03",
     )
     _add_config_args(r)
     r.add_argument("--claims", default=None, help="comma-separated claim ids (default: all)")
@@ -101,13 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--reports", default="reports", help="reports root (default: reports/)")
     r.add_argument("--no-report", action="store_true", help="skip rendering the report")
 
-    pl = sub.add_parser(
+    pl = _sub(
+        sub,
         "plan",
-        help="the job graph: cached vs to run, estimated cost",
-        **_doc(
-            "the job graph: cached vs to run, estimated cost",
-            'repro plan --profile paper --set \'languages=["de","fr"]\'',
-        ),
+        "the job graph: cached vs to run, estimated cost",
+        'repro plan --profile paper --set \'languages=["de","fr"]\'',
     )
     _add_config_args(pl)
     pl.add_argument(
@@ -119,28 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("config", help="resolved configuration")
     csub = c.add_subparsers(dest="config_command", required=True)
-    cs = csub.add_parser(
+    cs = _sub(
+        csub,
         "show",
-        help="print the resolved config and each stage's key",
-        **_doc(
-            "print the resolved config and each stage's key",
-            "repro config show --profile mini --set adjust.max_pairs=1000",
-        ),
+        "print the resolved config and each stage's key",
+        "repro config show --profile mini --set adjust.max_pairs=1000",
     )
     _add_config_args(cs)
 
     cl = sub.add_parser("claims", help="claim specs and their locked verdicts")
     clsub = cl.add_subparsers(dest="claims_command", required=True)
-    clsub.add_parser(
-        "list", help="list the claim specs", **_doc("list the claim specs", "repro claims list")
-    )
-    cv = clsub.add_parser(
+    _sub(clsub, "list", "list the claim specs", "repro claims list")
+    cv = _sub(
+        clsub,
         "verify",
-        help="recompute verdicts; exit 1 when they drift from reports/<profile>/claims.json",
-        **_doc(
-            "recompute verdicts; exit 1 when they drift from reports/<profile>/claims.json",
-            "repro claims verify --profile smoke --from-results",
-        ),
+        "recompute verdicts; exit 1 when they drift from reports/<profile>/claims.json",
+        "repro claims verify --profile smoke --from-results",
     )
     _add_config_args(cv)
     cv.add_argument(
@@ -156,13 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cv.add_argument("--reports", default="reports", help="reports root (default: reports/)")
 
-    rep = sub.add_parser(
+    rep = _sub(
+        sub,
         "report",
-        help="render reports/<profile>/report.{html,md}",
-        **_doc(
-            "render reports/<profile>/report.{html,md}",
-            "repro report --profile smoke --readme README.md",
-        ),
+        "render reports/<profile>/report.{html,md}",
+        "repro report --profile smoke --readme README.md",
     )
     _add_config_args(rep)
     rep.add_argument("--reports", default="reports", help="reports root (default: reports/)")
@@ -175,20 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     ca = sub.add_parser("cache", help="inspect and prune the artifact store")
     casub = ca.add_subparsers(dest="cache_command", required=True)
-    casub.add_parser("ls", help="list artifacts", **_doc("list artifacts", "repro cache ls"))
-    cshow = casub.add_parser(
-        "show",
-        help="print an artifact's manifest",
-        **_doc("print an artifact's manifest", "repro cache show 3f2a9c"),
-    )
+    _sub(casub, "ls", "list artifacts", "repro cache ls")
+    cshow = _sub(casub, "show", "print an artifact's manifest", "repro cache show 3f2a9c")
     cshow.add_argument("key", help="key or unique key prefix")
-    cgc = casub.add_parser(
+    cgc = _sub(
+        casub,
         "gc",
-        help="remove temp/corrupt dirs and artifacts no profile needs",
-        **_doc(
-            "remove temp/corrupt dirs and artifacts no profile needs",
-            "repro cache gc --keep-profile smoke --dry-run",
-        ),
+        "remove temp/corrupt dirs and artifacts no profile needs",
+        "repro cache gc --keep-profile smoke --dry-run",
     )
     cgc.add_argument(
         "--keep-profile",
@@ -202,21 +188,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("data", help="check or fetch real data")
     dsub = d.add_subparsers(dest="data_command", required=True)
-    dv = dsub.add_parser(
+    dv = _sub(
+        dsub,
         "verify",
-        help="check REPRO_DATA_DIR (or DIR) against its MANIFEST",
-        **_doc(
-            "check REPRO_DATA_DIR (or DIR) against its MANIFEST", "repro data verify ../shared/data"
-        ),
+        "check REPRO_DATA_DIR (or DIR) against its MANIFEST",
+        "repro data verify ../shared/data",
     )
     dv.add_argument("dir", nargs="?", default=None, help="data dir (default: REPRO_DATA_DIR)")
-    df = dsub.add_parser(
+    df = _sub(
+        dsub,
         "fetch",
-        help="download hub datasets for the paper profile (network)",
-        **_doc(
-            "download hub datasets for the paper profile (network)",
-            "repro data fetch /data/xlingual --profile paper",
-        ),
+        "download hub datasets for the paper profile (network)",
+        "repro data fetch /data/xlingual --profile paper",
     )
     df.add_argument("out", help="output directory")
     _add_config_args(df)
@@ -265,13 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("world", help="the synthetic world of the smoke profile")
     wsub = w.add_subparsers(dest="world_command", required=True)
-    ws = wsub.add_parser(
+    ws = _sub(
+        wsub,
         "show",
-        help="sample sentences, alignments and task examples",
-        **_doc(
-            "sample sentences, alignments and task examples",
-            "repro world show --profile smoke -n 3",
-        ),
+        "sample sentences, alignments and task examples",
+        "repro world show --profile smoke -n 3",
     )
     _add_config_args(ws)
     ws.add_argument("-n", type=int, default=2, help="examples per language")
