@@ -73,6 +73,11 @@ def update_readme(readme: Path, profile: str, reports_root: Path = Path("reports
     table = claims_table(profile, reports_root)
     new = pattern.sub(lambda m: m.group(1) + table + m.group(3), text, count=1)
     new, _ = update_facts(new, reports_root)
+    for doc in sorted((Path(readme).parent / "docs").glob("*.md")):  # the docs quote runs too
+        text_doc = doc.read_text(encoding="utf-8")
+        updated, changed = update_facts(text_doc, reports_root)
+        if changed:
+            write_text_atomic(doc, updated)
     if new != text:
         write_text_atomic(Path(readme), new)
     return True
@@ -91,7 +96,14 @@ def run_facts(profile: str, reports_root: Path = Path("reports")) -> dict[str, s
     machine = run.get("machine") or {}
     jobs = run.get("jobs") or {}
     job_s = sum(float(v) for v in (run.get("stage_seconds") or {}).values())
+    stages = {
+        f"stage_{k}": f"{float(v):,.0f} s"
+        for k, v in (run.get("stage_seconds") or {}).items()
+        if isinstance(v, (int, float))
+    }
     return {
+        **stages,
+        "git": str(run.get("git_revision") or "?")[:7],
         "wall_min": f"{wall / 60:.0f} min",
         "wall_s": f"{wall:,.0f} s",
         "jobs": f"{jobs.get('total', 0)}",
