@@ -635,7 +635,7 @@ def _data(args) -> int:
         return 0 if report.ok else 1
     from dataclasses import replace
 
-    from repro.data.manifest import fetch
+    from repro.data.fetch import fetch
 
     cfg = _cfg(args)
     fetch(replace(cfg.hub, languages=tuple(cfg.languages)), Path(args.out))

@@ -19,6 +19,7 @@ from repro.data.hub import HubDataConfig
 from repro.data.local_bundle import LocalDataConfig
 from repro.data.synthetic import WorldConfig
 from repro.errors import ConfigError
+from repro.languages import check_languages
 from repro.records import TARGET_LANGUAGES
 
 PROFILES = ("smoke", "mini", "paper", "cao")
@@ -296,8 +297,6 @@ class ExperimentConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self) -> None:
-        from repro.datasets_catalog import check_languages
-
         if not self.languages:
             raise ConfigError("languages: at least one target language is needed")
         if len(set(self.languages)) != len(self.languages):

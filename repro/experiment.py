@@ -22,28 +22,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from repro.config import ExperimentConfig
 from repro.configtools import to_dict
+from repro.datasets_catalog import EvalSetRef, eval_sets_for
 from repro.errors import ConfigError
 from repro.pipeline import Job
 
 STATE_RE = re.compile(r"^(original|adjusted)(@(\d+))?(\+cl)?$")
 FT_STATE_RE = re.compile(r"^(original|adjusted)(\+cl)?\+(nli|ner|qa)$")
-
-
-@dataclass(frozen=True)
-class EvalSetRef:
-    task: str
-    dataset: str
-    lang: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.task}.{self.dataset}.{self.lang}"
 
 
 def parse_state(state: str) -> tuple[str, int | None, bool]:
@@ -189,8 +179,6 @@ class Graph:
 
     def bundle_eval_sets(self, task: str) -> list[EvalSetRef]:
         """Eval sets are known from the config without materialising the bundle."""
-        from repro.datasets_catalog import eval_sets_for
-
         return eval_sets_for(self.cfg, task)
 
     def shares_model_across_languages(self, state: str) -> bool:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:  # the runner imports this module; a Job is only read here
-    from repro.pipeline import Job
+
+class Job(Protocol):
+    """What the progress line reads of a job (``repro.pipeline.Job`` has it; the runner
+    imports this module, so it does not import the runner)."""
+
+    key: str
+    stage: str
+    label: str
 
 
 def format_seconds(s: float) -> str:

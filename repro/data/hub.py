@@ -50,8 +50,8 @@ from repro.data.local_bundle import (
     sample,
     write_bundle,
 )
-from repro.datasets_catalog import HUB_LANGUAGES, ISO3, MLQA_LANGS, TYDIQA_NAMES
 from repro.errors import ConfigError, DataError
+from repro.languages import HUB_LANGUAGES, ISO3, MLQA_LANGS, TYDIQA_NAMES, check_languages
 from repro.records import (
     NER_TAGS,
     NLI_LABELS,
@@ -546,8 +546,6 @@ class HubDataConfig:
                 raise ConfigError(f"hub.revisions.{repo}: expected a commit id, got {rev!r}")
         if not self.languages:
             raise ConfigError("data.languages: at least one target language is needed")
-        from repro.datasets_catalog import check_languages
-
         check_languages("hub", self.languages, wikimatrix_dir=self.wikimatrix_dir)
         for name in ("n_nli_train", "n_parallel", "n_heldout", "max_words"):
             v = getattr(self, name)

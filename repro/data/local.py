@@ -35,8 +35,8 @@ from repro.data.textio import (  # noqa: F401  (re-exported: callers read text t
     read_text,
     split_lines,
 )
-from repro.datasets_catalog import ISO3 as ISO3_ALL
 from repro.errors import DataError
+from repro.languages import ISO3 as ISO3_ALL
 from repro.records import (
     LANGUAGES,
     NER_TAGS,

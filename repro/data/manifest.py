@@ -1,26 +1,16 @@
-"""Check a data dir against its ``MANIFEST.tsv``; fetch hub data (network); check it offline.
-
-``verify_data_dir`` and ``verify_fetched`` never touch the network. ``fetch`` is the only function
-in the package that downloads, and it refuses to run with the offline variables set.
+"""Check a data dir against its ``MANIFEST.tsv``, and a fetched bundle against its
+``SHA256SUMS``; neither touches the network (downloading is :mod:`repro.data.fetch`).
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from repro.data.textio import read_lines
-from repro.errors import ConfigError, DataError
+from repro.errors import DataError
 from repro.fsio import sha256_file, write_text_atomic
-
-if TYPE_CHECKING:
-    from repro.data.bundle import Bundle
-    from repro.data.hub import HubDataConfig
 
 MANIFEST = "MANIFEST.tsv"
 MANIFEST_COLUMNS = (
@@ -193,13 +183,6 @@ def verify_data_dir(data_dir: Path, *, check_hashes: bool = True) -> VerifyRepor
 # --------------------------------------------------------------------------------------------
 
 
-def _offline() -> bool:
-    return any(
-        os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
-        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    )
-
-
 def write_checksums(root: Path) -> Path:
     """Write ``SHA256SUMS`` (``sha256sum`` format) over every file under ``root``, atomically."""
     root = Path(root)
@@ -211,55 +194,6 @@ def write_checksums(root: Path) -> Path:
     text = "".join(f"{sha256_of(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
     write_text_atomic(root / CHECKSUMS, text)
     return root / CHECKSUMS
-
-
-def fetch(cfg: HubDataConfig, out_dir: Path) -> Bundle:
-    """Download the paper profile's hub datasets, convert them, write a bundle (JSONL) plus
-    ``SHA256SUMS``. Needs the network: refuses when HF offline variables are set."""
-    if _offline():
-        raise ConfigError(
-            "data fetch needs the network, but HF_HUB_OFFLINE/HF_DATASETS_OFFLINE "
-            "is set; unset both in the shell that runs `repro data fetch`"
-        )
-    from repro.data.hub import build_hub_bundle
-
-    bundle = build_hub_bundle(cfg, Path(out_dir))
-    read_at = bundle.notes.get("revisions", {}).get("read_at", {})
-    write_text_atomic(Path(out_dir) / REVISIONS, revisions_toml(resolve_commits(read_at)))
-    write_checksums(Path(out_dir))
-    return bundle
-
-
-#: What ``repro data fetch`` writes beside the bundle: the commit of every repo it read.
-REVISIONS = "revisions.toml"
-
-
-def resolve_commits(
-    read_at: dict[str, str], info: Callable[[str, str], str] | None = None
-) -> dict[str, str]:
-    """Commit id of each repo at the revision it was read at (``info(repo, rev)`` -> sha;
-    default: the hub API, which needs the network)."""
-    if info is None:
-        from huggingface_hub import HfApi
-
-        api = HfApi()
-
-        def info(repo: str, rev: str) -> str:
-            return api.dataset_info(repo, revision=rev).sha
-
-    return {repo: info(repo, rev) for repo, rev in sorted(read_at.items())}
-
-
-def revisions_toml(commits: dict[str, str]) -> str:
-    """A ``[hub.revisions]`` table pinning every repo to the commit read (paste into a profile,
-    or pass ``--set 'hub.revisions={...}'``)."""
-    lines = [
-        "# written by `repro data fetch`: the commit each hub dataset was read at.",
-        "# Copy this table into the profile so later runs read exactly these files.",
-        "[hub.revisions]",
-        *(f"{json.dumps(repo)} = {json.dumps(sha)}" for repo, sha in sorted(commits.items())),
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def verify_fetched(out_dir: Path) -> VerifyReport:

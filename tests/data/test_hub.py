@@ -571,14 +571,14 @@ def test_fetch_writes_a_revisions_table_the_config_reads(tmp_path):
     import tomllib
 
     from repro.config import resolve
-    from repro.data import manifest as M
+    from repro.data import fetch as F
 
-    commits = M.resolve_commits(
+    commits = F.resolve_commits(
         {H.XQUAD_REPO: "main", H.MLQA_REPO: H.PARQUET_FALLBACK},
         info=lambda repo, rev: ("c" if rev == "main" else "d") * 40,
     )
     assert commits == {H.MLQA_REPO: "d" * 40, H.XQUAD_REPO: "c" * 40}
-    table = tomllib.loads(M.revisions_toml(commits))["hub"]["revisions"]
+    table = tomllib.loads(F.revisions_toml(commits))["hub"]["revisions"]
     inline = ", ".join(f'"{k}" = "{v}"' for k, v in table.items())  # a TOML inline table
     cfg = resolve("paper", overrides=(f"hub.revisions={{{inline}}}",))
     assert dict(cfg.hub.revisions) == commits

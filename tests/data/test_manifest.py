@@ -93,11 +93,12 @@ def test_real_manifest_examples_for_known_files(data_dir):
 
 
 def test_fetch_refuses_when_offline(tmp_path, monkeypatch):
+    from repro.data.fetch import fetch
     from repro.data.hub import HubDataConfig
 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(ConfigError, match="needs the network"):
-        M.fetch(HubDataConfig(), tmp_path / "fetched")
+        fetch(HubDataConfig(), tmp_path / "fetched")
     assert not (tmp_path / "fetched").exists()
 
 
