@@ -168,19 +168,14 @@ def probe_table(paths: Sequence[Path], task: str = "nli") -> str:
 
 def update_doc(doc: Path, probe_dir: Path) -> bool:
     """Rewrite the ``<!-- calibration-probes -->`` block of ``doc`` from ``probe_dir/*.json``."""
-    import re
-
-    text = Path(doc).read_text(encoding="utf-8")
-    m = re.escape(PROBES_MARKER)
-    pattern = re.compile(rf"(<!-- {m} -->\n)(?:.*?\n)?(<!-- /{m} -->)", re.S)  # may be empty
-    if not pattern.search(text):
-        return False
-    table = probe_table(sorted(Path(probe_dir).glob("*.json")))
+    from repro.docblocks import replace_block
     from repro.fsio import write_text_atomic
 
-    write_text_atomic(
-        Path(doc), pattern.sub(lambda g: g.group(1) + table + "\n" + g.group(2), text, count=1)
-    )
+    table = probe_table(sorted(Path(probe_dir).glob("*.json")))
+    new = replace_block(Path(doc).read_text(encoding="utf-8"), PROBES_MARKER, table)
+    if new is None:
+        return False
+    write_text_atomic(Path(doc), new)
     return True
 
 

@@ -13,6 +13,7 @@ import json
 import re
 from pathlib import Path
 
+from repro.docblocks import read_block, replace_block
 from repro.errors import ConfigError
 from repro.fsio import write_text_atomic
 from repro.report.build import claim_card, md_cell
@@ -53,25 +54,17 @@ def claims_table(
     return "\n".join(lines)
 
 
-def _block(profile: str) -> re.Pattern[str]:
-    m = re.escape(marker(profile))
-    return re.compile(rf"(<!-- {m} -->\n)(.*?)(\n<!-- /{m} -->)", re.S)
-
-
 def readme_table(readme: Path, profile: str) -> str | None:
     """The table the README shows for ``profile`` (None without markers)."""
-    found = _block(profile).search(Path(readme).read_text())
-    return found.group(2) if found else None
+    return read_block(Path(readme).read_text(), marker(profile))
 
 
 def update_readme(readme: Path, profile: str, reports_root: Path = Path("reports")) -> bool:
     """Rewrite the profile's table in ``readme``; False when the README has no markers for it."""
     text = Path(readme).read_text()
-    pattern = _block(profile)
-    if not pattern.search(text):
+    if read_block(text, marker(profile)) is None:
         return False
-    table = claims_table(profile, reports_root)
-    new = pattern.sub(lambda m: m.group(1) + table + m.group(3), text, count=1)
+    new = replace_block(text, marker(profile), claims_table(profile, reports_root))
     new, _ = update_facts(new, reports_root)
     for doc in sorted((Path(readme).parent / "docs").glob("*.md")):  # the docs quote runs too
         text_doc = doc.read_text(encoding="utf-8")
