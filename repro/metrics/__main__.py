@@ -165,7 +165,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("data", type=Path, help="SQuAD-format dataset JSON")
         p.add_argument("predictions", type=Path, help="JSON object: question id -> answer")
         if mode == "mlqa":
-            p.add_argument("lang", choices=QA_LANGUAGES, metavar="LANG", help="answer language")
+            p.add_argument(
+                "lang", nargs="?", choices=QA_LANGUAGES, metavar="LANG", help="answer language"
+            )
+            p.add_argument("--lang", dest="lang_option", choices=QA_LANGUAGES, help="the same")
         p.set_defaults(run=_qa)
     p = sub.add_parser("ner", help="entity P/R/F1 of CoNLL files, as seqeval")
     p.add_argument("gold", type=Path, help="token<TAB>tag per line, blank line between sentences")
@@ -189,10 +192,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) >= 4 and argv[0] == "mlqa" and argv[-2] == "--lang":  # the old spelling
-        argv = [*argv[:-2], argv[-1]]
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.mode == "mlqa":
+        args.lang = args.lang or args.lang_option
+        if args.lang is None:
+            parser.error("mlqa needs the answer language LANG (the MLQA script's third argument)")
     try:
         scores = args.run(args)
     except ReproError as exc:
