@@ -319,7 +319,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _config_show(args) -> int:
     from repro.config import as_dict
     from repro.configtools import to_toml
-    from repro.experiment import Graph
+    from repro.workflow.graph import Graph
 
     cfg = _cfg(args)
     g = Graph(cfg)  # every key first: an error (no data dir, say) comes before any output
@@ -350,7 +350,7 @@ def _with_cli_run_settings(args, cfg):
 
 
 def _run(args) -> int:
-    from repro.run import run_profile
+    from repro.workflow.run import run_profile
 
     cfg = _with_cli_run_settings(args, _cfg(args))
     res = run_profile(
@@ -373,11 +373,11 @@ def _run(args) -> int:
 
 def _calibrate(args) -> int:
     from repro.analysis.transfer import TransferRow, format_table
-    from repro.calibrate import calibrate, save
     from repro.errors import ConfigError
+    from repro.workflow.calibrate import calibrate, save
 
     if args.summarize:
-        from repro.calibrate import PROBES_MARKER, probe_table, update_doc
+        from repro.workflow.calibrate import PROBES_MARKER, probe_table, update_doc
 
         print(probe_table(sorted(Path(args.summarize).glob("*.json"))))
         if args.doc and not update_doc(Path(args.doc), Path(args.summarize)):
@@ -418,7 +418,7 @@ def _calibrate(args) -> int:
 
 def _stability(args) -> int:
     from repro.errors import ConfigError
-    from repro.stability import cell, load_stability, run_stability
+    from repro.workflow.stability import cell, load_stability, run_stability
 
     try:
         seeds = [int(x) for x in args.world_seeds.split(",") if x.strip()]
@@ -454,9 +454,9 @@ def _plan(args) -> int:
 
     from repro.cache import ArtifactStore
     from repro.claims import discover, select
-    from repro.claims.runner import plan_claims
-    from repro.pipeline import plan
-    from repro.plan_cost import describe, estimate
+    from repro.workflow.cost import describe, estimate
+    from repro.workflow.needs import plan_claims
+    from repro.workflow.schedule import plan
 
     cfg = _cfg(args)
     pairs, skipped = plan_claims(cfg, select(discover(), args.claims))
@@ -514,7 +514,7 @@ def _claims(args) -> int:
             print(f"{cid} {c.slug:32s} {c.title}")
         return 0
     from repro.errors import ConfigError
-    from repro.run import verify
+    from repro.workflow.run import verify
 
     if args.write_lock and not args.from_results:
         raise ConfigError("--write-lock re-locks from stored results: add --from-results")
@@ -540,7 +540,7 @@ def _claims(args) -> int:
 
 def _write_lock(cfg, reports_root: Path, status: dict, changes: list[str]) -> int:
     """Re-lock from stored results: the lock's tolerances and overrides carry over."""
-    from repro.claims.runner import write_status
+    from repro.claims.verdicts import write_status
 
     path = reports_root / cfg.profile / "claims.json"
     old = json.loads(path.read_text())
@@ -603,9 +603,9 @@ def _cache(args) -> int:
     keep = None
     if args.keep_profile:
         from repro.claims import discover
-        from repro.claims.runner import plan_claims
         from repro.config import resolve
-        from repro.pipeline import toposort
+        from repro.workflow.needs import plan_claims
+        from repro.workflow.schedule import toposort
 
         keep = set()
         for prof in args.keep_profile:

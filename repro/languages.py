@@ -2,7 +2,7 @@
 check of a configured language list against them.
 
 A leaf module (no imports from the package but its errors), so the config, the loaders and
-the evaluation-set catalogue (:mod:`repro.datasets_catalog`) can all read it.
+the evaluation-set catalogue (:mod:`repro.data.catalog`) can all read it.
 """
 
 from __future__ import annotations

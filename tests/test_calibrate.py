@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from repro.calibrate import PROBES_MARKER, calibration_needs, probe_table, update_doc
-from repro.claims.runner import jobs_for_need
 from repro.config import resolve
-from repro.experiment import Graph
+from repro.workflow.calibrate import PROBES_MARKER, calibration_needs, probe_table, update_doc
+from repro.workflow.graph import Graph
+from repro.workflow.needs import jobs_for_need
 
 ROOT = Path(__file__).resolve().parents[1]
 

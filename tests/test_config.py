@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from repro.config import PROFILES, AdjustConfig, ExperimentConfig, as_dict, resolve
 from repro.configtools import from_dict, parse_value, sha256_of, to_toml
 from repro.errors import ConfigError
-from repro.experiment import Graph
+from repro.workflow.graph import Graph
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -9,10 +9,10 @@ import pytest
 import toy
 
 from repro.config import ContinualConfig
-from repro.continual import build_continual_loss, load_pool, step_indices
 from repro.data.bundle import write_jsonl
 from repro.errors import DataError
-from repro.finetune import finetune
+from repro.loops.continual import build_continual_loss, load_pool, step_indices
+from repro.loops.finetune import finetune
 from repro.tasks import get_task
 
 

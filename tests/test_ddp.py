@@ -24,7 +24,6 @@ import pytest
 import torch
 import toy
 
-from repro import launch
 from repro.benchmarks.adjust_bench import toy_bitext, toy_texts
 from repro.cache import ArtifactStore
 from repro.config import AdjustConfig
@@ -32,7 +31,9 @@ from repro.configtools import to_dict
 from repro.data.bundle import Bundle, write_jsonl
 from repro.model.io import load_encoder, save_encoder
 from repro.model.tiny import tiny_test_model
-from repro.pipeline import Job, LocalExecutor, execute_job
+from repro.workflow import ddp as launch
+from repro.workflow.executors import LocalExecutor
+from repro.workflow.jobs import Job, execute_job
 
 pytestmark = pytest.mark.slow
 

@@ -84,7 +84,7 @@ def test_a_from_scratch_check_of_an_fp32_lock_recomputes_in_fp32(tmp_path, monke
     import json
     import os
 
-    from repro.run import _match_lock_precision
+    from repro.workflow.run import _match_lock_precision
 
     run_json = tmp_path / "run.json"
     run_json.write_text(json.dumps({"machine": {"cpu_bf16_native": False}}))

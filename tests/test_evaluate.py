@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import toy
 
-from repro.evaluate import evaluate_records, model_outputs, summarize, write_results
+from repro.loops.evaluate import evaluate_records, model_outputs, summarize, write_results
 from repro.tasks import get_task
 from repro.tasks.base import FeatureConfig, pad_token_id
 

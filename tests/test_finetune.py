@@ -9,8 +9,8 @@ import pytest
 import toy
 
 from repro.errors import ConfigError, DataError
-from repro.evaluate import evaluate_records
-from repro.finetune import (
+from repro.loops.evaluate import evaluate_records
+from repro.loops.finetune import (
     finetune,
     read_task_info,
     save_task_model,
@@ -230,14 +230,14 @@ def test_train_log_is_json_serialisable(encoder, tmp_path):
 def test_progress_is_logged_rate_limited_with_time_left(encoder, tmp_path, caplog, monkeypatch):
     import logging
 
-    import repro.finetune as F
+    import repro.loops.finetune as F
 
     def lines():
         return [r.getMessage() for r in caplog.records if "steps/s" in r.getMessage()]
 
     task = get_task("nli")
     cfg = toy.train_config(max_seq_length=40)  # 3 steps, each logged (total // 50 -> 1)
-    with caplog.at_level(logging.INFO, logger="repro.finetune"):
+    with caplog.at_level(logging.INFO, logger="repro.loops.finetune"):
         monkeypatch.setattr(F, "LOG_EVERY_S", 0.0)  # every logged step
         finetune(task, encoder, _train("nli"), cfg=cfg, seed=3, work_dir=tmp_path / "a")
         every = lines()

@@ -9,7 +9,7 @@ import pytest
 from repro.cli import main
 from repro.config import resolve
 from repro.data import hub as H
-from repro.datasets_catalog import eval_sets_for
+from repro.data.catalog import eval_sets_for
 from repro.errors import ConfigError, DataError
 from repro.records import check_lang
 

@@ -1,4 +1,4 @@
-"""repro.launch without a process group: job files, commands, routing by the executors.
+"""repro.workflow.ddp without a process group: job files, commands, routing by the executors.
 
 The multi-process runs themselves (torchrun, gloo) are in tests/test_ddp.py (slow).
 """
@@ -9,10 +9,12 @@ import json
 
 import pytest
 
-from repro import launch, pipeline
 from repro.cache import ArtifactStore
 from repro.errors import ConfigError, ReproError
-from repro.pipeline import Job, LocalExecutor
+from repro.workflow import ddp as launch
+from repro.workflow import jobs as pipeline
+from repro.workflow.executors import LocalExecutor
+from repro.workflow.jobs import Job
 
 CALLS: list[str] = []
 
@@ -82,7 +84,7 @@ def test_torchrun_command_runs_this_module_on_one_node(tmp_path):
     )
     assert cmd[1:4] == ["-m", "torch.distributed.run", "--standalone"]
     assert "--nproc-per-node=4" in cmd
-    i = cmd.index("repro.launch")
+    i = cmd.index("repro.workflow.ddp")
     assert cmd[i - 1] == "-m"
     args = launch.build_parser().parse_args(cmd[i + 1 :])
     assert (args.job_file, args.device, args.threads) == (str(tmp_path / "j.json"), "cuda", 3)
@@ -145,7 +147,7 @@ def test_procs_per_job_must_be_positive(tmp_path):
 
 
 def test_fine_tuning_batch_stays_global_under_ddp(monkeypatch):
-    from repro.finetune import ddp_batch_arguments
+    from repro.loops.finetune import ddp_batch_arguments
 
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     assert ddp_batch_arguments(32)["per_device_train_batch_size"] == 32

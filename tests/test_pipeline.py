@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from tiny_world import data_job
 
-from repro import pipeline
 from repro.cache import ArtifactStore
 from repro.errors import ReproError
-from repro.pipeline import (
-    Job,
-    LocalExecutor,
+from repro.workflow import jobs as pipeline
+from repro.workflow.executors import LocalExecutor
+from repro.workflow.jobs import Job
+from repro.workflow.schedule import (
     critical_path,
     run,
     run_dag,
@@ -274,7 +274,7 @@ def test_thread_plan_ignores_what_is_cached():
 
 ORPHAN_SCRIPT = """
 import os, time
-from repro.pipeline import LocalExecutor
+from repro.workflow.executors import LocalExecutor
 pool = LocalExecutor(jobs=1, device="cpu")._pool()
 print(pool.submit(os.getpid).result(), flush=True)
 pool.submit(time.sleep, 120)

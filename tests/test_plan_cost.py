@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from repro import plan_cost
 from repro.claims import discover
-from repro.claims.runner import plan_claims
 from repro.config import resolve
-from repro.experiment import Graph
-from repro.pipeline import toposort
+from repro.workflow import cost as plan_cost
+from repro.workflow.graph import Graph
+from repro.workflow.needs import plan_claims
+from repro.workflow.schedule import toposort
 
 COMPUTE_STAGES = {"pretrain", "adjust", "finetune", "evaluate", "retrieve", "distances"}
 
@@ -197,8 +197,8 @@ def test_repro_plan_paper_prints_per_stage_lines_and_a_total(capsys, tmp_path, m
 
 def test_the_run_starts_the_adjustment_before_original_fine_tunings(smoke):
     # every adjusted-model job waits on the adjustment: its chain outranks any one original run
-    from repro.pipeline import critical_path
-    from repro.run import estimated_seconds
+    from repro.workflow.run import estimated_seconds
+    from repro.workflow.schedule import critical_path
 
     cfg, jobs = smoke
     seconds = estimated_seconds(cfg, jobs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tiny_world import data_job
 
-from repro.progress import RunProgress, format_seconds
+from repro.workflow.progress import RunProgress, format_seconds
 
 
 class Clock:

@@ -11,7 +11,7 @@ import pytest
 from repro.config import resolve
 from repro.errors import ConfigError
 from repro.report.readme import claims_table
-from repro.stability import agreement, cell, load_stability, run_stability, world_config
+from repro.workflow.stability import agreement, cell, load_stability, run_stability, world_config
 
 
 def status(**verdicts):

@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from tiny_world import data_job
 
-from repro import launch, pipeline
 from repro.cache import ArtifactStore
 from repro.data.bundle import Bundle
 from repro.errors import ReproError
-from repro.pipeline import Job, SubmititExecutor, run
+from repro.workflow import ddp as launch
+from repro.workflow import jobs as pipeline
+from repro.workflow.executors import SubmititExecutor
+from repro.workflow.jobs import Job
+from repro.workflow.schedule import run
 
 submitit = pytest.importorskip("submitit")
 
@@ -141,7 +144,7 @@ def test_the_submitted_functions_pickle(tmp_path):
 
 def test_submitit_folder_is_inside_the_store_by_default():
     from repro.config import resolve
-    from repro.run import make_executor
+    from repro.workflow.run import make_executor
 
     cfg = resolve("smoke", overrides=("run.executor=submitit",))
     ex = make_executor(cfg, ArtifactStore(Path("/tmp/some-store")))

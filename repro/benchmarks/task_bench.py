@@ -72,7 +72,7 @@ def bench_eval_bucketed_vs_fixed(
     import torch
 
     from repro.config import EvalConfig
-    from repro.evaluate import evaluate_records
+    from repro.loops.evaluate import evaluate_records
     from repro.model.io import load_tokenizer
     from repro.tasks import get_task
     from repro.tasks.base import FeatureConfig
@@ -138,8 +138,8 @@ def bench_continual_vs_plain(
     import torch
 
     from repro.config import ContinualConfig, TaskTrainConfig
-    from repro.continual import build_continual_loss
-    from repro.finetune import finetune
+    from repro.loops.continual import build_continual_loss
+    from repro.loops.finetune import finetune
     from repro.model.io import load_encoder
     from repro.tasks import get_task
 

@@ -2,7 +2,7 @@
 
 A claim module in ``claims/`` defines ``CLAIM = Claim(...)``. It declares the results it needs
 (:class:`Need`), never trains, and decides its verdict only from statistics computed on those
-results (:mod:`repro.claims.checks`). The runner (:mod:`repro.claims.runner`) turns needs into
+results (:mod:`repro.claims.checks`). The runner (:mod:`repro.claims.verdicts`) turns needs into
 jobs, exports results, evaluates every claim and writes ``reports/<profile>/claims.json``.
 """
 
@@ -40,9 +40,14 @@ class RuleChange:
     why: str
 
 
+#: The state a claim names to mean "every size of the data-size sweep" (``adjusted@N`` for each
+#: ``sweep.sizes``); the runner expands it.
+SWEEP_STATE = "adjusted@sweep"
+
+
 @dataclass(frozen=True)
 class Need:
-    """Results a claim reads. ``kind``: eval | xsr | distances; states as in repro.experiment."""
+    """Results a claim reads. ``kind``: eval | xsr | distances; states as in repro.workflow.graph."""
 
     kind: str
     states: tuple[str, ...]

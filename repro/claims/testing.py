@@ -137,7 +137,7 @@ def lock_test(claim: Claim) -> Callable[[], None]:
 
         from repro.claims.lock import compare_with_lock
         from repro.claims.results import ResultSet
-        from repro.claims.runner import claim_record, evaluate_claim
+        from repro.claims.verdicts import claim_record, evaluate_claim
         from repro.config import resolve
 
         checked, skipped, drifted = [], [], []

@@ -17,8 +17,8 @@ from repro.docblocks import read_block, replace_block
 from repro.errors import ConfigError
 from repro.fsio import write_text_atomic
 from repro.report.build import claim_card, md_cell
-from repro.stability import cell as stability_cell
-from repro.stability import load_stability
+from repro.workflow.stability import cell as stability_cell
+from repro.workflow.stability import load_stability
 
 
 def marker(profile: str) -> str:

@@ -22,7 +22,7 @@ from repro.data.bundle import iter_jsonl
 from repro.env import lang_rng
 from repro.errors import ConfigError, DataError
 from repro.fsio import write_json_atomic
-from repro.pipeline import StageContext
+from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from repro.align.api import AlignConfig, align_records, score_aligner
 from repro.configtools import from_dict
 from repro.data.bundle import Bundle, read_jsonl, write_jsonl
 from repro.errors import DataError
-from repro.pipeline import StageContext
+from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 

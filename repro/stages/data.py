@@ -13,7 +13,7 @@ from typing import Any
 
 from repro.configtools import from_dict
 from repro.errors import ConfigError
-from repro.pipeline import StageContext
+from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from repro.env import lang_rng
 from repro.errors import DataError
 from repro.fsio import write_json_atomic
 from repro.model.wordlevel import batched_word_vectors
-from repro.pipeline import StageContext
+from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 

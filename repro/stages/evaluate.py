@@ -3,7 +3,7 @@
 Config ``{"task", "evaluate": EvalConfig, "sets": ["nli.synthetic.es", ...]}`` (EvalSet names
 from the bundle; ``<task>.dev.en`` names the bundle's English dev set; an empty list means every
 set of the task); inputs ``model`` (a finetune artifact) and ``data``. Output
-``predictions/<set>.jsonl`` and ``metrics.json`` (see :mod:`repro.evaluate`). Features are built
+``predictions/<set>.jsonl`` and ``metrics.json`` (see :mod:`repro.loops.evaluate`). Features are built
 with the ``max_seq_length``/``doc_stride`` the model was fine-tuned with (``model/task.json``).
 """
 
@@ -18,7 +18,7 @@ from repro.data.bundle import Bundle, EvalSet
 from repro.errors import ArtifactError, ConfigError
 
 if TYPE_CHECKING:
-    from repro.pipeline import StageContext
+    from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ def resolve_sets(bundle: Bundle, task: str, names: list[str]) -> list[EvalSet]:
 
 def run(ctx: StageContext) -> dict[str, Any]:
     from repro.config import EvalConfig
-    from repro.evaluate import evaluate_records, write_results
-    from repro.finetune import read_task_info
+    from repro.loops.evaluate import evaluate_records, write_results
+    from repro.loops.finetune import read_task_info
     from repro.model.io import TASK_MODEL_DIR, load_tokenizer
     from repro.tasks import get_task
     from repro.tasks.base import FeatureConfig, read_records

@@ -21,14 +21,14 @@ from repro.errors import ArtifactError, ConfigError, DataError
 from repro.fsio import write_json_atomic
 
 if TYPE_CHECKING:
-    from repro.pipeline import StageContext
+    from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 
 
 def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
     from repro.config import ContinualConfig
-    from repro.continual import build_continual_loss, load_pool
+    from repro.loops.continual import build_continual_loss, load_pool
     from repro.model.io import load_encoder, load_tokenizer
 
     c = ctx.config
@@ -68,7 +68,7 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
 
 def run(ctx: StageContext) -> dict[str, Any]:
     from repro.config import TaskTrainConfig
-    from repro.finetune import finetune, save_task_model
+    from repro.loops.finetune import finetune, save_task_model
     from repro.model.io import find_model_dir
     from repro.tasks import get_task
     from repro.tasks.base import read_records

@@ -24,8 +24,8 @@ from repro.configtools import from_dict
 from repro.data.bundle import Bundle, read_jsonl, write_jsonl
 from repro.errors import ConfigError, DataError
 from repro.fsio import write_json_atomic
-from repro.pipeline import StageContext
 from repro.records import validate_all
+from repro.workflow.jobs import StageContext
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 Tasks know data and heads, not loops: a task module turns records into model
 features, builds or loads its ``AutoModelFor...`` head, and turns raw model outputs back into
-per-example prediction records and corpus metrics. :mod:`repro.finetune` and
-:mod:`repro.evaluate` own the loops and never look inside a record.
+per-example prediction records and corpus metrics. :mod:`repro.loops.finetune` and
+:mod:`repro.loops.evaluate` own the loops and never look inside a record.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from repro.claims import Verdict, discover
 from repro.claims.context import ClaimContext
 from repro.claims.lock import compare_with_lock
 from repro.claims.results import Entry, EntryKey, ResultSet
-from repro.claims.runner import evaluate_all, evaluate_claim
+from repro.claims.verdicts import evaluate_all, evaluate_claim
 from repro.config import resolve
 
 CLAIMS = discover(Path(__file__).resolve().parents[2] / "claims")
@@ -187,8 +187,9 @@ def test_distances_of_a_fine_tuned_encoder_carry_whether_that_run_collapsed(tmp_
     import json
     from types import SimpleNamespace
 
-    from repro.claims.runner import Export, _finetuning_collapsed
-    from repro.experiment import Graph
+    from repro.workflow.export import _finetuning_collapsed
+    from repro.workflow.graph import Graph
+    from repro.workflow.needs import Export
 
     cfg = resolve("smoke")
     graph = Graph(cfg)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from repro.claims import Claim, discover, select
-from repro.claims.runner import plan_claims
 from repro.config import resolve
 from repro.errors import ConfigError
+from repro.workflow.needs import plan_claims
 
 CLAIMS_DIR = Path(__file__).resolve().parents[2] / "claims"
 

@@ -588,7 +588,7 @@ def test_fetch_writes_a_revisions_table_the_config_reads(tmp_path):
 
 def test_a_pinned_revision_changes_the_data_key():
     from repro.config import resolve
-    from repro.experiment import Graph
+    from repro.workflow.graph import Graph
 
     base = resolve("paper")
     pinned = resolve("paper", overrides=(f"hub.revisions.{H.XNLI_REPO}={'e' * 40}",))

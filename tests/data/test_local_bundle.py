@@ -14,8 +14,8 @@ import pytest
 from repro.config import resolve
 from repro.data import local as L
 from repro.data.bundle import Bundle, read_jsonl
+from repro.data.catalog import eval_sets_for
 from repro.data.local_bundle import LocalDataConfig, build_local_bundle
-from repro.datasets_catalog import eval_sets_for
 from repro.errors import ConfigError, DataError
 from repro.records import validate_all
 

@@ -625,7 +625,7 @@ def test_documents_repeat_subjects_and_leave_everything_else_alone(world):
 def test_documents_off_keeps_the_world_and_its_key():
     from repro.config import resolve
     from repro.data.world.config import world_key_config
-    from repro.experiment import Graph
+    from repro.workflow.graph import Graph
 
     cfg = small()
     assert "doc_sentences" not in world_key_config(cfg)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from repro.pipeline import Job
+from repro.workflow.jobs import Job
 
 TINY_WORLD = {
     "n_mono": 50,

@@ -205,7 +205,7 @@ def write_task_bundle(root: Path):
 
 def stored_job(store, stage: str, config: dict, fill) -> object:
     """A Job whose artifact is written by hand (``fill(out_dir)``) unless already stored."""
-    from repro.pipeline import Job
+    from repro.workflow.jobs import Job
 
     job = Job(stage, config)
     if store.get(stage, job.key) is None:

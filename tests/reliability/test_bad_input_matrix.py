@@ -1073,7 +1073,7 @@ def test_local_data_stage_on_damaged_files_leaves_no_artifact(tmp_path, monkeypa
     from repro.configtools import to_dict
     from repro.data.local_bundle import LocalDataConfig
     from repro.fsio import sha256_file
-    from repro.pipeline import Job, execute_job
+    from repro.workflow.jobs import Job, execute_job
 
     data = tmp_path / "data"
     write(data, "xnli/myxnli/my.genre.test.tsv", MY_HEAD + "g\tneutral\tp\th\tm\tm\n")

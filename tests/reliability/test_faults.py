@@ -1,10 +1,10 @@
 """Faults: SIGKILL in the middle of each stage, tampered artifacts, concurrent runs on one store,
 a full disk and a read-only store.
 
-A tiny chain (hidden 32, 2 layers, fp32, CPU) built by :class:`repro.experiment.Graph`:
+A tiny chain (hidden 32, 2 layers, fp32, CPU) built by :class:`repro.workflow.graph.Graph`:
 data -> pretrain -> align -> adjust -> finetune. A module fixture computes it once, uninterrupted,
 in this process; each kill test copies the upstream artifacts into a fresh store, runs the stage
-in a child process (``repro.pipeline.execute_job``), kills the child with SIGKILL once its work dir
+in a child process (``repro.workflow.jobs.execute_job``), kills the child with SIGKILL once its work dir
 or temp dir shows progress, resumes in this process, and compares every output file with the
 uninterrupted run (byte-identical weights and data; JSON logs identical up to timings).
 The child checkpoints more often than the default (``CHECKPOINT_EVERY`` below) so that a stage of
@@ -33,8 +33,10 @@ from tiny_profile import TINY_OVERRIDES
 from repro.cache import ArtifactStore
 from repro.config import resolve
 from repro.errors import ArtifactError, ReproError
-from repro.experiment import Graph
-from repro.pipeline import Job, LocalExecutor, execute_job, run
+from repro.workflow.executors import LocalExecutor
+from repro.workflow.graph import Graph
+from repro.workflow.jobs import Job, execute_job
+from repro.workflow.schedule import run
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS = 2
@@ -46,7 +48,9 @@ BIG_WORLD = (*TINY, "world.n_mono=40000", "world.n_parallel=2000", "world.n_nli_
 
 CHILD = """
 import functools, json, sys
-from repro.pipeline import Job, LocalExecutor, execute_job, run
+from repro.workflow.executors import LocalExecutor
+from repro.workflow.jobs import Job, execute_job
+from repro.workflow.schedule import run
 from repro.cache import ArtifactStore
 spec_file, root, mode, every = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 if every:

@@ -202,7 +202,7 @@ def build_results(
 def write_claims(fx: Fixture, rs: Any, *, overrides: tuple[str, ...] = ()) -> dict[str, Any]:
     """claims.json from the real claim specs; C09 forced to ERROR, C11 skipped (NOT_RUN)."""
     from repro.claims import Outcome, Verdict, discover
-    from repro.claims.runner import claim_record, evaluate_all, write_status
+    from repro.claims.verdicts import claim_record, evaluate_all, write_status
     from repro.config import resolve
 
     cfg = resolve(fx.profile, overrides=("claims.n_resamples=200", *overrides))

@@ -12,7 +12,7 @@ from repro.config import resolve
 from repro.metrics.__main__ import main as score
 from repro.report import build_report
 from repro.report.predictions import prediction_text
-from repro.run import run_profile
+from repro.workflow.run import run_profile
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from repro.data.bundle import write_jsonl
 from repro.errors import ConfigError, DataError
 from repro.model.io import load_encoder, save_encoder
 from repro.model.tiny import tiny_test_model
-from repro.pipeline import Job, execute_job
+from repro.workflow.jobs import Job, execute_job
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The evaluate stage through ``repro.pipeline.execute_job``: files, metrics, set names."""
+"""The evaluate stage through ``repro.workflow.jobs.execute_job``: files, metrics, set names."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import toy
 from repro.cache import ArtifactStore
 from repro.configtools import to_dict
 from repro.errors import ConfigError
-from repro.pipeline import Job, execute_job
+from repro.workflow.jobs import Job, execute_job
 
 FIELDS = {
     "nli": {"id", "lang", "label", "pred", "correct"},

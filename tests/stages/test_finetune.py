@@ -1,4 +1,4 @@
-"""The finetune stage through ``repro.pipeline.execute_job``: outputs, CL inputs, resume."""
+"""The finetune stage through ``repro.workflow.jobs.execute_job``: outputs, CL inputs, resume."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from repro.cache import ArtifactStore
 from repro.config import ContinualConfig
 from repro.data.bundle import write_jsonl
 from repro.errors import ConfigError, DataError
-from repro.pipeline import Job, execute_job
+from repro.workflow.jobs import Job, execute_job
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_continual_stage_uses_anchor_and_pairs(tmp_path):
 def test_killed_job_resumes_to_the_same_weights(tmp_path, monkeypatch):
     from transformers import TrainerCallback
 
-    import repro.finetune as ft
+    import repro.loops.finetune as ft
 
     class Boom(Exception):
         pass

@@ -13,10 +13,12 @@ from repro.config import ModelConfig, PretrainConfig
 from repro.configtools import to_dict
 from repro.data.bundle import Bundle, write_text_lines
 from repro.errors import DataError, ReproError
+from repro.loops import mlm_batches as mb
+from repro.loops import pretrain as mlm
 from repro.model.io import load_encoder
 from repro.model.tiny import train_wordpiece
-from repro.pipeline import Job, execute_job
 from repro.stages import pretrain as pt
+from repro.workflow.jobs import Job, execute_job
 
 # A toy grammar per script: determiner noun verb (number) noun, so MLM has something to learn.
 LEXICONS = {
@@ -97,7 +99,7 @@ def _state(path: Path) -> dict[str, torch.Tensor]:
 def corpus_and_tok():
     corpora = {lang: _sentences(lang, 200, 1) for lang in LEXICONS}
     tok = train_wordpiece(pt.tokenizer_sample(corpora, 100, 0), 300)
-    return corpora, tok, pt.encode_corpus(tok, corpora, 16)
+    return corpora, tok, mb.encode_corpus(tok, corpora, 16)
 
 
 def test_encode_corpus_matches_tokenizer(corpus_and_tok):
@@ -113,7 +115,7 @@ def test_encode_corpus_matches_tokenizer(corpus_and_tok):
 def test_encode_truncates_like_the_tokenizer(corpus_and_tok):
     corpora, tok, _ = corpus_and_tok
     corpora = {**corpora, "vi": corpora["vi"] + ["Nguyễn??? ngôn,ngữ xyzzy " * 5]}
-    short = pt.encode_corpus(tok, corpora, 5)
+    short = mb.encode_corpus(tok, corpora, 5)
     assert int(short.lengths.max()) == 5
     assert short.tokens[short.starts + short.lengths - 1].eq(tok.sep_token_id).all()
     for lang in ("vi", "hi"):
@@ -130,7 +132,7 @@ def test_batches_are_language_balanced_and_padded(corpus_and_tok):
     _, tok, corpus = corpus_and_tok
     gen = torch.Generator().manual_seed(0)
     for _ in range(5):
-        ids, valid = pt.sample_batch(corpus, 64, gen, tok.pad_token_id)
+        ids, valid = mb.sample_batch(corpus, 64, gen, tok.pad_token_id)
         assert (ids[~valid] == tok.pad_token_id).all()
         assert (ids[:, 0] == tok.cls_token_id).all()
         last = valid.sum(1) - 1
@@ -138,8 +140,8 @@ def test_batches_are_language_balanced_and_padded(corpus_and_tok):
         assert ids.shape[1] == int(last.max()) + 1  # dynamic padding
     # a skewed corpus (one language 10x larger) still gives each language ~1/5 of the rows
     skewed = {lang: _sentences(lang, 500 if lang == "en" else 50, 2) for lang in LEXICONS}
-    corpus = pt.encode_corpus(tok, skewed, 16)
-    sent = pt.sample_sentences(corpus, 20_000, gen)
+    corpus = mb.encode_corpus(tok, skewed, 16)
+    sent = mb.sample_sentences(corpus, 20_000, gen)
     lang = torch.bucketize(sent, corpus.lang_offset, right=True) - 1
     share = torch.bincount(lang, minlength=5) / len(sent)
     assert share.min() > 0.18 and share.max() < 0.22, share
@@ -151,7 +153,7 @@ def test_batches_are_language_balanced_and_padded(corpus_and_tok):
 def test_packed_rows_hold_one_language_and_are_cut_with_a_sep(corpus_and_tok):
     _, tok, corpus = corpus_and_tok
     gen = torch.Generator().manual_seed(0)
-    ids, valid = pt.sample_packed(corpus, 64, gen, tok.pad_token_id, 4, 24)
+    ids, valid = mb.sample_packed(corpus, 64, gen, tok.pad_token_id, 4, 24)
     assert ids.shape[0] == 16 and ids.shape[1] <= 24
     assert (ids[:, 0] == tok.cls_token_id).all() and (ids[~valid] == tok.pad_token_id).all()
     last = valid.sum(1) - 1
@@ -172,13 +174,13 @@ def test_packed_rows_hold_one_language_and_are_cut_with_a_sep(corpus_and_tok):
         langs = [owner[t] for t in ids[r][valid[r]].tolist() if t not in specials]
         assert set.intersection(*langs), f"row {r} mixes languages"
     # same generator state, same batch (determinism)
-    again = pt.sample_packed(corpus, 64, torch.Generator().manual_seed(0), tok.pad_token_id, 4, 24)
+    again = mb.sample_packed(corpus, 64, torch.Generator().manual_seed(0), tok.pad_token_id, 4, 24)
     assert torch.equal(again[0], ids)
 
 
 def test_packing_off_keeps_the_encoder_key():
     from repro.config import resolve
-    from repro.experiment import Graph
+    from repro.workflow.graph import Graph
 
     base = Graph(resolve("smoke")).encoder()
     assert "sentences_per_row" not in base.config["pretrain"]
@@ -188,12 +190,12 @@ def test_packing_off_keeps_the_encoder_key():
 
 def test_masking_rates_and_specials(corpus_and_tok):
     _, tok, corpus = corpus_and_tok
-    special = pt.SpecialIds.of(tok)
+    special = mb.SpecialIds.of(tok)
     gen = torch.Generator().manual_seed(1)
     n_cand = n_chosen = n_mask = n_keep = 0
     for _ in range(30):
-        ids, valid = pt.sample_batch(corpus, 64, gen, special.pad)
-        out, chosen, labels = pt.mask_tokens(ids, valid, special, 0.15, gen)
+        ids, valid = mb.sample_batch(corpus, 64, gen, special.pad)
+        out, chosen, labels = mb.mask_tokens(ids, valid, special, 0.15, gen)
         assert torch.equal(labels, ids[chosen])
         assert not chosen[:, 0].any() and not chosen[~valid].any()
         assert not chosen[ids == special.sep].any()
@@ -243,7 +245,7 @@ def test_read_mono_errors(tmp_path):
 def test_pretrain_stage_end_to_end(tmp_path, monkeypatch, caplog):
     store = ArtifactStore(tmp_path / "store")
     job = _pretrain_job(_data_job(store))
-    with caplog.at_level(logging.INFO, logger="repro.stages.pretrain"):
+    with caplog.at_level(logging.INFO, logger="repro.loops.pretrain"):
         execute_job(job, str(store.root), device="cpu", torch_threads=1)
     # progress reaches INFO logs (no tqdm bar in a Slurm log): ~10 lines, the last at the end
     progress = [r.getMessage() for r in caplog.records if "steps/s" in r.getMessage()]
@@ -278,7 +280,6 @@ class Killed(RuntimeError):
 
 
 def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
-    monkeypatch.setattr(pt, "CHECKPOINT_EVERY", 5)
     straight = ArtifactStore(tmp_path / "a")
     job_a = _pretrain_job(_data_job(straight), steps=20)
     execute_job(job_a, str(straight.root), device="cpu", torch_threads=1)
@@ -286,7 +287,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     resumed = ArtifactStore(tmp_path / "b")
     job_b = _pretrain_job(_data_job(resumed), steps=20)
     assert job_b.key == job_a.key
-    real = pt.pretrain_mlm
+    real = mlm.pretrain_mlm
 
     def killed_at_12(*args, **kwargs):
         kwargs["checkpoint_every"] = 5
@@ -301,7 +302,7 @@ def test_killed_run_resumes_to_identical_weights(tmp_path, monkeypatch):
     with pytest.raises(Killed):
         execute_job(job_b, str(resumed.root), device="cpu", torch_threads=1)
     assert resumed.get("pretrain", job_b.key) is None
-    assert (resumed.root / ".work" / f"pretrain-{job_b.key[:32]}" / pt.CHECKPOINT_FILE).is_file()
+    assert (resumed.root / ".work" / f"pretrain-{job_b.key[:32]}" / mlm.CHECKPOINT_FILE).is_file()
     monkeypatch.setattr(pt, "pretrain_mlm", lambda *a, **k: real(*a, **k, checkpoint_every=5))
     execute_job(job_b, str(resumed.root), device="cpu", torch_threads=1)
     art_a, art_b = straight.get("pretrain", job_a.key), resumed.get("pretrain", job_b.key)
@@ -328,12 +329,12 @@ def test_checkpoint_for_other_budget_is_refused(tmp_path, corpus_and_tok):
             intermediate_size=32,
         )
     )
-    pt.pretrain_mlm(model, corpus, pt.SpecialIds.of(tok), cfg, work_dir=tmp_path)
+    mlm.pretrain_mlm(model, corpus, mb.SpecialIds.of(tok), cfg, work_dir=tmp_path)
     with pytest.raises(ReproError, match="checkpoint is for 4 steps"):
-        pt.pretrain_mlm(
+        mlm.pretrain_mlm(
             model,
             corpus,
-            pt.SpecialIds.of(tok),
+            mb.SpecialIds.of(tok),
             PretrainConfig(steps=6, batch_size=4, bf16=False),
             work_dir=tmp_path,
         )
@@ -371,7 +372,7 @@ def test_contiguous_rows_are_whole_documents(corpus_and_tok):
     starts = set()
     for _ in range(20):
         state = gen.get_state()
-        ids, valid = pt.sample_packed(corpus, 32, gen, tok.pad_token_id, 4, 200, contiguous=True)
+        ids, valid = mb.sample_packed(corpus, 32, gen, tok.pad_token_id, 4, 200, contiguous=True)
         # replay the draw to recover the sentence indices and rebuild each row from them
         g2 = torch.Generator()
         g2.set_state(state)

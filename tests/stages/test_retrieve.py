@@ -14,7 +14,7 @@ from repro.data.bundle import Bundle, read_jsonl, write_jsonl
 from repro.errors import DataError
 from repro.model.io import load_encoder, save_encoder
 from repro.model.tiny import tiny_test_model
-from repro.pipeline import Job, execute_job
+from repro.workflow.jobs import Job, execute_job
 
 
 @pytest.fixture(autouse=True)

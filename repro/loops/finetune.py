@@ -6,7 +6,7 @@ model after the last step (no checkpoint selection), seed set before the head is
 Checkpoints go to ``work_dir`` every ``save_steps`` so a killed run resumes where it stopped
 (optimizer, scheduler, RNG and data order are restored, so the result is the same weights).
 
-Continual learning (:mod:`repro.continual`) plugs in through ``aux_loss``: a callable that the
+Continual learning (:mod:`repro.loops.continual`) plugs in through ``aux_loss``: a callable that the
 trainer's ``compute_loss`` override adds to the task loss at every training step.
 """
 
@@ -182,7 +182,7 @@ def total_train_steps(n_features: int, cfg: TaskTrainConfig) -> int:
 def ddp_batch_arguments(global_batch_size: int) -> dict[str, Any]:
     """Trainer arguments that keep the configured (hashed) batch global under DDP.
 
-    Added for ``repro.launch`` (torchrun): each of ``WORLD_SIZE`` processes takes
+    Added for ``repro.workflow.ddp`` (torchrun): each of ``WORLD_SIZE`` processes takes
     ``batch_size / WORLD_SIZE`` examples per step, and each rank's loss stays its own mean
     (``average_tokens_across_devices`` off: otherwise the Trainer multiplies the task loss by the
     world size for models that ignore ``num_items_in_batch``, which would shrink the continual

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from repro.config import ExperimentConfig
-from repro.pipeline import Job
+from repro.workflow.jobs import Job
 
 
 @dataclass(frozen=True)

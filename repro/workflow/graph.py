@@ -14,7 +14,7 @@ fine-tunings and the run-to-run variance the claims test covers both sources (as
 multi-bootstrap treats pretraining x fine-tuning seeds). Only the unadjusted encoder is one
 model: it stands for the one published checkpoint, so its retrieval and distances are exact.
 
-Each builder returns a :class:`repro.pipeline.Job`; jobs that coincide (e.g. the original model
+Each builder returns a :class:`repro.workflow.jobs.Job`; jobs that coincide (e.g. the original model
 fine-tuned once and evaluated on four languages) share a key and run once.
 """
 
@@ -28,9 +28,9 @@ from typing import Any
 
 from repro.config import ExperimentConfig
 from repro.configtools import to_dict
-from repro.datasets_catalog import EvalSetRef, eval_sets_for
+from repro.data.catalog import EvalSetRef, eval_sets_for
 from repro.errors import ConfigError
-from repro.pipeline import Job
+from repro.workflow.jobs import Job
 
 STATE_RE = re.compile(r"^(original|adjusted)(@(\d+))?(\+cl)?$")
 FT_STATE_RE = re.compile(r"^(original|adjusted)(\+cl)?\+(nli|ner|qa)$")
@@ -175,7 +175,7 @@ class Graph:
 
     def eval_sets(self, task: str, lang: str) -> list[str]:
         """Names of the bundle's eval sets that concern ``lang`` (plus English references)."""
-        return [s.name for s in self.bundle_eval_sets(task) if _concerns(s.lang, lang)]
+        return [s.name for s in self.bundle_eval_sets(task) if concerns(s.lang, lang)]
 
     def bundle_eval_sets(self, task: str) -> list[EvalSetRef]:
         """Eval sets are known from the config without materialising the bundle."""
@@ -219,12 +219,16 @@ class Graph:
             label=f"{state}/{where}" + (f"/s{run}" if run is not None else ""),
         )
 
+    def finetuned_seed(self, run: int | None) -> int:
+        """The fine-tuning seed behind a fine-tuned state's run (``x+task``); ``None``: the first
+        fine-tuning seed. The one place that choice is made (distances and their exclusion)."""
+        return self.cfg.finetune.seeds[0] if run is None or run < 0 else run
+
     def distances(self, state: str, lang: str, run: int | None = None) -> Job:
         m = FT_STATE_RE.match(state)
         if m:
             start = m.group(1) + (m.group(2) or "")
-            seed = self.cfg.finetune.seeds[0] if run is None else run
-            model = self.finetune(m.group(3), start, lang, seed)
+            model = self.finetune(m.group(3), start, lang, self.finetuned_seed(run))
         else:
             model = self.state_encoder(state, lang, run)
         langs = self.job_langs(state, lang)
@@ -241,6 +245,6 @@ class Graph:
         )
 
 
-def _concerns(set_lang: str, lang: str) -> bool:
+def concerns(set_lang: str, lang: str) -> bool:
     langs = set(set_lang.split("-"))
     return lang in langs or langs == {"en"}

@@ -1,6 +1,6 @@
 """The run's one overall progress line: jobs done of the total, and an ETA.
 
-The plan's per-job estimates (``repro.plan_cost``: a FLOP count, a duration at paper scale and
+The plan's per-job estimates (``repro.workflow.cost``: a FLOP count, a duration at paper scale and
 only a ranking for the tiny encoders) are corrected by the time the finished jobs really
 took: ETA = elapsed × est(remaining) / est(done). So the first line is a guess, and each
 finished job makes the next one better, whatever the machine and whatever else it runs.
@@ -14,7 +14,7 @@ from typing import Protocol
 
 
 class Job(Protocol):
-    """What the progress line reads of a job (``repro.pipeline.Job`` has it; the runner
+    """What the progress line reads of a job (``repro.workflow.jobs.Job`` has it; the runner
     imports this module, so it does not import the runner)."""
 
     key: str

@@ -68,7 +68,7 @@ def step_indices(seed: int, step: int, pool_len: int, k: int) -> np.ndarray:
 
 @dataclass
 class ContinualLoss:
-    """The ``aux_loss`` callable :func:`repro.finetune.finetune` adds at every step."""
+    """The ``aux_loss`` callable :func:`repro.loops.finetune.finetune` adds at every step."""
 
     cfg: ContinualConfig
     pool: Sequence[Mapping[str, Any]]

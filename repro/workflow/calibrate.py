@@ -20,12 +20,13 @@ from typing import Any
 from repro.analysis.transfer import transfer_table, xsr_table
 from repro.cache import ArtifactStore
 from repro.claims import Need
-from repro.claims.runner import export_results, jobs_for_need
 from repro.config import ExperimentConfig, as_dict
 from repro.env import machine, provenance
-from repro.experiment import Graph
 from repro.fsio import write_json_atomic
-from repro.pipeline import run
+from repro.workflow.export import export_results
+from repro.workflow.graph import Graph
+from repro.workflow.needs import jobs_for_need
+from repro.workflow.schedule import run
 
 STATE = "original"
 TASKS = ("nli", "ner", "qa")
@@ -46,7 +47,7 @@ def calibrate(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the original state's jobs for ``tasks`` and return the transfer summary."""
-    from repro.run import estimated_seconds, make_executor
+    from repro.workflow.run import estimated_seconds, make_executor
 
     t0 = time.time()
     store = store or ArtifactStore()

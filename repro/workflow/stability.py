@@ -100,7 +100,7 @@ def run_stability(
             f"stability needs at least two distinct world seeds, got {list(world_seeds)}"
         )
     if run_profile is None:
-        from repro.run import run_profile
+        from repro.workflow.run import run_profile
     pdir = Path(reports_root) / cfg.profile
     per_world: dict[int, dict[str, Any]] = {}
     wall: dict[int, float] = {}

@@ -14,18 +14,16 @@ from repro.cache import ArtifactStore
 from repro.claims import discover, select
 from repro.claims.lock import compare_with_lock
 from repro.claims.results import ResultSet
-from repro.claims.runner import (
-    evaluate_all,
-    export_results,
-    plan_claims,
-    skipped_claims,
-    write_status,
-)
+from repro.claims.verdicts import evaluate_all, skipped_claims, write_status
 from repro.config import ExperimentConfig, as_dict
 from repro.env import machine, provenance
 from repro.fsio import folder_lock, staged_dir, write_text_atomic
-from repro.pipeline import Job, LocalExecutor, SubmititExecutor, run, toposort
-from repro.plan_cost import job_cost
+from repro.workflow.cost import job_cost
+from repro.workflow.executors import LocalExecutor, SubmititExecutor
+from repro.workflow.export import export_results
+from repro.workflow.jobs import Job
+from repro.workflow.needs import plan_claims
+from repro.workflow.schedule import run, toposort
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +131,7 @@ def write_run_info(
 def _data_provenance(cfg: ExperimentConfig, store: ArtifactStore) -> dict[str, Any]:
     """Sources, checksums and licences of the data actually used (the bundle's notes)."""
     from repro.data.bundle import Bundle
-    from repro.experiment import Graph
+    from repro.workflow.graph import Graph
 
     try:
         job = Graph(cfg).data()
