@@ -16,7 +16,8 @@ from pathlib import Path
 from repro.docblocks import read_block, replace_block
 from repro.errors import ConfigError
 from repro.fsio import write_text_atomic
-from repro.report.build import claim_card, md_cell
+from repro.report.build import md_cell
+from repro.report.cards import claim_card
 from repro.workflow.stability import cell as stability_cell
 from repro.workflow.stability import load_stability
 

@@ -16,7 +16,10 @@ from markupsafe import escape
 
 from repro.errors import DataError
 from repro.report import build_report
-from repro.report.build import NO_PAPER_VALUES, deviations, load_inputs, sanity_band
+from repro.report.build import NO_PAPER_VALUES
+from repro.report.deviations import deviations
+from repro.report.inputs import load_inputs
+from repro.report.sections import sanity_band
 from repro.report.tables import fmt_num, paper_tables
 
 SEEDS = (1, 2, 3)  # the fixture's runs (tests/report/conftest.py)
