@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from repro.stats.bootstrap import (
-    PairedResult,
-    PairedUnits,
-    bootstrap_deltas,
-    bootstrap_scores,
-    paired_bootstrap,
-    paired_units,
-)
+from repro.stats.bootstrap import PairedResult, bootstrap_deltas, bootstrap_scores, paired_bootstrap
 from repro.stats.corrections import bonferroni, holm
 from repro.stats.permutation import RandomisationResult, mcnemar_exact, paired_randomisation
 from repro.stats.power import MDEResult, minimum_detectable_effect
+from repro.stats.units import PairedUnits, paired_units
 
 __all__ = [
     "MDEResult",

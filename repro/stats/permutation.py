@@ -28,15 +28,9 @@ import numpy as np
 from scipy import stats as sps
 
 from repro.errors import DataError
-from repro.stats.bootstrap import (
-    _check_params,
-    _chunk_rows,
-    canonical_units,
-    orient,
-    paired_units,
-    tail_pvalues,
-    use_multinomial,
-)
+from repro.stats.bootstrap import _check_params, tail_pvalues
+from repro.stats.resampling import _chunk_rows, canonical_units, orient, use_multinomial
+from repro.stats.units import paired_units
 
 
 @dataclass(frozen=True)

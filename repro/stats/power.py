@@ -35,7 +35,8 @@ import numpy as np
 from scipy.stats import norm
 
 from repro.errors import ConfigError
-from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores, paired_units
+from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores
+from repro.stats.units import paired_units
 
 
 @dataclass(frozen=True)

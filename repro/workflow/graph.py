@@ -94,6 +94,14 @@ class Graph:
             label="tiny-bert",
         )
 
+    def model_jobs(self) -> list[Job]:
+        """The jobs that make the models every claim starts from (data, encoder, alignments,
+        one adjustment per language and run), each once: what ``repro config show`` keys."""
+        c = self.cfg
+        jobs = [self.data(), self.encoder()] + [self.align(x) for x in c.languages]
+        jobs += [self.adjusted(x, run=s) for x in c.languages for s in c.finetune.seeds]
+        return list({j.key: j for j in jobs}.values())
+
     def align(self, lang: str) -> Job:
         return Job(
             "align",
