@@ -32,6 +32,7 @@ from repro.model.wordlevel import (
     pad_tokens,
     pool_words,
     slots_per_sentence,
+    word_vector_batches,
     word_vectors,
 )
 
@@ -290,22 +291,22 @@ class AnchorCache:
         mask = torch.zeros(total, dtype=torch.bool)
         was_training = anchor_model.training
         anchor_model.eval()
-        order = np.argsort(np.array([len(w) for w in words]), kind="stable")
-        with torch.no_grad():
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
-                wb = encode_words(
-                    tokenizer,
-                    [words[i] for i in idx],
-                    add_cls_sep=include_cls_sep,
-                    max_length=max_length,
-                ).to(device)
-                vec, m = word_vectors(anchor_model, wb, pooling=pooling, layer=layer)
-                vec, m = vec.cpu(), m.cpu()
-                for r, i in enumerate(idx):
-                    a, b = offsets[i], offsets[i + 1]
-                    vectors[a:b] = vec[r, : b - a].to(dtype)
-                    mask[a:b] = m[r, : b - a]
+        batches = word_vector_batches(
+            anchor_model,
+            tokenizer,
+            words,
+            pooling=pooling,
+            layer=layer,
+            batch_size=batch_size,
+            device=device,
+            add_cls_sep=include_cls_sep,
+            max_length=max_length,
+        )
+        for idx, vec, m in batches:
+            for r, i in enumerate(idx):
+                a, b = offsets[i], offsets[i + 1]
+                vectors[a:b] = vec[r, : b - a].to(dtype)
+                mask[a:b] = m[r, : b - a]
         anchor_model.train(was_training)
         return cls(vectors, mask, torch.from_numpy(offsets), pooling, include_cls_sep)
 

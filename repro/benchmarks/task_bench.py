@@ -27,22 +27,17 @@ log = logging.getLogger(__name__)
 def _world(seed: int = 0):
     from repro.data.synthetic import WorldConfig, generate_world
 
-    cfg = WorldConfig(
+    tiny = ("heldout", "nli_dev", "ner_train", "ner_dev", "ner_test", "qa_train", "qa_dev")
+    cfg = WorldConfig(  # NLI at benchmark size, everything else at 10 examples
         seed=seed,
         languages=("en", "es"),
         n_mono=3000,
         n_parallel=600,
-        n_heldout=10,
         n_nli_train=2000,
-        n_nli_dev=10,
         n_nli_test=1500,
-        n_ner_train=10,
-        n_ner_dev=10,
-        n_ner_test=10,
-        n_qa_train=10,
-        n_qa_dev=10,
         n_qa_test=10,
         n_xsr=10,
+        **{f"n_{part}": 10 for part in tiny},
     )
     return generate_world(cfg)
 

@@ -4,7 +4,7 @@ One JSON file per result entry, columnar (ids once, one array per statistic), so
 recomputed from the committed files without any model (``repro claims verify --from-results``).
 
 Entry keys: ``(kind, task, dataset, lang, state, seed)``; kind ``eval`` | ``xsr`` | ``distances``,
-``seed`` is the fine-tuning seed (``-1`` where none applies).
+``seed`` is the fine-tuning seed (``-1`` where none applies). Paths: :meth:`EntryKey.relpath`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,21 @@ class EntryKey:
     seed: int = -1
 
     def relpath(self) -> str:
+        """``<task>/<dataset>/<lang>/<state>/seed-<n>.json``, no folder repeated.
+
+        The task folder says the kind (eval tasks are nli/ner/qa; retrieval and distances are
+        their own), a dataset named like its task (``xsr``) gets no second folder, and a result
+        with no seed (the one unadjusted encoder, whose retrieval and distances are exact) is
+        ``exact.json``. Loading reads the key from the file, so older layouts load too.
+        """
+        folders = [self.task] if self.dataset == self.task else [self.task, self.dataset]
+        state = self.state.replace("+", "_plus_").replace("@", "_at_")
+        name = f"seed-{self.seed}" if self.seed >= 0 else "exact"
+        return "/".join([*folders, self.lang, state, name]) + ".json"
+
+    def legacy_relpath(self) -> str:
+        """The layout before 2026-12-07 (``<kind>/<task>/<dataset>/<lang>/<state>/s<n>.json``):
+        a partial run writing into an older results folder removes the file it replaces."""
         seed = f"s{self.seed}" if self.seed >= 0 else "s-"
         state = self.state.replace("+", "_plus_").replace("@", "_at_")
         return f"{self.kind}/{self.task}/{self.dataset}/{self.lang}/{state}/{seed}.json"
@@ -164,6 +179,7 @@ class ResultSet:
         for e in sorted(self._entries.values(), key=lambda e: e.key.relpath()):
             p = root / e.key.relpath()
             write_text_atomic(p, json.dumps(e.to_json(), separators=(",", ":"), ensure_ascii=False))
+            (root / e.key.legacy_relpath()).unlink(missing_ok=True)
             written.append(p)
         return written
 

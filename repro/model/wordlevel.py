@@ -11,7 +11,7 @@ per-word Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -230,6 +230,35 @@ def pad_tokens(batch: WordBatch, length: int, pad_id: int) -> tuple[torch.Tensor
     )
 
 
+def word_vector_batches(
+    model: Any,
+    tokenizer: PreTrainedTokenizerBase,
+    sentences: Sequence[Sequence[str]],
+    *,
+    pooling: str,
+    layer: int,
+    batch_size: int,
+    device: str,
+    add_cls_sep: bool,
+    max_length: int | None,
+) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+    """``(indices, vectors [B, W, H], slot mask [B, W])`` on the CPU, batches of sentences
+    sorted by word count (length bucketing keeps padding small), without autograd; the caller
+    sets the model's mode and scatters rows back by ``indices``."""
+    order = np.argsort([len(s) for s in sentences], kind="stable")
+    with torch.no_grad():
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            wb = encode_words(
+                tokenizer,
+                [sentences[i] for i in idx],
+                add_cls_sep=add_cls_sep,
+                max_length=max_length,
+            ).to(device)
+            vec, mask = word_vectors(model, wb, pooling=pooling, layer=layer)
+            yield idx, vec.cpu(), mask.cpu()
+
+
 def batched_word_vectors(
     model: Any,
     tokenizer: PreTrainedTokenizerBase,
@@ -251,20 +280,21 @@ def batched_word_vectors(
         limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
         max_length = int(limit) if limit else None
     model.eval()
-    order = np.argsort([len(s) for s in sentences], kind="stable")
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(sentences)
-    with torch.no_grad():
-        for s in range(0, len(order), batch_size):
-            idx = order[s : s + batch_size]
-            wb = encode_words(
-                tokenizer,
-                [sentences[i] for i in idx],
-                add_cls_sep=add_cls_sep,
-                max_length=max_length,
-            ).to(device)
-            vec, mask = word_vectors(model, wb, pooling=pooling, layer=layer)
-            vec, mask = vec.cpu().numpy(), mask.cpu().numpy()
-            for r, i in enumerate(idx):
-                k = slots_per_sentence(len(sentences[i]), add_cls_sep)
-                out[i] = (vec[r, :k], mask[r, :k])
+    batches = word_vector_batches(
+        model,
+        tokenizer,
+        sentences,
+        pooling=pooling,
+        layer=layer,
+        batch_size=batch_size,
+        device=device,
+        add_cls_sep=add_cls_sep,
+        max_length=max_length,
+    )
+    for idx, vec, mask in batches:
+        vec, mask = vec.numpy(), mask.numpy()
+        for r, i in enumerate(idx):
+            k = slots_per_sentence(len(sentences[i]), add_cls_sep)
+            out[i] = (vec[r, :k], mask[r, :k])
     return out  # type: ignore[return-value]

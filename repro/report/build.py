@@ -19,10 +19,11 @@ from typing import Any
 from repro.fsio import folder_lock, write_text_atomic
 from repro.report.cards import _sweep_missing, claim_card
 from repro.report.deviations import DECISIONS, deviations, rule_changes
-from repro.report.figures import FigureOut, render_figures
+from repro.report.figures import render_figures
 from repro.report.flat import flat_rows, to_csv, to_json
 from repro.report.forest import effect_forest
 from repro.report.inputs import Inputs, load_inputs
+from repro.report.paper_tables import paper_tables, sweep_table
 from repro.report.sections import (
     SANITY_TOLERANCE,
     data_section,
@@ -31,12 +32,11 @@ from repro.report.sections import (
     stability_section,
     transfer_section,
 )
+from repro.report.svgplot import FigureOut
 from repro.report.tables import (
     GAIN,
     LOSS,
     lang_order,
-    paper_tables,
-    sweep_table,
 )
 
 log = logging.getLogger(__name__)
@@ -237,10 +237,6 @@ def html_flags(text: Any) -> Any:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    write_text_atomic(path, text)
-
-
 def build_report(profile: str, reports_root: Path = Path("reports")) -> dict[str, Path]:
     """Render ``reports/<profile>/report.html`` (self-contained) and ``report.md`` (+ figures/)
     from stored results only; returns the written paths by name.
@@ -266,7 +262,7 @@ def _build_report(profile: str, reports_root: Path) -> dict[str, Path]:
     fig_dir = inp.pdir / "figures"
     for fig in figures:
         path = fig_dir / f"{fig.name}.svg"
-        _write_atomic(path, fig.svg)
+        write_text_atomic(path, fig.svg)
         written[f"figures/{fig.name}.svg"] = path
     if fig_dir.is_dir():  # drop figures an earlier render made that these results no longer allow
         for old in sorted(fig_dir.glob("*.svg")):
@@ -274,13 +270,13 @@ def _build_report(profile: str, reports_root: Path) -> dict[str, Path]:
                 old.unlink()
     written["html"] = inp.pdir / "report.html"
     written["md"] = inp.pdir / "report.md"
-    _write_atomic(written["html"], html)
-    _write_atomic(written["md"], md)
+    write_text_atomic(written["html"], html)
+    write_text_atomic(written["md"], md)
     if inp.results_present:  # every stored score, flat (repro.report.flat)
         rows = flat_rows(inp.results)
         written["results.csv"] = inp.pdir / "results.csv"
         written["results.json"] = inp.pdir / "results.json"
-        _write_atomic(written["results.csv"], to_csv(rows))
-        _write_atomic(written["results.json"], to_json(rows, profile))
+        write_text_atomic(written["results.csv"], to_csv(rows))
+        write_text_atomic(written["results.json"], to_json(rows, profile))
     log.info("wrote %s and %s", written["html"], written["md"])
     return written

@@ -7,10 +7,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from repro.report.evidence import evidence_table
 from repro.report.tables import (
     GAIN,
     LOSS,
-    evidence_table,
     fmt_num,
     row_is_pct,
 )

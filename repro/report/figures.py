@@ -1,21 +1,22 @@
-"""Figures of the report as byte-stable SVG, drawn only from stored per-example results.
-
-matplotlib's object API (no pyplot, so no global backend or figure registry) under an
-``rc_context`` that fixes the SVG hash salt, keeps text as text and drops the date, so the same
-results always give the same bytes. Element ids are prefixed per figure so several SVGs can be
-inlined in one HTML page without id clashes.
+"""Figures of the report, drawn only from stored per-example results: distance histograms,
+distance gaps, data-size curves and per-seed strips (the SVG machinery: :mod:`repro.report.svgplot`).
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from repro.claims.results import ResultSet
+from repro.report.svgplot import (
+    FALLBACK_COLOURS,
+    RC,
+    FigureOut,
+    colour_for,
+    finish_figure,
+    new_figure,
+)
 from repro.report.tables import (
     TASK_NAMES,
     is_source_only,
@@ -25,35 +26,9 @@ from repro.report.tables import (
     summarize,
 )
 
-RC = {
-    "svg.hashsalt": "repro",
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 8.5,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e5e5e5",
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-    "path.simplify": False,
-}
-SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
-WIDTH_IN = 7.2
-STATE_COLOURS = {  # Okabe–Ito, colour-blind safe
-    "original": "#0072B2",
-    "adjusted": "#D55E00",
-    "adjusted+cl": "#009E73",
-    "original+cl": "#CC79A7",
-}
 RELATED, UNRELATED = "#0072B2", "#E69F00"
 LANG_COLOURS = {"es": "#0072B2", "ru": "#D55E00", "vi": "#009E73", "hi": "#CC79A7"}
 TASK_LINESTYLES = {"": "-", "nli": "--", "ner": ":", "qa": "-."}
-FALLBACK_COLOURS = ("#56B4E9", "#F0E442", "#000000", "#999999", "#CC79A7", "#009E73")
 DIST_STATE_ORDER = (
     "original",
     "adjusted",
@@ -66,80 +41,31 @@ DIST_STATE_ORDER = (
 )
 
 
-@dataclass(frozen=True)
-class FigureOut:
-    name: str  # file stem under figures/
-    title: str
-    caption: str
-    svg: str  # standalone SVG file content
-    inline: str  # the same drawing, ids prefixed, ready to inline in HTML
-
-
-def _colour(state: str, i: int) -> str:
-    return STATE_COLOURS.get(state, FALLBACK_COLOURS[i % len(FALLBACK_COLOURS)])
-
-
-def _new_figure(height_in: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(WIDTH_IN, height_in), dpi=100, layout="constrained")
-
-
-def _to_svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata=SVG_METADATA)
-    return buf.getvalue()
-
-
-_ID_RE = re.compile(r'\bid="([^"]+)"')
-
-
-def inline_svg(svg: str, prefix: str) -> str:
-    """Strip the XML prolog and make every id (and reference to it) unique to ``prefix``."""
-    start = svg.find("<svg")
-    body = svg[start:] if start >= 0 else svg
-    ids = sorted(set(_ID_RE.findall(body)), key=len, reverse=True)
-    for ident in ids:
-        new = f"{prefix}-{ident}"
-        body = body.replace(f'id="{ident}"', f'id="{new}"')
-        body = body.replace(f"url(#{ident})", f"url(#{new})")
-        body = body.replace(f'href="#{ident}"', f'href="#{new}"')
-    body = re.sub(
-        r'<svg ([^>]*?)width="[^"]*" height="[^"]*"',
-        r'<svg \1class="fig" role="img"',
-        body,
-        count=1,
-    )
-    return body.strip() + "\n"
-
-
-def _finish(name: str, title: str, caption: str, fig) -> FigureOut:
-    svg = _to_svg(fig)
-    return FigureOut(name, title, caption, svg, inline_svg(svg, f"fig-{name}"))
-
-
 # --------------------------------------------------------------------------- distances
 
 
-def _dist_states(results: ResultSet) -> list[str]:
-    states = {e.key.state for e in results.find(kind="distances")}
-    known = [s for s in DIST_STATE_ORDER if s in states]
-    return known + sorted(states - set(known))
+def _distance_grid(results: ResultSet) -> tuple[list, list[str], list[str]] | None:
+    """The distance entries with their panel states (paper order first) and languages."""
+    entries = results.find(kind="distances")
+    if not entries:
+        return None
+    found = {e.key.state for e in entries}
+    known = [s for s in DIST_STATE_ORDER if s in found]
+    return entries, known + sorted(found - set(known)), lang_order(e.key.lang for e in entries)
 
 
 def distance_histograms(results: ResultSet) -> FigureOut | None:
     """Related vs unrelated cosine distances, one panel per model state and language."""
-    entries = results.find(kind="distances")
-    if not entries:
+    grid = _distance_grid(results)
+    if grid is None:
         return None
-    states = _dist_states(results)
-    langs = lang_order(e.key.lang for e in entries)
+    entries, states, langs = grid
     values = np.concatenate(
         [np.concatenate([e.stats["related_cos"], e.stats["unrelated_cos"]]) for e in entries]
     )
     lo, hi = float(np.min(values)), float(np.max(values))
     bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 31)
-    fig = _new_figure(0.35 + 1.25 * len(states))
+    fig = new_figure(0.35 + 1.25 * len(states))
     axes = fig.subplots(len(states), len(langs), squeeze=False, sharex=True)
     for i, state in enumerate(states):
         for j, lang in enumerate(langs):
@@ -149,22 +75,18 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
                 ax.set_axis_off()
                 continue
             e = found[0]
-            ax.hist(
-                e.stats["related_cos"],
-                bins=bins,
-                histtype="step",
-                color=RELATED,
-                linewidth=1.2,
-                label="related (aligned)",
-            )
-            ax.hist(
-                e.stats["unrelated_cos"],
-                bins=bins,
-                histtype="step",
-                color=UNRELATED,
-                linewidth=1.2,
-                label="unrelated",
-            )
+            for stat, colour, label in (
+                ("related_cos", RELATED, "related (aligned)"),
+                ("unrelated_cos", UNRELATED, "unrelated"),
+            ):
+                ax.hist(
+                    e.stats[stat],
+                    bins=bins,
+                    histtype="step",
+                    color=colour,
+                    linewidth=1.2,
+                    label=label,
+                )
             ax.tick_params(labelsize=7)
             if i == 0:
                 ax.set_title(lang)
@@ -175,7 +97,7 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=2)
-    return _finish(
+    return finish_figure(
         "distances",
         "Related vs unrelated word distances",
         "Cosine distances between last-layer vectors of aligned (related) and random "
@@ -187,11 +109,10 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
 
 def gap_histograms(results: ResultSet) -> FigureOut | None:
     """Per-link paired differences (unrelated − related), states overlaid, one panel per lang."""
-    entries = results.find(kind="distances")
-    if not entries:
+    grid = _distance_grid(results)
+    if grid is None:
         return None
-    states = _dist_states(results)
-    langs = lang_order(e.key.lang for e in entries)
+    entries, states, langs = grid
     gaps = {
         (e.key.state, e.key.lang): np.asarray(e.stats["unrelated_cos"], float)
         - np.asarray(e.stats["related_cos"], float)
@@ -202,7 +123,7 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
     bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 31)
     ncols = min(4, len(langs))
     nrows = -(-len(langs) // ncols)
-    fig = _new_figure(0.6 + 1.7 * nrows)
+    fig = new_figure(0.6 + 1.7 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True)
     for k, lang in enumerate(langs):
         ax = axes[k // ncols][k % ncols]
@@ -214,7 +135,7 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
                     bins=bins,
                     histtype="step",
                     linewidth=1.1,
-                    color=_colour(base, i),
+                    color=colour_for(base, i),
                     label=state,
                     linestyle=TASK_LINESTYLES.get(task, "-."),
                 )
@@ -227,7 +148,7 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
-    return _finish(
+    return finish_figure(
         "distance-gaps",
         "Paired differences (unrelated − related)",
         "Per-link difference between the unrelated and the related cosine distance: "
@@ -303,7 +224,7 @@ def data_size_curves(results: ResultSet) -> FigureOut | None:
             panels.append((task, metric, sizes, per_lang, half))
     if not panels:
         return None
-    fig = _new_figure(2.4)
+    fig = new_figure(2.4)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (task, metric, sizes, per_lang, half) in zip(axes, panels, strict=True):
         order = lang_order(k for k in per_lang if k != "all") + ["all"]
@@ -337,7 +258,7 @@ def data_size_curves(results: ResultSet) -> FigureOut | None:
         ax.set_title(f"{TASK_NAMES[task]} {'accuracy' if metric == 'accuracy' else 'F1'} (%)")
         ax.set_xlabel("parallel pairs per language")
     axes[0].legend(loc="best")
-    return _finish(
+    return finish_figure(
         "data-size",
         "Parallel-data size",
         "Score against the number of parallel pairs used for adjustment, mean over runs, per "
@@ -380,7 +301,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
     states = [
         s for s in state_order({e.key.state for e in results.find(kind="eval")}) if "@" not in s
     ]
-    fig = _new_figure(0.5 + 1.8 * len(groups))
+    fig = new_figure(0.5 + 1.8 * len(groups))
     axes = fig.subplots(len(groups), 1, squeeze=False)[:, 0]
     width = 0.7
     step = width / max(len(states), 1)
@@ -403,7 +324,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
                         100.0 * s.mean[metric],
                         k + offset - step * 0.4,
                         k + offset + step * 0.4,
-                        color=_colour(state, i),
+                        color=colour_for(state, i),
                         linewidth=1.4,
                     )
             if xs_ok or xs_bad:
@@ -411,7 +332,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
                     xs_ok,
                     ys_ok,
                     s=11,
-                    color=_colour(state, i),
+                    color=colour_for(state, i),
                     label=state_label(state),
                     zorder=3,
                     linewidths=0,
@@ -422,7 +343,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
                         ys_bad,
                         s=14,
                         marker="x",
-                        color=_colour(state, i),
+                        color=colour_for(state, i),
                         zorder=3,
                         linewidths=0.9,
                     )
@@ -439,7 +360,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
                 labels.append(lab)
     if handles:
         fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
-    return _finish(
+    return finish_figure(
         "seeds",
         "Per-seed scores",
         "One dot per fine-tuning seed; the bar is the mean over usable seeds; "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from repro.report.figures import RC, FigureOut, _finish, _new_figure
+from repro.report.svgplot import RC, FigureOut, finish_figure, new_figure
 
 GAIN_COLOUR, LOSS_COLOUR, NONE_COLOUR = "#D55E00", "#0072B2", "#777777"
 
@@ -40,7 +40,7 @@ def effect_forest(claims: Mapping[str, Mapping[str, Any]]) -> FigureOut | None:
         return None
     with matplotlib.rc_context(RC):
         height = sum(0.55 + 0.22 * len(rows) for _, _, rows in panels)
-        fig = _new_figure(max(2.0, height))
+        fig = new_figure(max(2.0, height))
         axes = fig.subplots(
             len(panels), 1, squeeze=False, height_ratios=[1 + len(r) for _, _, r in panels]
         )[:, 0]
@@ -72,7 +72,7 @@ def effect_forest(claims: Mapping[str, Mapping[str, Any]]) -> FigureOut | None:
                 f"{cid} — {rec.get('title', '')}  [{rec.get('verdict', '')}]  ({pair})", loc="left"
             )
         axes[-1].set_xlabel("Δ in points, with 95 % CI; grey ticks: ±MDE")
-        return _finish(
+        return finish_figure(
             "effects",
             "Effects per language",
             "Δ of every per-language comparison with its 95 % confidence interval, from the claim "

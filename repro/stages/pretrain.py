@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro.data.bundle import Bundle
 from repro.errors import ConfigError, DataError, ReproError
+from repro.fsio import staged_dir
 from repro.loops.mlm_batches import (
     SpecialIds,
     encode_corpus,
@@ -98,10 +99,8 @@ def _load_or_train_tokenizer(
         tokenizer = train_wordpiece(
             sample, model_cfg.vocab_size, model_max_length=model_cfg.max_position_embeddings
         )
-        tmp = work_dir / f".tokenizer.{os.getpid()}"
-        with quiet_transformers():
+        with staged_dir(tok_dir) as tmp, quiet_transformers():
             tokenizer.save_pretrained(str(tmp))
-        os.replace(tmp, tok_dir)
     # always the saved copy: loading adds init kwargs (is_local, ...) that save_pretrained writes
     # out again, so a fresh and a resumed run must both load it to save identical files
     with quiet_transformers():

@@ -8,7 +8,7 @@ per-example prediction records and corpus metrics. :mod:`repro.loops.finetune` a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -150,8 +150,34 @@ def pad_token_id(tokenizer: PreTrainedTokenizerBase) -> int:
     return int(pid)
 
 
-def build_head(auto_class: Any, encoder_dir: str | Path, **config_kwargs: Any) -> PreTrainedModel:
-    """A task model whose encoder weights come from ``encoder_dir`` and whose head is fresh.
+def head_loaders(
+    auto_class: str, labels: Sequence[str] = ()
+) -> tuple[Callable[[str | Path], PreTrainedModel], Callable[[str | Path], PreTrainedModel]]:
+    """A task module's ``build_model`` (fresh head on an encoder) and ``load_model`` (a
+    fine-tuned model), for the transformers auto class named ``auto_class``."""
+
+    def build_model(encoder_dir: str | Path) -> PreTrainedModel:
+        return build_head(auto_class, encoder_dir, labels=labels)
+
+    def load_model(model_dir: str | Path) -> PreTrainedModel:
+        return load_head(auto_class, model_dir)
+
+    return build_model, load_model
+
+
+def _auto_class(name: str) -> Any:
+    """A transformers auto class by name, imported only when a model is built (the task
+    modules stay importable without loading transformers)."""
+    import transformers
+
+    return getattr(transformers, name)
+
+
+def build_head(
+    auto_class: str, encoder_dir: str | Path, labels: Sequence[str] = ()
+) -> PreTrainedModel:
+    """A task model whose encoder weights come from ``encoder_dir`` and whose head is fresh;
+    ``labels`` name a classification head's outputs (none for span extraction).
 
     The head's random init draws from the global torch RNG, so callers seed first (the paper's
     scripts call ``set_seed`` before model creation).
@@ -160,9 +186,16 @@ def build_head(auto_class: Any, encoder_dir: str | Path, **config_kwargs: Any) -
 
     from repro.model.io import quiet_transformers
 
+    config_kwargs: dict[str, Any] = {}
+    if labels:
+        config_kwargs = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {lab: i for i, lab in enumerate(labels)},
+        }
     try:
         with quiet_transformers():
-            model = auto_class.from_pretrained(
+            model = _auto_class(auto_class).from_pretrained(
                 str(encoder_dir), dtype=torch.float32, trust_remote_code=False, **config_kwargs
             )
     except (OSError, ValueError) as exc:
@@ -170,14 +203,15 @@ def build_head(auto_class: Any, encoder_dir: str | Path, **config_kwargs: Any) -
     return model
 
 
-def load_head(auto_class: Any, model_dir: str | Path) -> PreTrainedModel:
+def load_head(auto_class: str, model_dir: str | Path) -> PreTrainedModel:
+    """A fine-tuned task model, in eval mode; missing weights are an error, not a fresh head."""
     import torch
 
     from repro.model.io import quiet_transformers
 
     try:
         with quiet_transformers():
-            model, info = auto_class.from_pretrained(
+            model, info = _auto_class(auto_class).from_pretrained(
                 str(model_dir),
                 dtype=torch.float32,
                 trust_remote_code=False,

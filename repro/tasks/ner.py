@@ -10,17 +10,16 @@ per-sentence (tp, n_pred, n_gold) counts summed over the corpus (seqeval-compati
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from repro.metrics.spans import prf_from_counts, sentence_counts
 from repro.records import NER_TAGS
-from repro.tasks.base import Encoded, Feature, FeatureConfig, build_head, is_collapsed, load_head
+from repro.tasks.base import Encoded, Feature, FeatureConfig, head_loaders, is_collapsed
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import PreTrainedTokenizerBase
 
 NAME = "ner"
 RECORD_KIND = "ner"
@@ -30,26 +29,7 @@ LABEL_KEYS = ("labels",)
 LABELS: tuple[str, ...] = NER_TAGS
 LABEL2ID = {lab: i for i, lab in enumerate(LABELS)}
 IGNORE = -100
-
-
-def _auto():
-    from transformers import AutoModelForTokenClassification
-
-    return AutoModelForTokenClassification
-
-
-def build_model(encoder_dir: str | Path) -> PreTrainedModel:
-    return build_head(
-        _auto(),
-        encoder_dir,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id=dict(LABEL2ID),
-    )
-
-
-def load_model(model_dir: str | Path) -> PreTrainedModel:
-    return load_head(_auto(), model_dir)
+build_model, load_model = head_loaders("AutoModelForTokenClassification", LABELS)
 
 
 def word_pieces(

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from repro.metrics.classification import correctness
 from repro.records import NLI_LABELS
-from repro.tasks.base import Encoded, Feature, FeatureConfig, build_head, is_collapsed, load_head
+from repro.tasks.base import Encoded, Feature, FeatureConfig, head_loaders, is_collapsed
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import PreTrainedTokenizerBase
 
 NAME = "nli"
 RECORD_KIND = "nli"
@@ -27,26 +26,7 @@ PER_TOKEN = False
 LABEL_KEYS = ("labels",)
 LABELS: tuple[str, ...] = NLI_LABELS
 LABEL2ID = {lab: i for i, lab in enumerate(LABELS)}
-
-
-def _auto():
-    from transformers import AutoModelForSequenceClassification
-
-    return AutoModelForSequenceClassification
-
-
-def build_model(encoder_dir: str | Path) -> PreTrainedModel:
-    return build_head(
-        _auto(),
-        encoder_dir,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id=dict(LABEL2ID),
-    )
-
-
-def load_model(model_dir: str | Path) -> PreTrainedModel:
-    return load_head(_auto(), model_dir)
+build_model, load_model = head_loaders("AutoModelForSequenceClassification", LABELS)
 
 
 def _encode(

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,10 +23,10 @@ import numpy as np
 from repro.errors import ConfigError
 from repro.metrics.squad import exact_match, f1, get_normalizer
 from repro.records import qa_pair_name
-from repro.tasks.base import Encoded, Feature, FeatureConfig, build_head, is_collapsed, load_head
+from repro.tasks.base import Encoded, Feature, FeatureConfig, head_loaders, is_collapsed
 
 if TYPE_CHECKING:
-    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+    from transformers import PreTrainedTokenizerBase
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +36,7 @@ OUTPUTS = ("start_logits", "end_logits")
 PER_TOKEN = True
 LABEL_KEYS = ("start_positions", "end_positions")
 MAX_QUERY_LENGTH = 64  # XTREME's cap on question tokens; longer questions are cut
-
-
-def _auto():
-    from transformers import AutoModelForQuestionAnswering
-
-    return AutoModelForQuestionAnswering
-
-
-def build_model(encoder_dir: str | Path) -> PreTrainedModel:
-    return build_head(_auto(), encoder_dir)
-
-
-def load_model(model_dir: str | Path) -> PreTrainedModel:
-    return load_head(_auto(), model_dir)
+build_model, load_model = head_loaders("AutoModelForQuestionAnswering")
 
 
 # -- features ----------------------------------------------------------------------------------

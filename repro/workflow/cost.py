@@ -13,7 +13,7 @@ Tokens come from the profile's config and data sizes:
   local files (mini), the paper's datasets (paper: MNLI 392,702; WikiANN en 20,000; SQuAD
   87,599; XNLI 5,010 per language; WikiANN test 10,000, hi 1,000; XQuAD 1,190; MLQA test es
   5,253 / vi 5,495 / hi 4,918 / en 11,590; TyDiQA ru 812; Tatoeba 1,000 — ``repro.data.hub``
-  PAPER_SIZES and docs/paper.md §2), capped by ``max_train_examples``/``evaluate.max_examples``;
+  PAPER_SIZES, the one table of them, and docs/paper.md §2), capped by ``max_train_examples``/``evaluate.max_examples``;
 * epochs (``num_train_epochs``, ``adjust.epochs``), adjustment pairs
   (``min(adjust.max_pairs, pool)`` per language), continual-learning pairs per step and pool;
 * mean whitespace words per example, :data:`WORDS` (measured on the staged real files and on a
@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from repro.config import ExperimentConfig
+from repro.data.hub.sources import PAPER_SIZES
 from repro.workflow.jobs import Job
 
 
@@ -89,6 +90,17 @@ ALIGN_REF_WORDS = 22.0
 #: (MNLI train subset 35.3, XNLI test 24–38 → 30, WikiANN en train 8.0 / test 6–7, SQuAD dev
 #: 134 (question + context), XQuAD 125–193 → 154, Tatoeba 6–9 → 7, FLORES/news 21.6 → 22;
 #: WikiMatrix ≤ 64-word sentences are assumed as long as news sentences [I]).
+_STAGED_WORDS = {
+    "mono": 15.0,
+    "pair": 22.0,
+    "nli_train": 35.3,
+    "nli_eval": 30.0,
+    "ner_train": 8.0,
+    "ner_eval": 6.6,
+    "qa_train": 134.0,
+    "qa_eval": 154.0,
+    "xsr": 7.0,
+}
 WORDS: dict[str, dict[str, float]] = {
     "synthetic": {
         "mono": 6.4,
@@ -101,28 +113,8 @@ WORDS: dict[str, dict[str, float]] = {
         "qa_eval": 22.8,
         "xsr": 6.4,
     },
-    "local": {
-        "mono": 15.0,
-        "pair": 22.0,
-        "nli_train": 35.3,
-        "nli_eval": 30.0,
-        "ner_train": 8.0,
-        "ner_eval": 6.6,
-        "qa_train": 134.0,
-        "qa_eval": 154.0,
-        "xsr": 7.0,
-    },
-    "hub": {
-        "mono": 22.0,
-        "pair": 22.0,
-        "nli_train": 35.3,
-        "nli_eval": 30.0,
-        "ner_train": 8.0,
-        "ner_eval": 6.6,
-        "qa_train": 134.0,
-        "qa_eval": 154.0,
-        "xsr": 7.0,
-    },
+    "local": _STAGED_WORDS,
+    "hub": {**_STAGED_WORDS, "mono": 22.0},  # hub monolingual text: news-like sentences
 }
 #: Sub-words per word: mBERT ≈ 1.5 over en/es/ru/vi/hi (Ács 2019, "Exploring BERT's
 #: vocabulary": 1.2–1.9 for most languages) [I]; the tiny in-package WordPiece vocabularies
@@ -132,22 +124,13 @@ PAD_TRAIN = 1.5  # random 32-example batches pad to their longest (MNLI p95/mean
 PAD_BUCKETED = 1.1  # length-bucketed batches (adjustment, evaluation, retrieval)
 QA_FEATURES_PER_QUESTION = 1.03  # SQuAD at 384/128: the long-context tail adds windows [I]
 
-#: Paper-scale counts (docs/paper.md §2; repro.data.hub.PAPER_SIZES; MLQA en test 11,590).
-PAPER_TRAIN = {"nli": 392_702, "ner": 20_000, "qa": 87_599}
+#: Paper-scale counts: the hub builder's own table (docs/paper.md §2), read here, not copied.
+PAPER_TRAIN = {task: PAPER_SIZES[f"train.{task}"] for task in ("nli", "ner", "qa")}
 PAPER_EVAL = {
-    "nli.xnli": 5_010,
-    "ner.wikiann": 10_000,
-    "ner.wikiann.hi": 1_000,
-    "qa.xquad": 1_190,
-    "qa.mlqa.es": 5_253,
-    "qa.mlqa.vi": 5_495,
-    "qa.mlqa.hi": 4_918,
-    "qa.mlqa.en": 11_590,
-    "qa.mlqa.ar": 5_335,
-    "qa.mlqa.de": 4_517,
-    "qa.mlqa.zh": 5_137,
-    "qa.tydiqa": 812,
+    key.removeprefix("eval."): n for key, n in PAPER_SIZES.items() if key.startswith("eval.")
 }
+PAPER_EVAL["ner.wikiann"] = PAPER_SIZES["eval.ner.wikiann.en"]
+PAPER_EVAL["qa.tydiqa"] = PAPER_SIZES["eval.qa.tydiqa.ru"]
 #: Local (mini) sizes the config does not state: QA training = SQuAD dev minus XQuAD paragraphs
 #: plus TyDiQA en train (local_bundle docstring); MLQA dev sizes; cleaned parallel pairs.
 LOCAL_QA_TRAIN = 9_380 + 3_696

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from repro.data import manifest as M
-from repro.data.local_bundle import BundleParts, write_bundle
+from repro.data.assemble import BundleParts, write_bundle
 from repro.errors import ConfigError, DataError
 
 HEADER = "\t".join(M.MANIFEST_COLUMNS) + "\n"

@@ -837,7 +837,7 @@ def _lock(reports: Path) -> None:
 def test_claims_verify_from_results_names_a_corrupt_results_file(tmp_path, capsys, data):
     reports = tmp_path / "reports"
     _lock(reports)
-    bad = write(reports, "smoke/results/eval/nli/synthetic/es/original/s1.json", data)
+    bad = write(reports, "smoke/results/nli/synthetic/es/original/seed-1.json", data)
     rc = repro_main(["claims", "verify", "--from-results", "--reports", str(reports)])
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "corrupt" in err

@@ -19,8 +19,9 @@ from repro.report import build_report
 from repro.report.build import NO_PAPER_VALUES
 from repro.report.deviations import deviations
 from repro.report.inputs import load_inputs
+from repro.report.paper_tables import paper_tables
 from repro.report.sections import sanity_band
-from repro.report.tables import fmt_num, paper_tables
+from repro.report.tables import fmt_num
 
 SEEDS = (1, 2, 3)  # the fixture's runs (tests/report/conftest.py)
 

@@ -12,6 +12,13 @@ from typing import Any
 
 from repro.configtools import to_dict
 from repro.data import local as L
+from repro.data.assemble import (
+    BundleParts,
+    prepare_parallel,
+    rng_for,
+    sample,
+    write_bundle,
+)
 from repro.data.bundle import Bundle
 from repro.data.hub.convert import (
     _rows,
@@ -31,13 +38,6 @@ from repro.data.hub.sources import (
     hub_specs,
     load_rows,
     revision_report,
-)
-from repro.data.local_bundle import (
-    BundleParts,
-    prepare_parallel,
-    rng_for,
-    sample,
-    write_bundle,
 )
 from repro.languages import MLQA_LANGS, TYDIQA_NAMES
 from repro.records import (

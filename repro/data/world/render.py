@@ -230,7 +230,17 @@ class English(Realiser):
         )
 
 
-class SpanishLike(Realiser):
+class Derived(Realiser):
+    """A target language: its stems and function words come from the generated lexicon."""
+
+    def __init__(
+        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
+    ) -> None:
+        super().__init__(sem, names, sov)
+        self.lex = lex
+
+
+class SpanishLike(Derived):
     """Latin script with accents; SVO; adjective after the noun with gender/number agreement."""
 
     code = "es"
@@ -238,8 +248,7 @@ class SpanishLike(Realiser):
     def __init__(
         self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
     ) -> None:
-        super().__init__(sem, names, sov)
-        self.lex = lex
+        super().__init__(sem, names, lex, sov)
         f = lex.func
         self.nouns = [
             (s + "oa"[g], s + "oa"[g] + "s")
@@ -275,17 +284,11 @@ class SpanishLike(Realiser):
         return out
 
 
-class RussianLike(Realiser):
+class RussianLike(Derived):
     """Cyrillic; SVO; no article; accusative and count-governed case suffixes; time first."""
 
     code = "ru"
     time_pos = "start"
-
-    def __init__(
-        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
-    ) -> None:
-        super().__init__(sem, names, sov)
-        self.lex = lex
 
     def subject(self, f: Frame) -> list[Word]:
         head = [(self.lex.padj_stems[f.subj_adj] + "ый", "SA")] if f.subj_adj >= 0 else []
@@ -309,18 +312,12 @@ class RussianLike(Realiser):
         return out
 
 
-class VietLike(Realiser):
+class VietLike(Derived):
     """Latin with Vietnamese diacritics; isolating: particles for tense and number, classifiers,
     adjective after the noun, wh in situ."""
 
     code = "vi"
     wh_front = False
-
-    def __init__(
-        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
-    ) -> None:
-        super().__init__(sem, names, sov)
-        self.lex = lex
 
     def subject(self, f: Frame) -> list[Word]:
         tail = [(self.lex.padj_stems[f.subj_adj], "SA")] if f.subj_adj >= 0 else []
@@ -350,19 +347,13 @@ class VietLike(Realiser):
         return [(self.lex.func["COMPANY"], "WHN"), (self.lex.func["WHICH"], "WH")]
 
 
-class HindiLike(Realiser):
+class HindiLike(Derived):
     """Devanagari; SOV; adjective before the noun with number agreement; postpositions for
     location and animate/organisation objects; present tense takes an auxiliary."""
 
     code = "hi"
     time_pos = "after_subj"
     wh_front = False
-
-    def __init__(
-        self, sem: Semantics, names: list[tuple[str, ...]], lex: Lexicon, sov: bool
-    ) -> None:
-        super().__init__(sem, names, sov)
-        self.lex = lex
 
     def subject(self, f: Frame) -> list[Word]:
         head = [(self.lex.padj_stems[f.subj_adj] + "\u093e", "SA")] if f.subj_adj >= 0 else []
