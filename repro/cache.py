@@ -10,7 +10,6 @@ recomputed, never used. A per-key file lock stops two concurrent runs computing 
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import logging
 import os
@@ -25,7 +24,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from repro.configtools import canonical_json, to_dict
+from repro.configtools import sha256_of, to_dict
 from repro.errors import ArtifactError
 from repro.fsio import sha256_file
 
@@ -46,7 +45,7 @@ def artifact_key(
         "config": to_dict(config),
         "inputs": dict(sorted(inputs.items())),
     }
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    return sha256_of(payload)
 
 
 #: Field of ``manifest.json`` holding the SHA-256 of the rest of it (canonical JSON), so an
@@ -56,7 +55,7 @@ DIGEST = "manifest_sha256"
 
 def manifest_digest(manifest: Mapping[str, Any]) -> str:
     body = {k: v for k, v in manifest.items() if k != DIGEST}
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return sha256_of(body)
 
 
 def default_root() -> Path:

@@ -16,89 +16,19 @@ that reason. Neither is ever decided from the untestable rows.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from repro.claims import Outcome, RuleChange, Verdict
-
-MIN_P = 1e-12
-
-
-def holm_rows(rows: list[dict[str, Any]], p_field: str, out_field: str) -> None:
-    """Holm-adjust ``p_field`` over the rows that have one (in place)."""
-    from repro.stats.corrections import holm
-
-    idx = [i for i, r in enumerate(rows) if r.get(p_field) is not None]
-    if not idx:
-        return
-    adj = holm([rows[i][p_field] for i in idx])
-    for i, p in zip(idx, adj):
-        rows[i][out_field] = float(p)
-
-
-def decades(p: float, alpha: float) -> float:
-    """|log10(p / α)|: how far a deciding p-value lies from the threshold."""
-    return round(abs(math.log10(max(p, MIN_P) / alpha)), 3)
-
-
-def required_of(n_rows: int, paper_required: int = 3, paper_rows: int = 4) -> int:
-    """The paper's "three of four" over the configured number of languages (at least 1)."""
-    return max(1, math.ceil(n_rows * paper_required / paper_rows))
-
-
-def annotate(rows: list[dict[str, Any]], alpha: float) -> None:
-    """Add corrected p-values and significant gain/loss flags to each testable row."""
-    holm_rows(rows, "p_greater", "p_gain_adj")
-    holm_rows(rows, "p_less", "p_loss_adj")
-    for r in rows:
-        if r.get("p_greater") is None:
-            continue
-        r["sig_gain"] = r.get("p_gain_adj", 1.0) < alpha
-        r["sig_loss"] = r.get("p_loss_adj", 1.0) < alpha
-        r["direction"] = "gain" if r["sig_gain"] else "loss" if r["sig_loss"] else "none"
-
-
-def usable(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if r.get("p_greater") is not None]
-
-
-def untestable(rows: Sequence[dict[str, Any]], evidence: dict[str, Any]) -> Outcome | None:
-    """FAILED / INCONCLUSIVE when no row can be tested (see the module docstring), else None."""
-    if usable(rows):
-        return None
-    if rows and all(r.get("failed") for r in rows):
-        return Outcome(
-            Verdict.FAILED,
-            "every comparison's runs collapsed on English (the fine-tunings did not learn "
-            "their task): no evidence either way",
-            evidence,
-            None,
-        )
-    short = [r["label"] for r in rows if r.get("insufficient_runs")]
-    failed = [r["label"] for r in rows if r.get("failed")]
-    why = []
-    if short:
-        why.append(
-            "fewer than 2 runs on a trained side (run variance unknown) in " + ", ".join(short)
-        )
-    if failed:
-        why.append("every run collapsed in " + ", ".join(failed))
-    return Outcome(
-        Verdict.INCONCLUSIVE, "no testable comparison: " + "; ".join(why), evidence, None
-    )
-
-
-def _base_evidence(rows: list[dict[str, Any]], alpha: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "rows": rows,
-        "n_rows": len(rows),
-        "n_testable": len(usable(rows)),
-        "n_failed": sum(bool(r.get("failed")) for r in rows),
-        "n_insufficient_runs": sum(bool(r.get("insufficient_runs")) for r in rows),
-        "alpha": alpha,
-        **extra,
-    }
+from repro.claims.rows import (
+    annotate,
+    base_evidence,
+    decades,
+    holm_rows,
+    required_of,
+    untestable,
+    usable,
+)
 
 
 def gain_in_at_least(
@@ -130,7 +60,7 @@ def gain_in_at_least(
         if n_gain > paper
         else "weaker than the paper"
     )
-    evidence = _base_evidence(
+    evidence = base_evidence(
         rows,
         alpha,
         n_required=n_required,
@@ -242,7 +172,7 @@ def no_gain_some_loss(rows: list[dict[str, Any]], alpha: float, *, margin: float
     losses = [r for r in tested if r["sig_loss"]]
     for r in tested:
         r["below_margin"] = r.get("p_below_margin", 1.0) < alpha
-    evidence = _base_evidence(
+    evidence = base_evidence(
         rows,
         alpha,
         equivalence_margin=margin,
@@ -303,7 +233,7 @@ def all_in_direction(
     tested = usable(rows)
     want, other = ("sig_gain", "sig_loss") if direction == "gain" else ("sig_loss", "sig_gain")
     pf, of = ("p_gain_adj", "p_loss_adj") if direction == "gain" else ("p_loss_adj", "p_gain_adj")
-    evidence = _base_evidence(
+    evidence = base_evidence(
         rows,
         alpha,
         direction=direction,
@@ -358,7 +288,7 @@ def equivalent_within(rows: list[dict[str, Any]], alpha: float, *, what: str) ->
             if r["p_beyond_adj"] < alpha
             else "unclear"
         )
-    evidence = _base_evidence(rows, alpha)
+    evidence = base_evidence(rows, alpha)
     early = untestable(rows, evidence)
     if early:
         return early

@@ -7,44 +7,29 @@ runs the seeds × examples paired bootstrap (QA: resampling paragraphs).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from repro.claims.results import Entry, EntryKey, ResultSet
+from repro.claims.columns import (
+    FAILED_STATUS,
+    MIN_RUNS,
+    MissingResults,
+    column,
+    common_ids,
+    default_quantity,
+    distance_quantity,
+    is_trained,
+    mde,
+    resampling_unit,
+    result_fields,
+    run_collapsed,
+    run_near_chance,
+    sentence_of_link,
+)
+from repro.claims.results import Entry, ResultSet
 from repro.config import ExperimentConfig
-
-
-class MissingResults(Exception):
-    """The results a claim needs are not there (the claim becomes NOT_RUN)."""
-
-
-MIN_RUNS = 2  # runs a trained side needs for its run-to-run variance
-FAILED_STATUS = "failed: every run collapsed on English"
-
-
-def is_trained(kind: str, state: str) -> bool:
-    """Whether a side has run randomness: every evaluation (fine-tuned), and retrieval or
-    distances of anything but the one unadjusted encoder."""
-    return kind == "eval" or state != "original"
-
-
-def sentence_of_link(link_id: str) -> str:
-    """``<sentence pair id>:<i>-<j>`` → the sentence pair (the distance resampling unit)."""
-    return link_id.rsplit(":", 1)[0]
-
-
-def resampling_unit(kind: str, task: str, *, pooled: bool = False) -> str:
-    """What one bootstrap draw resamples, as the cards state it."""
-    if kind == "distances":
-        return "sentence pair"
-    if kind == "eval" and task == "qa":
-        return "QA paragraph"
-    if pooled:
-        return "source item (its translations together)"
-    return "sentence" if task == "ner" else "example"
 
 
 @dataclass
@@ -109,7 +94,7 @@ class ClaimContext:
         entry = entries[min(entries)]
         if kind != "distances":
             raise ValueError("spread() is defined for per-link distance quantities")
-        values = _distance_quantity([entry], quantity, entry.ids)
+        values = distance_quantity([entry], quantity, entry.ids)
         return float(np.std(values, ddof=1))
 
     def compare_pooled(
@@ -169,13 +154,13 @@ class ClaimContext:
         excluded = [
             s
             for s in common
-            if any(_collapsed(b[s]) or _collapsed(n[s]) for b, n in zip(base_e, new_e))
+            if any(run_collapsed(b[s]) or run_collapsed(n[s]) for b, n in zip(base_e, new_e))
         ]
         used = [s for s in common if s not in excluded]
         near_chance = [
             s
             for s in used
-            if any(_near_chance(b[s]) or _near_chance(n[s]) for b, n in zip(base_e, new_e))
+            if any(run_near_chance(b[s]) or run_near_chance(n[s]) for b, n in zip(base_e, new_e))
         ]
         row.update(
             {
@@ -194,7 +179,7 @@ class ClaimContext:
             return row
         parts = []
         for b, n in zip(base_e, new_e):
-            ids = _common_ids([b[s] for s in used] + [n[s] for s in used])
+            ids = common_ids([b[s] for s in used] + [n[s] for s in used])
             parts.append(
                 self._arrays(kind, task, quantity, ids, [b[s] for s in used], [n[s] for s in used])
                 + (ids,)
@@ -221,11 +206,11 @@ class ClaimContext:
             resample_seeds=resample_seeds,
             margin=margin,
         )
-        row.update(_result_fields(res))
+        row.update(result_fields(res))
         row["exact_base"] = exact_base  # its one run was tiled over the other side's runs
-        row["metric"] = quantity or _default_quantity(kind, task)
+        row["metric"] = quantity or default_quantity(kind, task)
         row["n_examples"] = sum(len(p[4]) for p in parts)
-        row["mde"] = _mde(base_arr, new_arr, metric, groups, self.alpha, resample_seeds)
+        row["mde"] = mde(base_arr, new_arr, metric, groups, self.alpha, resample_seeds)
         return row
 
     def trend(
@@ -257,7 +242,7 @@ class ClaimContext:
         if not common:
             raise MissingResults(f"{task}: the sweep sizes share no run seed")
         excluded = [
-            s for s in common if any(_collapsed(e[s]) for found in per_state for e in found)
+            s for s in common if any(run_collapsed(e[s]) for found in per_state for e in found)
         ]
         used = [s for s in common if s not in excluded]
         x = np.asarray(xs, dtype=float)
@@ -288,7 +273,7 @@ class ClaimContext:
             cols = []
             for src, e in enumerate(found):
                 ref = per_state[0][src]
-                ids = _common_ids([e[s] for s in used] + [ref[s] for s in used])
+                ids = common_ids([e[s] for s in used] + [ref[s] for s in used])
                 metric, arr, _, g = self._arrays(
                     "eval", task, None, ids, [e[s] for s in used], [e[s] for s in used]
                 )
@@ -313,12 +298,12 @@ class ClaimContext:
             seed=self.cfg.claims.seed,
             resample_seeds=self.cfg.claims.resample_seeds,
         )
-        row.update(_result_fields(res))
+        row.update(result_fields(res))
         # base/new are the contrast's two weighted halves, not scores: show the slope only
         row.update({"base": None, "new": None, "per_seed_base": None, "per_seed_new": None})
         row["slope"] = row["delta"]
         row["curve"] = {st: float(a.mean()) for st, a in zip(states, arrays)}
-        row["metric"] = f"slope of {_default_quantity('eval', task)} per unit of x"
+        row["metric"] = f"slope of {default_quantity('eval', task)} per unit of x"
         row["n_examples"] = n
         return row
 
@@ -332,22 +317,22 @@ class ClaimContext:
         new: list[Entry],
     ):
         def take(entries: list[Entry], field: str) -> np.ndarray:
-            return np.stack([_column(e, field, ids) for e in entries]).astype(float)
+            return np.stack([column(e, field, ids) for e in entries]).astype(float)
 
         groups = None
         if kind == "eval" and task == "ner":
             metric = "f1"
             b = {
-                f: np.stack([_column(e, f, ids) for e in base]).astype(np.int64)
+                f: np.stack([column(e, f, ids) for e in base]).astype(np.int64)
                 for f in ("tp", "n_pred", "n_gold")
             }
             n = {
-                f: np.stack([_column(e, f, ids) for e in new]).astype(np.int64)
+                f: np.stack([column(e, f, ids) for e in new]).astype(np.int64)
                 for f in ("tp", "n_pred", "n_gold")
             }
             return metric, b, n, None
         if kind == "eval":
-            field = quantity or _default_quantity(kind, task)
+            field = quantity or default_quantity(kind, task)
             if task == "qa" and base[0].groups is not None:
                 pos = {i: k for k, i in enumerate(base[0].ids)}
                 groups = np.asarray([base[0].groups[pos[i]] for i in ids])
@@ -362,82 +347,4 @@ class ClaimContext:
         # share its context, so they are not independent)
         q = quantity or "related_cos"
         groups = np.asarray([sentence_of_link(i) for i in ids])
-        return "mean", _distance_quantity(base, q, ids), _distance_quantity(new, q, ids), groups
-
-
-def _distance_quantity(entries: list[Entry], quantity: str, ids: list[str]) -> np.ndarray:
-    def col(f: str) -> np.ndarray:
-        return np.stack([_column(e, f, ids) for e in entries]).astype(float)
-
-    metric = "cos" if quantity.endswith("cos") else "euc"
-    if quantity.startswith("gap"):
-        return col(f"unrelated_{metric}") - col(f"related_{metric}")
-    if quantity.startswith("ratio"):
-        return col(f"related_{metric}") / np.maximum(col(f"unrelated_{metric}"), 1e-12)
-    return col(quantity)
-
-
-def _default_quantity(kind: str, task: str) -> str:
-    return (
-        {"nli": "correct", "ner": "f1", "qa": "f1"}.get(task, "hit")
-        if kind == "eval"
-        else ("hit" if kind == "xsr" else "related_cos")
-    )
-
-
-def _collapsed(entry: Entry) -> bool:
-    return entry.failed  # English near chance: excluded (Entry.failed)
-
-
-def _near_chance(entry: Entry) -> bool:
-    return entry.near_chance  # target near chance: kept, reported
-
-
-def _common_ids(entries: list[Entry]) -> list[str]:
-    common = set(entries[0].ids)
-    for e in entries[1:]:
-        common &= set(e.ids)
-    if not common:
-        raise MissingResults("the compared results share no example ids")
-    return [i for i in entries[0].ids if i in common]
-
-
-def _column(entry: Entry, field: str, ids: list[str]) -> np.ndarray:
-    pos = {i: k for k, i in enumerate(entry.ids)}
-    arr = entry.stats[field]
-    return arr[[pos[i] for i in ids]]
-
-
-def _result_fields(res: Any) -> dict[str, Any]:
-    d = res.to_dict() if hasattr(res, "to_dict") else dict(res.__dict__)
-    out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
-    out["ci"] = [out.get("ci_low"), out.get("ci_high")]
-    return out
-
-
-def _mde(
-    base: Any, new: Any, metric: str, groups: Any, alpha: float, resample_seeds: bool
-) -> float | None:
-    """Minimum detectable effect (one-sided, power 0.8) for the seeds and examples used."""
-    try:
-        from repro.stats.power import minimum_detectable_effect
-
-        res = minimum_detectable_effect(
-            base,
-            new,
-            metric=metric,
-            alpha=alpha,
-            groups=groups,
-            n_resamples=1000,
-            resample_seeds=resample_seeds,
-        )
-        val = float(getattr(res, "mde", float("nan")))
-        return None if math.isnan(val) else round(val, 6)
-    except Exception:  # noqa: BLE001 - the MDE is informative only, never decides a verdict
-        return None
-
-
-def entry_key(
-    kind: str, task: str, dataset: str, lang: str, state: str, seed: int = -1
-) -> EntryKey:
-    return EntryKey(kind, task, dataset, lang, state, seed)
+        return "mean", distance_quantity(base, q, ids), distance_quantity(new, q, ids), groups

@@ -97,6 +97,21 @@ def prepare_parallel(
     return pool, heldout, counts
 
 
+def split_parallel(
+    records: Iterable[dict], cfg: Any, lang: str, test_keys: Iterable[str], *, max_pool: int
+) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """:func:`prepare_parallel` with a bundle config's ``max_words``, ``n_heldout`` and ``seed``
+    (its own random stream per language), as both bundle builders call it."""
+    return prepare_parallel(
+        records,
+        max_words=cfg.max_words,
+        test_keys=test_keys,
+        n_heldout=cfg.n_heldout,
+        max_pool=max_pool,
+        rng=rng_for(cfg.seed, "parallel", lang),
+    )
+
+
 def mono_lines(
     candidates: Iterable[str], *, test_keys: Iterable[str], n: int, rng: random.Random
 ) -> tuple[list[str], dict[str, int]]:

@@ -32,10 +32,10 @@ from repro.data import local as L
 from repro.data.assemble import (
     BundleParts,
     mono_lines,
-    prepare_parallel,
     rng_for,
     sample,
     sample_by_paragraph,
+    split_parallel,
     write_bundle,
 )
 from repro.data.bundle import Bundle
@@ -304,14 +304,7 @@ def build_local_bundle(data_dir: Path, cfg: LocalDataConfig, out_dir: Path) -> B
                         "source": src.name,
                     }
                 )
-        pool, heldout, c = prepare_parallel(
-            recs,
-            max_words=cfg.max_words,
-            test_keys=test_keys,
-            n_heldout=cfg.n_heldout,
-            max_pool=cfg.max_parallel,
-            rng=rng_for(cfg.seed, "parallel", lang),
-        )
+        pool, heldout, c = split_parallel(recs, cfg, lang, test_keys, max_pool=cfg.max_parallel)
         c["by_source"] = by_source
         par_counts[lang] = c
         parts.parallel[lang] = pool

@@ -117,10 +117,6 @@ def check_listed_count(data_dir: Path, path: Path, n: int, what: str) -> None:
         )
 
 
-def sha256_of(path: Path) -> str:
-    return sha256_file(path)
-
-
 @dataclass(frozen=True)
 class VerifyReport:
     """Outcome of a verification; ``problems`` lists every mismatch (empty when all is well)."""
@@ -165,7 +161,7 @@ def verify_data_dir(data_dir: Path, *, check_hashes: bool = True) -> VerifyRepor
         if size != row.bytes:
             problems.append(f"{row.path}: size {size} bytes, manifest says {row.bytes}")
             continue
-        if check_hashes and sha256_of(p) != row.sha256:
+        if check_hashes and sha256_file(p) != row.sha256:
             problems.append(f"{row.path}: SHA-256 differs from the manifest")
     listed = {r.path for r in rows}
     unlisted = sorted(
@@ -191,7 +187,7 @@ def write_checksums(root: Path) -> Path:
         for p in root.rglob("*")
         if p.is_file() and p.name != CHECKSUMS and not p.name.startswith(".")
     )
-    text = "".join(f"{sha256_of(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
+    text = "".join(f"{sha256_file(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
     write_text_atomic(root / CHECKSUMS, text)
     return root / CHECKSUMS
 
@@ -211,7 +207,7 @@ def verify_fetched(out_dir: Path) -> VerifyReport:
         p = out_dir / rel
         if not p.is_file():
             problems.append(f"{rel}: missing")
-        elif sha256_of(p) != digest:
+        elif sha256_file(p) != digest:
             problems.append(f"{rel}: SHA-256 differs from {CHECKSUMS}")
     from repro.data.bundle import BUNDLE_FILE, Bundle
 

@@ -161,7 +161,7 @@ def build_context(inp: Inputs, figures: Sequence[FigureOut]) -> dict[str, Any]:
         "stability": stability_section(inp),
         "transfer_band": "0.35–0.85",
         "sanity_tolerance": f"{SANITY_TOLERANCE:g}",
-        "deviations": deviations(inp.config),
+        "deviations": deviations(inp.typed),
         "rule_changes": rule_changes(claims),
         "decisions": DECISIONS,
         "config_available": inp.config is not None,

@@ -94,9 +94,6 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
                 ax.set_ylabel(state, fontsize=7.5)
             if i == len(states) - 1:
                 ax.set_xlabel("cosine distance", fontsize=7.5)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside upper center", ncols=2)
     return finish_figure(
         "distances",
         "Related vs unrelated word distances",
@@ -104,6 +101,8 @@ def distance_histograms(results: ResultSet) -> FigureOut | None:
         "(unrelated) word pairs on held-out parallel sentences, per model state "
         "(rows) and language (columns). Counts of links; shared bins.",
         fig,
+        axes[0][0].get_legend_handles_labels(),
+        legend_cols=2,
     )
 
 
@@ -145,9 +144,6 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
         ax.set_xlabel("unrelated − related", fontsize=7.5)
     for k in range(len(langs), nrows * ncols):
         axes[k // ncols][k % ncols].set_axis_off()
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
     return finish_figure(
         "distance-gaps",
         "Paired differences (unrelated − related)",
@@ -155,6 +151,7 @@ def gap_histograms(results: ResultSet) -> FigureOut | None:
         "larger means better separated. Colour: the encoder before fine-tuning; "
         "line style: solid before fine-tuning, dashed after NLI, dotted after NER.",
         fig,
+        axes[0][0].get_legend_handles_labels(),
     )
 
 
@@ -358,8 +355,6 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    if handles:
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(4, len(handles)))
     return finish_figure(
         "seeds",
         "Per-seed scores",
@@ -367,6 +362,7 @@ def seed_strips(results: ResultSet) -> FigureOut | None:
         "× marks a run that never learned English (excluded from the mean and from the "
         "claims' tests).",
         fig,
+        (handles, labels),
     )
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from repro.claims.results import ResultSet
-from repro.errors import DataError
+from repro.config import ExperimentConfig
+from repro.configtools import from_dict
+from repro.errors import DataError, ReproError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class Inputs:
     config: dict[str, Any] | None
     config_origin: str
     stability: dict[str, Any] | None = None  # reports/<profile>/stability.json
+    typed: ExperimentConfig | None = None  # ``config`` parsed; None where it no longer parses
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -89,4 +92,17 @@ def load_inputs(profile: str, reports_root: Path) -> Inputs:
         config,
         origin,
         _read_json(pdir / "stability.json"),
+        _typed(config, pdir),
     )
+
+
+def _typed(config: Mapping[str, Any] | None, pdir: Path) -> ExperimentConfig | None:
+    """The stored config as the dataclasses the rules read; a config written by an older
+    version that no longer parses gives no deviation table rather than a wrong one."""
+    if config is None:
+        return None
+    try:
+        return from_dict(ExperimentConfig, config)
+    except (ReproError, TypeError, ValueError) as exc:
+        log.warning("the config of %s does not parse (%s): no deviations listed", pdir, exc)
+        return None

@@ -7,7 +7,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from repro.report.deviations import _g
 from repro.report.inputs import Inputs
 from repro.report.tables import (
     summarize,
@@ -76,7 +75,7 @@ DATA_CATALOG: dict[str, tuple[tuple[str, str, str], ...]] = {
 
 
 def data_section(inp: Inputs) -> dict[str, Any]:
-    source = _g(inp.config or {}, "data.source")
+    source = inp.typed.data.source if inp.typed else None
     recorded = (
         (inp.run or {}).get("data") if isinstance((inp.run or {}).get("data"), Mapping) else None
     )
@@ -228,5 +227,5 @@ def provenance(inp: Inputs) -> dict[str, Any]:
             else None
         ),
         "config_origin": inp.config_origin,
-        "description": _g(inp.config or {}, "description") or "",
+        "description": inp.typed.description if inp.typed else "",
     }

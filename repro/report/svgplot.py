@@ -95,6 +95,15 @@ def inline_svg(svg: str, prefix: str) -> str:
     return body.strip() + "\n"
 
 
-def finish_figure(name: str, title: str, caption: str, fig) -> FigureOut:
+def finish_figure(
+    name: str, title: str, caption: str, fig, legend: tuple = ((), ()), legend_cols: int = 4
+) -> FigureOut:
+    """The figure as SVG, standalone and inline; ``legend`` (handles, labels), when not empty,
+    goes above the panels in at most ``legend_cols`` columns."""
+    handles, labels = legend
+    if handles:
+        fig.legend(
+            handles, labels, loc="outside upper center", ncols=min(legend_cols, len(handles))
+        )
     svg = to_svg(fig)
     return FigureOut(name, title, caption, svg, inline_svg(svg, f"fig-{name}"))

@@ -17,7 +17,6 @@ import numpy as np
 
 from repro.adjust.objective import check_pair
 from repro.align import PAIRS_FILE
-from repro.configtools import from_dict
 from repro.data.bundle import iter_jsonl
 from repro.env import lang_rng
 from repro.errors import ConfigError, DataError
@@ -61,12 +60,11 @@ def _mean(values: list[float]) -> float | None:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    from repro.config import AdjustConfig
     from repro.env import seed_everything
     from repro.model.io import load_encoder, save_encoder
 
-    cfg = from_dict(AdjustConfig, ctx.config["adjust"])
-    langs = list(ctx.config["langs"])
+    job = ctx.stage_config
+    cfg, langs = job.adjust, list(job.langs)
     if not langs:
         raise ConfigError("adjust: no languages given")
     if cfg.mode == "per_language" and len(langs) != 1:

@@ -13,8 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from repro.align import HELDOUT_FILE, PAIRS_FILE
-from repro.align.api import AlignConfig, align_records, score_aligner
-from repro.configtools import from_dict
+from repro.align.api import align_records, score_aligner
 from repro.data.bundle import Bundle, read_jsonl, write_jsonl
 from repro.errors import DataError
 from repro.workflow.jobs import StageContext
@@ -23,8 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    cfg = from_dict(AlignConfig, ctx.config["align"])
-    lang = ctx.config["lang"]
+    job = ctx.stage_config
+    cfg, lang = job.align, job.lang
     bundle = Bundle.load(ctx.input_path("data"))
     if lang not in bundle.parallel:
         raise DataError(

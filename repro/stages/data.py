@@ -32,22 +32,22 @@ def data_dir_from_env() -> Path:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    source = ctx.config["source"]
+    job = ctx.stage_config
+    source = job.source
     if source == "synthetic":
         from repro.data.synthetic import WorldConfig, generate_world, write_bundle
 
-        cfg = from_dict(WorldConfig, ctx.config["world"])
+        cfg = from_dict(WorldConfig, job.world or {}, prefix="world")
         bundle = write_bundle(generate_world(cfg), ctx.out_dir)
     elif source == "local":
         from repro.data.local_bundle import LocalDataConfig, build_local_bundle
 
-        cfg = from_dict(LocalDataConfig, ctx.config["local"])
+        cfg = job.local or LocalDataConfig()
         bundle = build_local_bundle(data_dir_from_env(), cfg, ctx.out_dir)
     elif source == "hub":
         from repro.data.hub import HubDataConfig, build_hub_bundle
 
-        cfg = from_dict(HubDataConfig, ctx.config.get("hub", {}))
-        bundle = build_hub_bundle(cfg, ctx.out_dir)
+        bundle = build_hub_bundle(job.hub or HubDataConfig(), ctx.out_dir)
     else:  # pragma: no cover - validated by DataConfig
         raise ConfigError(f"unknown data source {source!r}")
     return {

@@ -13,7 +13,6 @@ import difflib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from repro.configtools import from_dict
 from repro.data.bundle import Bundle, EvalSet
 from repro.errors import ArtifactError, ConfigError
 
@@ -48,16 +47,15 @@ def resolve_sets(bundle: Bundle, task: str, names: list[str]) -> list[EvalSet]:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    from repro.config import EvalConfig
     from repro.loops.evaluate import evaluate_records, write_results
     from repro.loops.finetune import read_task_info
     from repro.model.io import TASK_MODEL_DIR, load_tokenizer
     from repro.tasks import get_task
     from repro.tasks.base import FeatureConfig, read_records
 
-    c = ctx.config
-    task = get_task(c["task"])
-    ecfg = from_dict(EvalConfig, c.get("evaluate", {}))
+    job = ctx.stage_config
+    task = get_task(job.task)
+    ecfg = job.evaluate
     model_dir = ctx.input_path("model") / TASK_MODEL_DIR
     if not model_dir.is_dir():
         raise ArtifactError(
@@ -72,7 +70,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         max_seq_length=int(info["max_seq_length"]), doc_stride=int(info.get("doc_stride", 128))
     )
     bundle = Bundle.load(ctx.input_path("data"))
-    sets = resolve_sets(bundle, task.NAME, list(c.get("sets") or []))
+    sets = resolve_sets(bundle, task.NAME, list(job.sets))
     model = task.load_model(model_dir)
     tokenizer = load_tokenizer(model_dir)
     results = {}

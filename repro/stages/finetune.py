@@ -15,7 +15,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from repro.align import PAIRS_FILE
-from repro.configtools import from_dict
 from repro.data.bundle import BUNDLE_FILE, Bundle
 from repro.errors import ArtifactError, ConfigError, DataError
 from repro.fsio import write_json_atomic
@@ -27,13 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
-    from repro.config import ContinualConfig
     from repro.loops.continual import build_continual_loss, load_pool
     from repro.model.io import load_encoder, load_tokenizer
 
-    c = ctx.config
-    ccfg = from_dict(ContinualConfig, c["continual"])
-    langs = list(c.get("cl_langs") or [])
+    job = ctx.stage_config
+    ccfg = job.continual
+    langs = list(job.cl_langs)
     if not langs:
         raise ConfigError("finetune: continual learning needs at least one language in cl_langs")
     files = [ctx.input_path(f"align_{lang}") / PAIRS_FILE for lang in langs]
@@ -56,8 +54,8 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
         anchor_model,
         tokenizer,
         seed=seed,
-        pooling=c.get("pooling", "avg"),
-        include_cls_sep=bool(c.get("align_cls_sep", True)),
+        pooling=job.pooling or "avg",
+        include_cls_sep=True if job.align_cls_sep is None else job.align_cls_sep,
         device=ctx.device,
         bf16=bf16,
         max_length=min(max_pos, 512),
@@ -67,18 +65,14 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    from repro.config import TaskTrainConfig
     from repro.loops.finetune import finetune, save_task_model
     from repro.model.io import find_model_dir
     from repro.tasks import get_task
     from repro.tasks.base import read_records
 
-    c = ctx.config
-    task = get_task(c["task"])
-    train_cfg = from_dict(TaskTrainConfig, c["train"])
-    seed = int(c["seed"])
-    bf16 = bool(c.get("bf16", False))
-    doc_stride = int(c.get("qa_doc_stride", 128))
+    job = ctx.stage_config
+    task = get_task(job.task)
+    train_cfg, seed, bf16 = job.train, job.seed, job.bf16
     bundle = Bundle.load(ctx.input_path("data"))
     rel = bundle.train.get(task.NAME)
     if not rel:
@@ -89,7 +83,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         )
     records = read_records(task.RECORD_KIND, bundle.path(rel), limit=train_cfg.max_train_examples)
     encoder_dir = find_model_dir(ctx.input_path("encoder"))
-    aux = _continual_loss(ctx, encoder_dir, seed, bf16) if c.get("continual") else None
+    aux = _continual_loss(ctx, encoder_dir, seed, bf16) if job.continual else None
     result = finetune(
         task,
         encoder_dir,
@@ -99,7 +93,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         work_dir=ctx.work_dir,
         bf16=bf16,
         device=ctx.device,
-        doc_stride=doc_stride,
+        doc_stride=job.doc_stride,
         aux_loss=aux,
     )
     info = {

@@ -123,14 +123,12 @@ def _encoder_with_pooler(mlm: Any, seed: int) -> Any:
 
 
 def run(ctx: StageContext) -> dict[str, Any]:
-    from repro.config import ModelConfig, PretrainConfig
-    from repro.configtools import from_dict
     from repro.env import seed_everything
     from repro.model.io import ENCODER_DIR, save_encoder
     from repro.model.tiny import make_tiny_mlm
 
-    model_cfg = from_dict(ModelConfig, ctx.config.get("model", {}))
-    cfg = from_dict(PretrainConfig, ctx.config.get("pretrain", {}))
+    job = ctx.stage_config
+    model_cfg, cfg = job.model, job.pretrain
     seed_everything(cfg.seed)
     t0 = time.perf_counter()
     bundle = Bundle.load(ctx.input_path("data"))
@@ -182,12 +180,9 @@ def run_hub_model(ctx: StageContext) -> dict[str, Any]:
     """Copy a hub (or local) checkpoint into the artifact, so later stages never touch the hub."""
     from transformers import AutoModel, AutoTokenizer
 
-    from repro.config import ModelConfig
-    from repro.configtools import from_dict
     from repro.model.io import ENCODER_DIR, quiet_transformers, save_encoder
 
-    model_cfg = from_dict(ModelConfig, ctx.config.get("model", {}))
-    name = model_cfg.name
+    name = ctx.stage_config.model.name
     try:
         with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(name, trust_remote_code=False)

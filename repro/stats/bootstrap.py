@@ -84,7 +84,7 @@ from repro.stats.resampling import (
     point_scores,
     seed_deviations,
 )
-from repro.stats.units import PairedUnits, paired_units
+from repro.stats.units import PairedUnits, ResampledResult, paired_units
 
 SEED_METHODS = ("components", "multibootstrap")
 TIE_RTOL = 1e-12
@@ -95,7 +95,7 @@ class InsufficientRuns(ConfigError):
 
 
 @dataclass(frozen=True)
-class PairedResult:
+class PairedResult(ResampledResult):
     """One paired comparison; ``delta = new - base`` on the metric's own scale (e.g. 0-1).
 
     ``bound_low``/``bound_high``: one-sided bounds at ``confidence`` consistent with the shift
@@ -103,7 +103,6 @@ class PairedResult:
     equivalence-style rule needs (the two-sided ``ci_low``/``ci_high`` are percentile bounds).
     """
 
-    metric: str
     base: float
     new: float
     delta: float
@@ -113,10 +112,6 @@ class PairedResult:
     p_greater: float
     p_less: float
     p_two_sided: float
-    n_units: int
-    n_seeds: int
-    n_resamples: int
-    seed: int
     per_seed_base: tuple[float, ...]
     per_seed_new: tuple[float, ...]
     bound_low: float = float("nan")

@@ -21,7 +21,7 @@ fixed, so it answers "are these runs different on this population of examples"; 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,25 +30,17 @@ from scipy import stats as sps
 from repro.errors import DataError
 from repro.stats.bootstrap import _check_params, tail_pvalues
 from repro.stats.resampling import _chunk_rows, canonical_units, orient, use_multinomial
-from repro.stats.units import paired_units
+from repro.stats.units import ResampledResult, paired_units
 
 
 @dataclass(frozen=True)
-class RandomisationResult:
-    metric: str
+class RandomisationResult(ResampledResult):
     base: float
     new: float
     delta: float
     p_greater: float
     p_less: float
     p_two_sided: float
-    n_units: int
-    n_seeds: int
-    n_resamples: int
-    seed: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _swap_sums(

@@ -28,7 +28,7 @@ p-value of the family, so it is the MDE for one detection within the family.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,25 +36,17 @@ from scipy.stats import norm
 
 from repro.errors import ConfigError
 from repro.stats.bootstrap import bootstrap_deltas, bootstrap_scores
-from repro.stats.units import paired_units
+from repro.stats.units import ResampledResult, paired_units
 
 
 @dataclass(frozen=True)
-class MDEResult:
+class MDEResult(ResampledResult):
     mde: float
     se: float
     alpha: float
     power: float
     n_comparisons: int
     method: str  # "paired" or "unpaired_bound"
-    metric: str
-    n_units: int
-    n_seeds: int
-    n_resamples: int
-    seed: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def minimum_detectable_effect(

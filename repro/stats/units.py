@@ -5,7 +5,7 @@ sums)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -177,3 +177,19 @@ METRICS = ("mean", "f1")
 
 
 F1_KEYS = ("tp", "n_pred", "n_gold")
+
+
+@dataclass(frozen=True)
+class ResampledResult:
+    """What every resampling result records besides its estimates: the metric and the design
+    it was drawn from (units, runs, resamples and the generator's seed), so a number in a
+    report can be traced to the draw that made it."""
+
+    metric: str
+    n_units: int
+    n_seeds: int
+    n_resamples: int
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -99,7 +99,7 @@ def predicted_labels(pairs, store) -> dict[str, dict[str, float]]:
         art = store.get(job.stage, job.key, verify=False)
         if art is None:
             continue
-        for name in job.config["sets"]:
+        for name in job.stage_config.sets:
             path = art.path / "predictions" / f"{name}.jsonl"
             if path.is_file():
                 c = counts.setdefault(name.split(".", 2)[2], Counter())

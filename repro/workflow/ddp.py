@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -46,15 +45,21 @@ from pathlib import Path
 from typing import Any
 
 from repro.errors import ConfigError, ReproError
-from repro.fsio import write_json_atomic
-from repro.workflow.jobs import Job, StageContext, execute_job, stage_function
+from repro.workflow.jobs import (
+    Job,
+    StageContext,
+    execute_job,
+    job_file_path,
+    read_job_file,
+    stage_function,
+    write_job_file,
+)
 
 log = logging.getLogger(__name__)
 
 #: Stages that run on several processes when an executor's ``procs_per_job`` > 1. The others
 #: are short (data, align on CPU) or inference (evaluate, retrieve, distances).
 DDP_STAGES = frozenset({"adjust", "finetune"})
-JOB_FILE_DIR = ".launch"
 
 
 # -- what runs where ------------------------------------------------------------------------------
@@ -101,51 +106,6 @@ def pin_gpu(queue) -> None:
 
 
 # -- job files ------------------------------------------------------------------------------------
-def job_to_dict(job: Job) -> dict[str, Any]:
-    """The job and its whole input graph as plain JSON data (keys included, for checking)."""
-    return {
-        "stage": job.stage,
-        "label": job.label,
-        "key": job.key,
-        "config": job.config,
-        "inputs": {name: job_to_dict(dep) for name, dep in job.inputs.items()},
-    }
-
-
-def job_from_dict(data: Mapping[str, Any], *, where: str = "job") -> Job:
-    """Rebuild a :class:`Job`; its recomputed key must equal the recorded one."""
-    try:
-        inputs = {
-            name: job_from_dict(d, where=f"{where}.inputs.{name}")
-            for name, d in data.get("inputs", {}).items()
-        }
-        job = Job(data["stage"], dict(data["config"]), inputs, label=data.get("label", ""))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ReproError(f"{where}: not a job description ({type(exc).__name__}: {exc})") from exc
-    recorded = data.get("key")
-    if recorded and recorded != job.key:
-        raise ReproError(
-            f"{where}: key {recorded[:12]} does not match its config (recomputed "
-            f"{job.key[:12]}); the job file comes from another version of the code"
-        )
-    return job
-
-
-def write_job_file(job: Job, path: str | Path) -> Path:
-    path = Path(path)
-    write_json_atomic(path, job_to_dict(job))
-    return path
-
-
-def read_job_file(path: str | Path) -> Job:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ReproError(f"job file {path} not found") from exc
-    except json.JSONDecodeError as exc:
-        raise ReproError(f"job file {path}: invalid JSON ({exc.msg}, line {exc.lineno})") from exc
-    return job_from_dict(data, where=str(path))
 
 
 # -- inside every rank ----------------------------------------------------------------------------
@@ -291,8 +251,6 @@ def execute_job_distributed(
 
 
 # -- from an executor: start the launcher and wait ------------------------------------------------
-def job_file_path(store_root: str | Path, job: Job) -> Path:
-    return Path(store_root) / JOB_FILE_DIR / f"{job.stage}-{job.key[:32]}.json"
 
 
 def torchrun_command(

@@ -28,7 +28,7 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
         if ex.kind == "eval":
             per_set = metrics.get("sets", metrics)
             english_collapsed = _english_collapsed(job, metrics)
-            for name in job.config["sets"]:
+            for name in job.stage_config.sets:
                 task, dataset, set_lang = name.split(".", 2)
                 if set(set_lang.split("-")) == {"en"} and not _language_independent(cfg, ex.state):
                     continue
@@ -64,7 +64,7 @@ def export_results(cfg: ExperimentConfig, pairs: list[tuple[Job, Export]], store
 def _english_collapsed(eval_job: Job, metrics: Mapping[str, Any]) -> bool:
     """Whether the evaluated model failed its English test (near chance): a failed fine-tuning."""
     per_set = metrics.get("sets", metrics)
-    english = [n for n in eval_job.config["sets"] if n.split(".")[2] in ("en", "en-en")]
+    english = [n for n in eval_job.stage_config.sets if n.split(".")[2] in ("en", "en-en")]
     return any(per_set.get(n, {}).get("collapsed") for n in english)
 
 

@@ -20,17 +20,27 @@ fine-tuned once and evaluated on four languages) share a key and run once.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from repro.config import ExperimentConfig
 from repro.configtools import to_dict
 from repro.data.catalog import EvalSetRef, eval_sets_for
 from repro.errors import ConfigError
+from repro.fsio import sha256_file
 from repro.workflow.jobs import Job
+from repro.workflow.stage_configs import (
+    AdjustJob,
+    AlignJob,
+    DataJob,
+    DistancesJob,
+    EvaluateJob,
+    FinetuneJob,
+    HubModelJob,
+    PretrainJob,
+    RetrieveJob,
+)
 
 STATE_RE = re.compile(r"^(original|adjusted)(@(\d+))?(\+cl)?$")
 FT_STATE_RE = re.compile(r"^(original|adjusted)(\+cl)?\+(nli|ner|qa)$")
@@ -46,7 +56,7 @@ def parse_state(state: str) -> tuple[str, int | None, bool]:
 
 
 def _manifest_fingerprint(data_dir: Path) -> str:
-    return hashlib.sha256((data_dir / "MANIFEST.tsv").read_bytes()).hexdigest()
+    return sha256_file(data_dir / "MANIFEST.tsv")
 
 
 class Graph:
@@ -61,35 +71,26 @@ class Graph:
         if c.data.source == "synthetic":
             from repro.data.world.config import world_key_config
 
-            world = to_dict(world_key_config(c.world))
-            conf: dict[str, Any] = {"source": "synthetic", "world": world}
+            conf = DataJob("synthetic", world=to_dict(world_key_config(c.world)))
         elif c.data.source == "local":
             from repro.stages.data import data_dir_from_env
 
-            conf = {
-                "source": "local",
-                "local": to_dict(c.local),
-                "manifest_sha256": _manifest_fingerprint(data_dir_from_env()),
-            }
+            fingerprint = _manifest_fingerprint(data_dir_from_env())
+            conf = DataJob("local", local=c.local, manifest_sha256=fingerprint)
         else:
             hub = replace(
                 c.hub, languages=tuple(c.languages), cache_dir=c.hub.cache_dir or c.data.cache_dir
             )
-            conf = {"source": "hub", "hub": to_dict(hub)}
-        return Job("data", conf, label=c.data.source)
+            conf = DataJob("hub", hub=hub)
+        return Job("data", conf.key_dict(), label=c.data.source)
 
     def encoder(self) -> Job:
         c = self.cfg
         if c.model.source == "hub":
-            return Job("hub_model", {"model": {"name": c.model.name}}, label=c.model.name)
-        pre = to_dict(c.pretrain)
-        if pre["sentences_per_row"] == 1:  # the default before packing existed: keys unchanged
-            del pre["sentences_per_row"]
-        if not pre["contiguous_rows"]:
-            del pre["contiguous_rows"]
+            return Job("hub_model", HubModelJob(c.model).key_dict(), label=c.model.name)
         return Job(
             "pretrain",
-            {"model": to_dict(c.model), "pretrain": pre},
+            PretrainJob(c.model, c.pretrain).key_dict(),
             inputs={"data": self.data()},
             label="tiny-bert",
         )
@@ -105,7 +106,7 @@ class Graph:
     def align(self, lang: str) -> Job:
         return Job(
             "align",
-            {"align": to_dict(self.cfg.align), "lang": lang},
+            AlignJob(self.cfg.align, lang).key_dict(),
             inputs={"data": self.data()},
             label=lang,
         )
@@ -128,7 +129,8 @@ class Graph:
         label = ("joint" if len(langs) > 1 else langs[0]) + f"@{adj.max_pairs}"
         if run is not None:
             label += f"/s{run}"
-        return Job("adjust", {"adjust": to_dict(adj), "langs": langs}, inputs=inputs, label=label)
+        conf = AdjustJob(adj, tuple(langs)).key_dict()
+        return Job("adjust", conf, inputs=inputs, label=label)
 
     def state_encoder(self, state: str, lang: str, run: int | None = None) -> Job:
         """The encoder a state starts from; adjusted states need the run (paired seeds)."""
@@ -160,26 +162,27 @@ class Graph:
         base, size, cl = parse_state(state)
         ft = self.cfg.finetune
         # only settings the run reads go into its key: a QA or CL knob must not rerun NLI/NER
-        conf: dict[str, Any] = {
-            "task": task,
-            "train": to_dict(getattr(ft, task)),
-            "seed": seed,
-            "bf16": ft.bf16,
-            "continual": None,
-            "cl_langs": [],
-        }
-        if task == "qa":
-            conf["qa_doc_stride"] = ft.qa_doc_stride
+        conf = FinetuneJob(
+            task,
+            getattr(ft, task),
+            seed,
+            ft.bf16,
+            qa_doc_stride=ft.qa_doc_stride if task == "qa" else None,
+        )
         inputs = {"encoder": self.state_encoder(state, lang, seed), "data": self.data()}
         if cl:
             langs = self.adjust_langs(lang)
-            conf["continual"] = to_dict(ft.continual)
-            conf["cl_langs"] = langs
-            conf["pooling"] = self.cfg.adjust.pooling
-            conf["align_cls_sep"] = self.cfg.adjust.align_cls_sep
+            adj = self.cfg.adjust
+            conf = replace(
+                conf,
+                continual=ft.continual,
+                cl_langs=tuple(langs),
+                pooling=adj.pooling,
+                align_cls_sep=adj.align_cls_sep,
+            )
             inputs["anchor"] = self.encoder()
             inputs.update({f"align_{x}": self.align(x) for x in langs})
-        return Job("finetune", conf, inputs=inputs, label=f"{task}/{state}/s{seed}")
+        return Job("finetune", conf.key_dict(), inputs=inputs, label=f"{task}/{state}/s{seed}")
 
     def eval_sets(self, task: str, lang: str) -> list[str]:
         """Names of the bundle's eval sets that concern ``lang`` (plus English references)."""
@@ -212,7 +215,7 @@ class Graph:
         where = "all" if len(langs) > 1 else lang
         return Job(
             "evaluate",
-            {"task": task, "evaluate": to_dict(self.cfg.evaluate), "sets": sets},
+            EvaluateJob(task, self.cfg.evaluate, tuple(sets)).key_dict(),
             inputs={"model": ft, "data": self.data()},
             label=f"{task}/{state}/{where}/s{seed}",
         )
@@ -222,7 +225,7 @@ class Graph:
         where = "all" if len(langs) > 1 else lang
         return Job(
             "retrieve",
-            {"retrieve": to_dict(self.cfg.retrieve), "langs": langs},
+            RetrieveJob(self.cfg.retrieve, tuple(langs)).key_dict(),
             inputs={"encoder": self.state_encoder(state, lang, run), "data": self.data()},
             label=f"{state}/{where}" + (f"/s{run}" if run is not None else ""),
         )
@@ -242,11 +245,7 @@ class Graph:
         langs = self.job_langs(state, lang)
         return Job(
             "distances",
-            {
-                "distances": to_dict(self.cfg.distances),
-                "langs": langs,
-                "pooling": self.cfg.adjust.pooling,
-            },
+            DistancesJob(self.cfg.distances, tuple(langs), self.cfg.adjust.pooling).key_dict(),
             inputs={"model": model, **{f"align_{x}": self.align(x) for x in langs}},
             label=f"{state}/{'all' if len(langs) > 1 else lang}"
             + (f"/s{run}" if run is not None else ""),

@@ -9,6 +9,7 @@ finished artifacts, and hands the rest to an executor (``local`` in-process or a
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +22,7 @@ from repro.cache import Artifact, ArtifactStore, artifact_key
 from repro.configtools import to_dict
 from repro.env import provenance
 from repro.errors import ReproError
+from repro.fsio import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,17 @@ class Job:
     def __repr__(self) -> str:
         return f"Job({self.stage}, {self.label}, {self.key[:10]})"
 
+    @property
+    def stage_config(self) -> Any:
+        """The config as its stage's dataclass (:mod:`repro.workflow.stage_configs`)."""
+        return _typed(self.stage, self.config)
+
+
+def _typed(stage: str, config: Mapping[str, Any]) -> Any:
+    from repro.workflow.stage_configs import STAGE_CONFIGS  # the profile config: import late
+
+    return STAGE_CONFIGS[stage].of(config)
+
 
 @dataclass
 class StageContext:
@@ -79,6 +92,11 @@ class StageContext:
     device: str = "cpu"
     torch_threads: int = 2
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stage_config(self) -> Any:
+        """The job's config as its stage's dataclass (:mod:`repro.workflow.stage_configs`)."""
+        return _typed(self.stage, self.config)
 
     def input_path(self, name: str) -> Path:
         try:
@@ -175,3 +193,58 @@ def _labelled_logs(label: str) -> Iterator[None]:
     finally:
         for h in handlers:
             h.removeFilter(tag)
+
+
+# -- job files: a job handed to another process (torchrun ranks, a Slurm task) -------------------
+JOB_FILE_DIR = ".launch"
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    """The job and its whole input graph as plain JSON data (keys included, for checking)."""
+    return {
+        "stage": job.stage,
+        "label": job.label,
+        "key": job.key,
+        "config": job.config,
+        "inputs": {name: job_to_dict(dep) for name, dep in job.inputs.items()},
+    }
+
+
+def job_from_dict(data: Mapping[str, Any], *, where: str = "job") -> Job:
+    """Rebuild a :class:`Job`; its recomputed key must equal the recorded one."""
+    try:
+        inputs = {
+            name: job_from_dict(d, where=f"{where}.inputs.{name}")
+            for name, d in data.get("inputs", {}).items()
+        }
+        job = Job(data["stage"], dict(data["config"]), inputs, label=data.get("label", ""))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ReproError(f"{where}: not a job description ({type(exc).__name__}: {exc})") from exc
+    recorded = data.get("key")
+    if recorded and recorded != job.key:
+        raise ReproError(
+            f"{where}: key {recorded[:12]} does not match its config (recomputed "
+            f"{job.key[:12]}); the job file comes from another version of the code"
+        )
+    return job
+
+
+def write_job_file(job: Job, path: str | Path) -> Path:
+    path = Path(path)
+    write_json_atomic(path, job_to_dict(job))
+    return path
+
+
+def read_job_file(path: str | Path) -> Job:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ReproError(f"job file {path} not found") from exc
+    except json.JSONDecodeError as exc:
+        raise ReproError(f"job file {path}: invalid JSON ({exc.msg}, line {exc.lineno})") from exc
+    return job_from_dict(data, where=str(path))
+
+
+def job_file_path(store_root: str | Path, job: Job) -> Path:
+    return Path(store_root) / JOB_FILE_DIR / f"{job.stage}-{job.key[:32]}.json"

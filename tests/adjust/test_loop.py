@@ -9,10 +9,10 @@ import torch
 from repro.adjust.loop import CHECKPOINT, adjust_encoder, batch_plan, frozen_copy, warmup_lr
 from repro.adjust.objective import alignment_losses, make_align_batch
 from repro.adjust.reference import reference_adjust
+from repro.analysis.word_distances import word_distances
 from repro.config import AdjustConfig
 from repro.errors import DataError
-from repro.stages.distances import word_distances
-from repro.stages.retrieve import rank_both, sentence_embeddings
+from repro.tasks.xsr import rank_both, sentence_embeddings
 
 
 def config(**over) -> AdjustConfig:

@@ -369,7 +369,7 @@ def test_sanity_band_flags_an_out_of_band_paper_baseline(paper_inputs):
 
 def test_paper_deviations_do_not_list_smoke_substitutes(paper_inputs):
     inp = load_inputs("paper", paper_inputs.root)
-    aspects = {d["here"] for d in deviations(inp.config)}
+    aspects = {d["here"] for d in deviations(inp.typed)}
     assert not any("synthetic" in a or "tiny BERT" in a or "jointly" in a for a in aspects)
     assert any("ibm1" in a for a in aspects)  # the paper used fast_align/eflomal
 
@@ -501,3 +501,12 @@ def test_a_missing_sweep_says_why_where_its_figure_would_be(committed_smoke):
     figures = md[md.index("## Figures") :]
     assert "### Parallel-data size" in figures and "sweep.enabled=true" in figures
     assert 'id="figure-data-size-missing"' in html
+
+
+def test_a_stored_config_that_no_longer_parses_lists_no_deviations(tmp_path, caplog):
+    from repro.report.inputs import _typed
+
+    assert _typed({"profile": "smoke", "data": {"source": "synthetic"}}, tmp_path) is not None
+    assert _typed({"profile": "smoke", "no_such_section": {}}, tmp_path) is None
+    assert "does not parse" in caplog.text
+    assert deviations(None) == []

@@ -8,7 +8,7 @@ import pytest
 
 from repro.claims import discover
 from repro.config import resolve
-from repro.workflow import cost as plan_cost
+from repro.workflow import cost
 from repro.workflow.graph import Graph
 from repro.workflow.needs import plan_claims
 from repro.workflow.schedule import toposort
@@ -36,7 +36,7 @@ def smoke():
 @pytest.mark.parametrize("which", ["paper", "smoke"])
 def test_every_stage_of_the_plan_has_a_positive_estimate(which, request):
     cfg, jobs = request.getfixturevalue(which)
-    est = plan_cost.estimate(cfg, jobs)
+    est = cost.estimate(cfg, jobs)
     stages = {j.stage for j in jobs}
     assert set(est["per_stage"]) == stages
     for stage in stages & COMPUTE_STAGES:
@@ -53,18 +53,18 @@ def test_every_stage_of_the_plan_has_a_positive_estimate(which, request):
 
 def test_the_paper_plan_is_dominated_by_fine_tuning(paper):
     cfg, jobs = paper
-    est = plan_cost.estimate(cfg, jobs)
+    est = cost.estimate(cfg, jobs)
     hours = est["per_stage_hours"]
     assert hours["finetune"] > hours["adjust"] > hours["retrieve"]
     assert hours["finetune"] > hours["evaluate"]
     # one NLI run on full MNLI (2 epochs, 24.5k steps) takes GPU minutes, not seconds or days
     nli = Graph(cfg).finetune("nli", "original", "es", 1)
-    assert 0.1 < plan_cost.job_cost(cfg, nli).seconds / 3600 < 5
+    assert 0.1 < cost.job_cost(cfg, nli).seconds / 3600 < 5
 
 
 def _cost(profile: str, overrides: tuple[str, ...], build):
     cfg = resolve(profile, overrides=overrides)
-    return plan_cost.job_cost(cfg, build(Graph(cfg)))
+    return cost.job_cost(cfg, build(Graph(cfg)))
 
 
 @pytest.mark.parametrize("task", ["nli", "ner", "qa"])
@@ -145,20 +145,20 @@ def test_token_counts_come_from_the_profile_sizes():
 def test_continual_learning_and_fp32_cost_more(paper):
     cfg, _ = paper
     g = Graph(cfg)
-    plain = plan_cost.job_cost(cfg, g.finetune("nli", "adjusted", "es", 1))
-    cl = plan_cost.job_cost(cfg, g.finetune("nli", "adjusted+cl", "es", 1))
+    plain = cost.job_cost(cfg, g.finetune("nli", "adjusted", "es", 1))
+    cl = cost.job_cost(cfg, g.finetune("nli", "adjusted+cl", "es", 1))
     assert cl.flops > plain.flops and cl.steps == plain.steps
     fp32 = resolve("paper", overrides=("finetune.bf16=false",))
-    slow = plan_cost.job_cost(fp32, Graph(fp32).finetune("nli", "adjusted", "es", 1))
+    slow = cost.job_cost(fp32, Graph(fp32).finetune("nli", "adjusted", "es", 1))
     assert slow.flops == plain.flops and slow.seconds > 2 * plain.seconds
 
 
 def test_cached_jobs_are_not_counted_as_to_run(smoke):
     cfg, jobs = smoke
-    everything = plan_cost.estimate(cfg, jobs)
+    everything = cost.estimate(cfg, jobs)
     assert everything["to_run_hours"] == pytest.approx(everything["total_hours"], abs=1e-3)
     finetunes = [j.key for j in jobs if j.stage == "finetune"]
-    part = plan_cost.estimate(cfg, jobs, cached=finetunes)
+    part = cost.estimate(cfg, jobs, cached=finetunes)
     assert part["total_hours"] == everything["total_hours"]
     assert part["per_stage"]["finetune"]["cached"] == len(finetunes)
     assert part["per_stage"]["finetune"]["to_run_hours"] == 0

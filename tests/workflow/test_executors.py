@@ -19,7 +19,7 @@ from repro.errors import ReproError
 from repro.workflow import ddp as launch
 from repro.workflow import jobs as pipeline
 from repro.workflow.executors import SubmititExecutor
-from repro.workflow.jobs import Job
+from repro.workflow.jobs import JOB_FILE_DIR, Job
 from repro.workflow.schedule import run
 
 submitit = pytest.importorskip("submitit")
@@ -185,4 +185,4 @@ def test_a_ddp_job_runs_torchrun_inside_a_submitit_task(tmp_path, monkeypatch):
     art = store.get("adjust", job.key)
     assert art is not None and art.manifest["distributed"]["world_size"] == 2
     assert art.manifest["summary"]["steps"] == 2
-    assert not (store.root / launch.JOB_FILE_DIR / f"adjust-{job.key[:32]}.json").exists()
+    assert not (store.root / JOB_FILE_DIR / f"adjust-{job.key[:32]}.json").exists()

@@ -14,21 +14,13 @@ from repro.configtools import to_dict
 from repro.data import local as L
 from repro.data.assemble import (
     BundleParts,
-    prepare_parallel,
     rng_for,
     sample,
+    split_parallel,
     write_bundle,
 )
 from repro.data.bundle import Bundle
-from repro.data.hub.convert import (
-    _rows,
-    load_wikimatrix_dir,
-    ner_records,
-    nli_records,
-    parallel_records,
-    qa_records,
-    xsr_records,
-)
+from repro.data.hub import convert
 from repro.data.hub.sources import (
     PAPER_SIZES,
     WIKIANN_TAG_NAMES,
@@ -91,28 +83,21 @@ def build_hub_bundle(
     def rows(key: str) -> Any:
         return get(specs[key])
 
+    def labelled(convert, names_arg: str, column: str, default, key: str, lang: str, prefix: str):
+        r = rows(key)  # class names from the dataset's features where it declares them
+        names = {names_arg: class_names(r, column) or default}
+        return convert(r, lang=lang, id_prefix=prefix, where=specs[key].name, **names)
+
     def nli(key: str, lang: str, prefix: str) -> list[dict]:
-        r = rows(key)
-        return nli_records(
-            r,
-            lang=lang,
-            id_prefix=prefix,
-            where=specs[key].name,
-            label_names=class_names(r, "label") or NLI_LABELS,
-        )
+        return labelled(convert.nli_records, "label_names", "label", NLI_LABELS, key, lang, prefix)
 
     def ner(key: str, lang: str, prefix: str) -> list[dict]:
-        r = rows(key)
-        return ner_records(
-            r,
-            lang=lang,
-            id_prefix=prefix,
-            where=specs[key].name,
-            tag_names=class_names(r, "ner_tags") or WIKIANN_TAG_NAMES,
+        return labelled(
+            convert.ner_records, "tag_names", "ner_tags", WIKIANN_TAG_NAMES, key, lang, prefix
         )
 
     def qa(key: str, q: str, c: str, dataset: str, **kw: Any) -> list[dict]:
-        return qa_records(
+        return convert.qa_records(
             rows(key),
             q_lang=q,
             c_lang=c,
@@ -167,7 +152,7 @@ def build_hub_bundle(
             prefix = f"{TYDIQA_NAMES[lang]}-"
             r = [
                 row
-                for _, row in _rows(rows(f"tydiqa.{lang}"), f"tydiqa.{lang}")
+                for _, row in convert.hub_rows(rows(f"tydiqa.{lang}"), f"tydiqa.{lang}")
                 if str(row["id"]).startswith(prefix)
             ]
             parts.eval.append(
@@ -175,7 +160,7 @@ def build_hub_bundle(
                     "qa",
                     "tydiqa",
                     f"{lang}-{lang}",
-                    qa_records(
+                    convert.qa_records(
                         r,
                         q_lang=lang,
                         c_lang=lang,
@@ -186,7 +171,7 @@ def build_hub_bundle(
                     ),
                 )
             )
-        parts.xsr[lang] = xsr_records(
+        parts.xsr[lang] = convert.xsr_records(
             rows(f"tatoeba.{lang}"), lang=lang, where=specs[f"tatoeba.{lang}"].name
         )
 
@@ -211,7 +196,7 @@ def build_hub_bundle(
     for lang in langs:
         stats: dict[str, int] = {}
         if cfg.wikimatrix_dir:
-            recs = load_wikimatrix_dir(Path(cfg.wikimatrix_dir), lang)
+            recs = convert.load_wikimatrix_dir(Path(cfg.wikimatrix_dir), lang)
         else:
             key = f"wikimatrix.{lang}"
             cand = candidate_rows(
@@ -220,17 +205,10 @@ def build_hub_bundle(
                 rng_for(cfg.seed, "wikimatrix", lang),
             )
             stats["candidates"] = len(cand)
-            recs = parallel_records(
+            recs = convert.parallel_records(
                 cand, lang=lang, id_prefix=f"wikimatrix-{lang}-", where=specs[key].name, stats=stats
             )
-        pool, held, c = prepare_parallel(
-            recs,
-            max_words=cfg.max_words,
-            test_keys=test_keys,
-            n_heldout=cfg.n_heldout,
-            max_pool=cfg.n_parallel,
-            rng=rng_for(cfg.seed, "parallel", lang),
-        )
+        pool, held, c = split_parallel(recs, cfg, lang, test_keys, max_pool=cfg.n_parallel)
         c.update(stats)
         par_counts[lang] = c
         parts.parallel[lang] = pool

@@ -86,7 +86,7 @@ class HubRow(Mapping):
         return len(self._data)
 
 
-def _rows(rows: Iterable[Any], where: str) -> Iterable[tuple[int, HubRow]]:
+def hub_rows(rows: Iterable[Any], where: str) -> Iterable[tuple[int, HubRow]]:
     for i, row in enumerate(rows):
         yield i, HubRow(row, where, f"row {i}")
 
@@ -107,7 +107,7 @@ def nli_records(
     """
     check_lang(lang, path=where)
     out = []
-    for i, row in _rows(rows, where):
+    for i, row in hub_rows(rows, where):
         rid = f"{id_prefix}{row[id_field] if id_field else i}"
         out.append(
             {
@@ -132,7 +132,7 @@ def ner_records(
     """Hub WikiANN rows (tokens, int ner_tags) -> NER records ``{id_prefix}{row}``."""
     check_lang(lang, path=where)
     out = []
-    for i, row in _rows(rows, where):
+    for i, row in hub_rows(rows, where):
         rid = f"{id_prefix}{i}"
         tags = [_label(t, tag_names, where, rid, NER_TAGS, "NER tag") for t in row["ner_tags"]]
         out.append({"id": rid, "lang": lang, "tokens": list(row["tokens"]), "tags": tags})
@@ -172,7 +172,7 @@ def qa_records(
     check_lang(c_lang, path=where)
     out = []
     n_fixed = 0
-    for _, row in _rows(rows, where):
+    for _, row in hub_rows(rows, where):
         rid = f"{id_prefix}{row['id']}"
         ctx = row["context"]
         ans = row["answers"]
@@ -249,7 +249,7 @@ def xsr_records(
     with ids ``tatoeba-{lang}-{row}`` (as the local loader)."""
     _check_target(lang, where)
     out = []
-    for i, row in _rows(rows, where):
+    for i, row in hub_rows(rows, where):
         en, xx = row["target_sentence"].strip(), row["source_sentence"].strip()
         if not en or not xx:
             raise DataError(where, f"row {i}", "empty sentence in a parallel test pair")
@@ -278,7 +278,7 @@ def parallel_records(
     _check_target(lang, where)
     out = []
     n_empty = 0
-    for i, row in _rows(rows, where):
+    for i, row in hub_rows(rows, where):
         en, xx = (row[en_field] or "").strip(), (row[xx_field] or "").strip()
         if not en or not xx:
             if not skip_empty:

@@ -161,23 +161,13 @@ class WorldConfig:
         return tuple(x for x in self.languages if x != "en")
 
     def cognate_rates(self) -> dict[str, float]:
-        return {
-            "es": self.cognate_es,
-            "ru": self.cognate_ru,
-            "vi": self.cognate_vi,
-            "hi": self.cognate_hi,
-        }
+        """``cognate_<lang>`` per target language the world knows."""
+        return {lang: getattr(self, f"cognate_{lang}") for lang in ("es", "ru", "vi", "hi")}
 
     def frame_probs(self) -> dict[str, float]:
-        return {
-            "negation": self.p_negation,
-            "count": self.p_count,
-            "location": self.p_location,
-            "time": self.p_time,
-            "obj_adj": self.p_obj_adj,
-            "subj_adj": self.p_subj_adj,
-            "hypernym": self.p_hypernym,
-        }
+        """The ``p_<event>`` knobs of the frame sampler, by event."""
+        events = ("negation", "count", "location", "time", "obj_adj", "subj_adj", "hypernym")
+        return {event: getattr(self, f"p_{event}") for event in events}
 
 
 def world_key_config(cfg: WorldConfig) -> dict:
