@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import repro.data.hub.convert as convert
 from repro.configtools import to_dict
 from repro.data import local as L
 from repro.data.assemble import (
@@ -20,7 +21,6 @@ from repro.data.assemble import (
     write_bundle,
 )
 from repro.data.bundle import Bundle
-from repro.data.hub import convert
 from repro.data.hub.sources import (
     PAPER_SIZES,
     WIKIANN_TAG_NAMES,
