@@ -26,7 +26,7 @@ from filelock import FileLock, Timeout
 
 from repro.configtools import sha256_of, to_dict
 from repro.errors import ArtifactError
-from repro.fsio import sha256_file
+from repro.fsio import rename_dir, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class ArtifactStore:
         dest = self.root / ".corrupt" / f"{path.parent.name}-{path.name}-{uuid.uuid4().hex[:8]}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.replace(path, dest)
+            rename_dir(path, dest)
         except OSError:
             shutil.rmtree(path, ignore_errors=True)
 
@@ -210,7 +210,7 @@ class ArtifactStore:
                     shutil.rmtree(tmp, ignore_errors=True)
                     return
                 shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
+            rename_dir(tmp, final)
             shutil.rmtree(self.root / ".work" / f"{stage}-{key[:32]}", ignore_errors=True)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)

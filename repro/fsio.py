@@ -55,6 +55,12 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     write_text_atomic(path, text + "\n")
 
 
+def rename_dir(src: Path, dst: Path) -> None:
+    """Move a finished directory to ``dst`` in one step (a rename within one file system): a
+    reader sees it complete or not at all. The artifact store publishes with it."""
+    os.replace(src, dst)
+
+
 @contextmanager
 def staged_dir(target: Path) -> Iterator[Path]:
     """Build a directory beside ``target`` and swap it in on success; on error, drop it.

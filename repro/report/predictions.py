@@ -60,7 +60,7 @@ def write_prediction_files(pairs: Iterable[tuple[Any, Any]], store: Any, out_dir
                 continue
             bundle = bundles.setdefault(data.key, Bundle.load(data.path))
             known = {e.name: e for e in bundle.eval}
-            for name in job.config["sets"]:
+            for name in job.stage_config.sets:
                 task, dataset, lang = name.split(".", 2)
                 src = art.path / "predictions" / f"{name}.jsonl"
                 if task not in EXTENSIONS or name not in known or not src.is_file():

@@ -1,6 +1,7 @@
 """The `adjust` stage: cross-lingual adjustment of an encoder on aligned parallel pairs.
 
-Config ``{"adjust": AdjustConfig, "langs": [...]}``; inputs ``encoder`` and ``align_<lang>``
+Config (:class:`~repro.workflow.stage_configs.AdjustJob`)
+``{"adjust": AdjustConfig, "langs": [...]}``; inputs ``encoder`` and ``align_<lang>``
 (``pairs.jsonl``). Samples ``adjust.max_pairs`` pairs per language (seeded per language, so
 adding a language never changes another's sample); ``per_language`` mode takes exactly one
 language (one model per language, as Efimov et al.), ``joint`` mode shuffles all languages'

@@ -1,6 +1,7 @@
 """The `distances` stage: related vs unrelated cross-lingual word distances of one model state.
 
-Config ``{"distances": DistancesConfig, "langs": [...], "pooling": "avg"}``; inputs ``model``
+Config (:class:`~repro.workflow.stage_configs.DistancesJob`)
+``{"distances": DistancesConfig, "langs": [...], "pooling": "avg"}``; inputs ``model``
 (artifact with ``encoder/`` or ``model/``) and ``align_<lang>`` (``heldout.jsonl``). Uses the
 first ``max_sentences`` held-out pairs; each alignment link is a related pair, its unrelated
 partner the same English word against a random target word of another pair (drawn from the data

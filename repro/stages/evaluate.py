@@ -1,6 +1,7 @@
 """The ``evaluate`` stage: zero-shot evaluation of a fine-tuned task model on bundle sets.
 
-Config ``{"task", "evaluate": EvalConfig, "sets": ["nli.synthetic.es", ...]}`` (EvalSet names
+Config (:class:`~repro.workflow.stage_configs.EvaluateJob`)
+``{"task", "evaluate": EvalConfig, "sets": ["nli.synthetic.es", ...]}`` (EvalSet names
 from the bundle; ``<task>.dev.en`` names the bundle's English dev set; an empty list means every
 set of the task); inputs ``model`` (a finetune artifact) and ``data``. Output
 ``predictions/<set>.jsonl`` and ``metrics.json`` (see :mod:`repro.loops.evaluate`). Features are built

@@ -1,6 +1,7 @@
 """The ``finetune`` stage: English task fine-tuning, optionally with continual learning.
 
-Config ``{"task", "train": TaskTrainConfig, "seed", "bf16", "continual": ContinualConfig | null,
+Config (:class:`~repro.workflow.stage_configs.FinetuneJob`)
+``{"task", "train": TaskTrainConfig, "seed", "bf16", "continual": ContinualConfig | null,
 "cl_langs": [...]}``, plus ``qa_doc_stride`` for QA and ``pooling``/``align_cls_sep`` with
 continual learning (absent keys take the defaults); inputs ``encoder``
 (an artifact with ``encoder/``) and ``data``, plus ``anchor`` (the ORIGINAL encoder) and

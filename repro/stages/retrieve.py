@@ -1,6 +1,7 @@
 """The `retrieve` stage: cross-lingual sentence retrieval (XSR, Tatoeba protocol).
 
-Config ``{"retrieve": RetrieveConfig, "langs": [...]}``; inputs ``encoder`` (artifact with
+Config (:class:`~repro.workflow.stage_configs.RetrieveJob`)
+``{"retrieve": RetrieveConfig, "langs": [...]}``; inputs ``encoder`` (artifact with
 ``encoder/`` or ``model/``) and ``data`` (bundle ``xsr[lang]``: records with src = English,
 tgt = xx, row i translating row i). Sentence vector = mean of ``hidden_states[layer]`` over all
 tokens incl. [CLS]/[SEP] (XTREME: ``pool_skip_special_token`` off) or the [CLS] vector; cosine

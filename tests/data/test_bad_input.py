@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
+from archives import tgz, zip_of
 
 from repro.data import local as L
 from repro.errors import DataError
@@ -223,23 +221,13 @@ def test_parallel_crlf_and_ids(tmp_path):
     assert recs[0]["src"] == "Hello , world ." and recs[1]["tgt"] == "Tạm biệt !"
 
 
-def _tgz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def test_tgz_members_read_in_memory_and_missing_member(tmp_path):
     write(
         tmp_path,
         "parallel/en-vi/dev-2012-en-vi.tgz",
-        _tgz({"tst2012.en": b"Hi .\nYes\n", "tst2012.vi": "Chào .\nVâng\n".encode()}),
+        tgz({"tst2012.en": b"Hi .\nYes\n", "tst2012.vi": "Chào .\nVâng\n".encode()}),
     )
-    write(tmp_path, "parallel/en-vi/test-2013-en-vi.tgz", _tgz({"tst2013.en": b"x\n"}))
+    write(tmp_path, "parallel/en-vi/test-2013-en-vi.tgz", tgz({"tst2013.en": b"x\n"}))
     src = L.parallel_sources("vi", ["iwslt15"])
     assert L.read_parallel_source(tmp_path, src[0]) == [(1, "Hi .", "Chào ."), (2, "Yes", "Vâng")]
     with pytest.raises(DataError, match="member missing") as err:
@@ -255,7 +243,7 @@ def test_tgz_member_with_invalid_utf8(tmp_path):
     write(
         tmp_path,
         "parallel/en-vi/dev-2012-en-vi.tgz",
-        _tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n\xc3\n"}),
+        tgz({"tst2012.en": b"a\nb\n", "tst2012.vi": b"a\n\xc3\n"}),
     )
     with pytest.raises(DataError, match="invalid UTF-8") as err:
         L.read_parallel_source(tmp_path, L.parallel_sources("vi", ["iwslt15"])[0])
@@ -307,10 +295,7 @@ def test_duplicate_ids(tmp_path):
 
 
 def test_squad_zip_missing_member_and_bad_zip(tmp_path):
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("other.json", "{}")
-    write(tmp_path, "squad/dev-v1.1.json.zip", buf.getvalue())
+    write(tmp_path, "squad/dev-v1.1.json.zip", zip_of({"other.json": "{}"}))
     with pytest.raises(DataError, match="member missing") as err:
         L.load_squad_dev(tmp_path)
     assert err.value.record == "dev-v1.1.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny_world import SMALL_WORLD
 
 from repro.data.bundle import Bundle, read_jsonl
 from repro.data.synthetic import WorldConfig, describe_world, generate_world, write_bundle
@@ -24,25 +25,9 @@ from repro.data.world.inventory import (
 from repro.errors import ConfigError
 from repro.records import NLI_LABELS, validate_all
 
-SMALL = dict(
-    n_mono=300,
-    n_parallel=200,
-    n_heldout=40,
-    n_nli_train=300,
-    n_nli_dev=30,
-    n_nli_test=60,
-    n_ner_train=100,
-    n_ner_dev=20,
-    n_ner_test=50,
-    n_qa_train=150,
-    n_qa_dev=20,
-    n_qa_test=60,
-    n_xsr=50,
-)
-
 
 def small(**kw) -> WorldConfig:
-    return WorldConfig(**{**SMALL, **kw})
+    return WorldConfig(**{**SMALL_WORLD, **kw})
 
 
 @pytest.fixture(scope="module")

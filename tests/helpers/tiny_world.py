@@ -26,6 +26,24 @@ TINY_WORLD = {
     "n_xsr": 5,
 }
 
+#: Large enough for the world's statistical properties (label balance, name sharing, alignment
+#: gold) to show, small enough to generate in a second or two.
+SMALL_WORLD = dict(
+    n_mono=300,
+    n_parallel=200,
+    n_heldout=40,
+    n_nli_train=300,
+    n_nli_dev=30,
+    n_nli_test=60,
+    n_ner_train=100,
+    n_ner_dev=20,
+    n_ner_test=50,
+    n_qa_train=150,
+    n_qa_dev=20,
+    n_qa_test=60,
+    n_xsr=50,
+)
+
 
 def data_job(seed: int, **world: Any) -> Job:
     """A ``data`` job for the tiny synthetic world ``seed``; ``world`` overrides its knobs."""

@@ -12,17 +12,15 @@ loaders; this matrix extends them to the other loaders, files and entry points.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from archives import BOM, crlf_bom, squad_zip, tgz
 
 from repro.align.pharaoh import parse_pharaoh, read_pharaoh_file
 from repro.cli import main as repro_main
@@ -34,7 +32,6 @@ from repro.errors import ArtifactError, DataError, ReproError
 from repro.metrics.__main__ import main as metrics_main
 from repro.tasks.base import read_records
 
-BOM = b"\xef\xbb\xbf"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,27 +62,6 @@ def qa(qid: str, text: str = "Paris", start: int = 0) -> dict:
         "question": "What is the capital?",
         "answers": [{"text": text, "answer_start": start}],
     }
-
-
-def crlf_bom(text: str) -> bytes:
-    return BOM + text.replace("\n", "\r\n").encode("utf-8")
-
-
-def tgz(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def squad_zip(text: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("dev-v1.1.json", text)
-    return buf.getvalue()
 
 
 MNLI_HEAD = "sentence1\tsentence2\tlabel\tgenre\n"
