@@ -247,6 +247,28 @@ def qa_pair_name(q_lang: str, c_lang: str) -> str:
     return f"{q_lang}-{c_lang}"
 
 
+def qa_record(
+    rid: str,
+    q_lang: str,
+    c_lang: str,
+    question: str,
+    context: str,
+    answers: list[dict[str, Any]],
+    paragraph_id: str,
+) -> dict[str, Any]:
+    """One question on one context in the bundle's QA schema (:func:`validate_qa`); every QA
+    source builds its records here, so the fields and their order are the same everywhere."""
+    return {
+        "id": rid,
+        "q_lang": q_lang,
+        "c_lang": c_lang,
+        "question": question,
+        "context": context,
+        "answers": answers,
+        "paragraph_id": paragraph_id,
+    }
+
+
 def _require(rec: Mapping[str, Any], fields: Iterable[str], path, idx) -> None:
     missing = [f for f in fields if f not in rec]
     if missing:

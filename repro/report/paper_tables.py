@@ -3,12 +3,17 @@ monolingual and cross-lingual, XSR, continual learning and the parallel-data siz
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from repro.claims.results import ResultSet
+from repro.configtools import from_dict
+from repro.errors import ConfigError
 from repro.report.tables import (
     TASK_NAMES,
     Cell,
@@ -23,6 +28,60 @@ from repro.report.tables import (
     summarize,
 )
 
+#: The paper's table layouts as data (repro/report/layouts.toml).
+LAYOUTS_FILE = Path(__file__).with_name("layouts.toml")
+PAIRS = {
+    "any": lambda lg: True,
+    "mono": lambda lg: len(set(lg.split("-"))) == 1,
+    "cross": lambda lg: len(set(lg.split("-"))) == 2,
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One paper table: which results, which metrics and columns, and its caption."""
+
+    id: str
+    title: str
+    task: str
+    metrics: tuple[str, ...]
+    caption: str
+    kind: str = "eval"
+    pairs: str = "any"
+    source: bool = False
+    details: tuple[tuple[str, str], ...] = ()
+
+    def spec(self, spread: str) -> dict[str, Any]:
+        """The keyword arguments of :func:`repro.report.tables.layout_table`."""
+        return dict(
+            id=self.id,
+            title=self.title,
+            kind=self.kind,
+            task=self.task,
+            states=("original", "adjusted"),
+            reference="original",
+            metrics=self.metrics,
+            details=self.details,
+            langs_ok=PAIRS[self.pairs],
+            source=self.source,
+            caption=self.caption.replace("{spread}", spread),
+        )
+
+
+def paper_layouts(path: Path = LAYOUTS_FILE) -> list[Layout]:
+    """The layouts in file order; a malformed entry fails naming the file and the table."""
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for k, entry in enumerate(raw.get("table", [])):
+        try:
+            layout = from_dict(Layout, entry)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: table {k} ({entry.get('id', '?')}): {exc}") from None
+        if layout.pairs not in PAIRS:
+            raise ConfigError(f"{path}: table {layout.id}: pairs must be one of {list(PAIRS)}")
+        out.append(layout)
+    return out
+
 
 def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) -> list[Table]:
     """Tables A–E of docs/paper.md §9 plus continual learning, from stored results."""
@@ -32,67 +91,7 @@ def paper_tables(results: ResultSet, claims: Mapping[str, Mapping[str, Any]]) ->
         "(source) column is the fine-tuning language's own test score; '—' where a model "
         "adjusted for one target language has no English score stored."
     )
-    specs = [
-        dict(
-            id="table-nli",
-            title="NLI — accuracy (%)",
-            kind="eval",
-            task="nli",
-            states=("original", "adjusted"),
-            reference="original",
-            metrics=("accuracy",),
-            source=True,
-            caption=f"Paper Table A layout. {spread}",
-        ),
-        dict(
-            id="table-ner",
-            title="NER — entity F1 (%) from counts summed over sentences",
-            kind="eval",
-            task="ner",
-            states=("original", "adjusted"),
-            reference="original",
-            metrics=("f1",),
-            source=True,
-            caption=f"Paper Table B layout. {spread}",
-        ),
-        dict(
-            id="table-qa-mono",
-            title="Monolingual QA — F1 / EM (%)",
-            kind="eval",
-            task="qa",
-            states=("original", "adjusted"),
-            reference="original",
-            metrics=("f1", "em"),
-            langs_ok=lambda lg: len(set(lg.split("-"))) == 1,
-            source=True,
-            caption=f"Paper Table C layout; columns are dataset and q-c language pair. "
-            f"{spread} (per-seed values: F1)",
-        ),
-        dict(
-            id="table-qa-cross",
-            title="Cross-lingual QA — F1 / EM (%) per question-context pair",
-            kind="eval",
-            task="qa",
-            states=("original", "adjusted"),
-            reference="original",
-            metrics=("f1", "em"),
-            langs_ok=lambda lg: len(set(lg.split("-"))) == 2,
-            caption=f"Paper Table D layout; q-c = question language, context language. "
-            f"{spread} (per-seed values: F1)",
-        ),
-        dict(
-            id="table-xsr",
-            title="Sentence retrieval (XSR) — top-1 accuracy (%)",
-            kind="xsr",
-            task="xsr",
-            states=("original", "adjusted"),
-            reference="original",
-            metrics=("top1",),
-            details=(("xx→en", "xx2en"), ("en→xx", "en2xx")),
-            caption="Paper Table E layout. Cells: mean of both directions; small print: each "
-            "direction (no fine-tuning, so no seeds).",
-        ),
-    ]
+    specs = [layout.spec(spread) for layout in paper_layouts()]
     tables = []
     for spec in specs:
         t = layout_table(results, sig, **spec)

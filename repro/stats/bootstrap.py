@@ -298,7 +298,7 @@ def paired_bootstrap(
             "p_below_neg_margin": below_neg,
         }
     return PairedResult(
-        metric=metric,
+        **PairedResult.design(metric, units, n_resamples, seed),
         base=base_hat,
         new=new_hat,
         delta=new_hat - base_hat,
@@ -308,10 +308,6 @@ def paired_bootstrap(
         p_greater=p_g,
         p_less=p_l,
         p_two_sided=p_two,
-        n_units=units.n_units,
-        n_seeds=units.n_seeds,
-        n_resamples=int(n_resamples),
-        seed=int(seed),
         per_seed_base=tuple(float(x) for x in per_b),
         per_seed_new=tuple(float(x) for x in per_n),
         bound_low=float(b_low),

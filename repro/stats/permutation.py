@@ -105,17 +105,13 @@ def paired_randomisation(
     p_g, p_l, p_two = tail_pvalues(delta_r, oriented.delta, max(abs(base_hat), abs(new_hat)))
     p_g, p_l, _, _ = oriented.to_input(p_g, p_l, 0.0, 0.0)
     return RandomisationResult(
-        metric=metric,
+        **RandomisationResult.design(metric, units, n_resamples, seed),
         base=base_hat,
         new=new_hat,
         delta=new_hat - base_hat,
         p_greater=p_g,
         p_less=p_l,
         p_two_sided=p_two,
-        n_units=units.n_units,
-        n_seeds=units.n_seeds,
-        n_resamples=int(n_resamples),
-        seed=int(seed),
     )
 
 

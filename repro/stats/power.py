@@ -97,15 +97,11 @@ def minimum_detectable_effect(
     q_power = np.quantile(spread - np.median(spread) + np.median(dev), 1.0 - power)
     lo, hi = np.quantile(spread, [norm.cdf(-1.0), norm.cdf(1.0)])
     return MDEResult(
+        **MDEResult.design(metric, units, n_resamples, seed),
         mde=float(q_reject - q_power),
         se=float((hi - lo) / 2.0),
         alpha=float(alpha),
         power=float(power),
         n_comparisons=int(n_comparisons),
         method=method,
-        metric=metric,
-        n_units=units.n_units,
-        n_seeds=units.n_seeds,
-        n_resamples=int(n_resamples),
-        seed=int(seed),
     )

@@ -193,3 +193,14 @@ class ResampledResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @staticmethod
+    def design(metric: str, units: PairedUnits, n_resamples: int, seed: int) -> dict[str, Any]:
+        """The fields above for a draw of ``n_resamples`` from ``units`` with ``seed``."""
+        return {
+            "metric": metric,
+            "n_units": units.n_units,
+            "n_seeds": units.n_seeds,
+            "n_resamples": int(n_resamples),
+            "seed": int(seed),
+        }

@@ -52,3 +52,22 @@ def test_the_table_mean_is_the_claim_rows_mean(near_chance, failed):
         # the table's own exclusion marks exactly the failed runs, never a near-chance target
         marked = {s for s, _, c in summarize(found).per_seed if c}
         assert marked == {s for st, s in failed if st == state}
+
+
+def test_the_paper_layouts_are_data_and_a_bad_entry_names_file_and_table(tmp_path):
+    from repro.errors import ConfigError
+    from repro.report.paper_tables import paper_layouts
+
+    ids = [lay.id for lay in paper_layouts()]
+    assert ids == ["table-nli", "table-ner", "table-qa-mono", "table-qa-cross", "table-xsr"]
+    bad = tmp_path / "layouts.toml"
+    bad.write_text(
+        '[[table]]\nid = "t"\ntitle = "T"\ntask = "nli"\nmetrics = ["accuracy"]\n'
+        'caption = "c"\npairs = "both"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="layouts.toml: table t: pairs"):
+        paper_layouts(bad)
+    bad.write_text('[[table]]\nid = "u"\ntitel = "T"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"table 0 \(u\).*titel"):
+        paper_layouts(bad)

@@ -19,6 +19,7 @@ from repro.records import (
     NER_TAGS,
     NLI_LABELS,
     check_lang,
+    qa_record,
     validate_all,
 )
 
@@ -220,17 +221,8 @@ def qa_records(
                     stats.setdefault("moved", []).append(f"{rid}: {start} -> {hits[0]}")
                 start, n_fixed = hits[0], n_fixed + 1
             answers.append({"text": text, "answer_start": start})
-        out.append(
-            {
-                "id": rid,
-                "q_lang": q_lang,
-                "c_lang": c_lang,
-                "question": row["question"],
-                "context": ctx,
-                "answers": answers,
-                "paragraph_id": f"{dataset}-{hashlib.sha1(ctx.encode()).hexdigest()[:12]}",
-            }
-        )
+        para = f"{dataset}-{hashlib.sha1(ctx.encode()).hexdigest()[:12]}"
+        out.append(qa_record(rid, q_lang, c_lang, row["question"], ctx, answers, para))
     if not out:
         raise DataError(where, None, "no questions")
     if require_answers and all(not r["answers"] for r in out):

@@ -18,6 +18,7 @@ from repro.errors import DataError
 from repro.records import (
     LANGUAGES,
     check_lang,
+    qa_record,
     validate_all,
     validate_qa,
 )
@@ -97,17 +98,8 @@ def parse_squad(
                             "inside the context (span outside context)",
                         )
                     answers.append({"text": text, "answer_start": start})
-                out.append(
-                    {
-                        "id": rid,
-                        "q_lang": q_lang,
-                        "c_lang": c_lang,
-                        "question": qa["question"],
-                        "context": ctx,
-                        "answers": answers,
-                        "paragraph_id": f"{dataset}-{a}-{p}",
-                    }
-                )
+                para = f"{dataset}-{a}-{p}"
+                out.append(qa_record(rid, q_lang, c_lang, qa["question"], ctx, answers, para))
     if not out:
         raise DataError(path, None, "no questions in file")
     if require_answers:

@@ -34,6 +34,7 @@ from repro.data.world.render import (
     alignment,
     ner_tags,
 )
+from repro.records import qa_record
 
 log = logging.getLogger(__name__)
 
@@ -330,17 +331,10 @@ class _Builder:
                 idx = [k for k, (_, r) in enumerate(words) if r in roles]
                 offset = starts[si] + sum(len(w) + 1 for w, _ in words[: idx[0]])
                 text = " ".join(words[k][0] for k in idx)
-                out.append(
-                    {
-                        "id": f"{prefix}-{qn:06d}",
-                        "q_lang": q_lang,
-                        "c_lang": c_lang,
-                        "question": _text(self.render(q_lang, frames[si], slot)),
-                        "context": ctx,
-                        "answers": [{"text": text, "answer_start": offset}],
-                        "paragraph_id": f"{prefix}-p{pn:06d}",
-                    }
-                )
+                question = _text(self.render(q_lang, frames[si], slot))
+                answers = [{"text": text, "answer_start": offset}]
+                rid, para = f"{prefix}-{qn:06d}", f"{prefix}-p{pn:06d}"
+                out.append(qa_record(rid, q_lang, c_lang, question, ctx, answers, para))
                 qn += 1
         return out
 
