@@ -256,17 +256,9 @@ def qa_record(
     answers: list[dict[str, Any]],
     paragraph_id: str,
 ) -> dict[str, Any]:
-    """One question on one context in the bundle's QA schema (:func:`validate_qa`); every QA
-    source builds its records here, so the fields and their order are the same everywhere."""
-    return {
-        "id": rid,
-        "q_lang": q_lang,
-        "c_lang": c_lang,
-        "question": question,
-        "context": context,
-        "answers": answers,
-        "paragraph_id": paragraph_id,
-    }
+    """One question on one context in the QA schema (:func:`validate_qa`), for every source."""
+    keys = ("id", "q_lang", "c_lang", "question", "context", "answers", "paragraph_id")
+    return dict(zip(keys, (rid, q_lang, c_lang, question, context, answers, paragraph_id)))
 
 
 def _require(rec: Mapping[str, Any], fields: Iterable[str], path, idx) -> None:

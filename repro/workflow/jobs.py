@@ -1,9 +1,9 @@
-"""Jobs, the stage protocol, and the runner that executes a job DAG through an executor.
+"""Jobs and the stage protocol: :class:`Job`, the stage registry, :class:`StageContext`,
+:func:`execute_job` (one job, in this process) and job files (a job handed to another process).
 
 A :class:`Job` is (stage, config, named input jobs); its key hashes all three, so changing any
-hashed setting upstream changes every downstream key. The runner dedupes jobs by key, skips
-finished artifacts, and hands the rest to an executor (``local`` in-process or a process pool,
-``submitit`` for Slurm job arrays) in dependency waves.
+hashed setting upstream changes every downstream key. Ordering and dispatch are in
+:mod:`repro.workflow.schedule` and :mod:`repro.workflow.executors`.
 """
 
 from __future__ import annotations
