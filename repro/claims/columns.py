@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from repro.claims.results import Entry, EntryKey
+from repro.claims.results import Entry
 
 
 class MissingResults(Exception):
@@ -114,9 +114,3 @@ def mde(
         return None if math.isnan(val) else round(val, 6)
     except Exception:  # noqa: BLE001 - the MDE is informative only, never decides a verdict
         return None
-
-
-def entry_key(
-    kind: str, task: str, dataset: str, lang: str, state: str, seed: int = -1
-) -> EntryKey:
-    return EntryKey(kind, task, dataset, lang, state, seed)

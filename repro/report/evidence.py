@@ -1,4 +1,5 @@
-"""Per-claim evidence tables: one line per comparison row of ``claims.json`` (repro.claims.checks)."""
+"""Per-claim evidence tables: one line per comparison row of ``claims.json``
+(:mod:`repro.claims.checks`)."""
 
 from __future__ import annotations
 

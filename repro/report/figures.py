@@ -1,5 +1,5 @@
 """Figures of the report, drawn only from stored per-example results: distance histograms,
-distance gaps, data-size curves and per-seed strips (the SVG machinery: :mod:`repro.report.svgplot`).
+distance gaps, data-size curves and per-seed strips (SVG machinery: :mod:`repro.report.svgplot`).
 """
 
 from __future__ import annotations

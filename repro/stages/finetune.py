@@ -22,16 +22,16 @@ from repro.fsio import write_json_atomic
 
 if TYPE_CHECKING:
     from repro.workflow.jobs import StageContext
+    from repro.workflow.stage_configs import FinetuneJob
 
 log = logging.getLogger(__name__)
 
 
-def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
+def _continual_loss(ctx: StageContext, job: FinetuneJob, encoder_dir):
     from repro.loops.continual import build_continual_loss, load_pool
     from repro.model.io import load_encoder, load_tokenizer
 
-    job = ctx.stage_config
-    ccfg = job.continual
+    ccfg, seed, bf16 = job.continual, job.seed, job.bf16
     langs = list(job.cl_langs)
     if not langs:
         raise ConfigError("finetune: continual learning needs at least one language in cl_langs")
@@ -55,8 +55,8 @@ def _continual_loss(ctx: StageContext, encoder_dir, seed: int, bf16: bool):
         anchor_model,
         tokenizer,
         seed=seed,
-        pooling=job.pooling or "avg",
-        include_cls_sep=True if job.align_cls_sep is None else job.align_cls_sep,
+        pooling=job.cl_pooling,
+        include_cls_sep=job.cl_align_cls_sep,
         device=ctx.device,
         bf16=bf16,
         max_length=min(max_pos, 512),
@@ -84,7 +84,7 @@ def run(ctx: StageContext) -> dict[str, Any]:
         )
     records = read_records(task.RECORD_KIND, bundle.path(rel), limit=train_cfg.max_train_examples)
     encoder_dir = find_model_dir(ctx.input_path("encoder"))
-    aux = _continual_loss(ctx, encoder_dir, seed, bf16) if job.continual else None
+    aux = _continual_loss(ctx, job, encoder_dir) if job.continual else None
     result = finetune(
         task,
         encoder_dir,

@@ -13,14 +13,15 @@ Tokens come from the profile's config and data sizes:
   local files (mini), the paper's datasets (paper: MNLI 392,702; WikiANN en 20,000; SQuAD
   87,599; XNLI 5,010 per language; WikiANN test 10,000, hi 1,000; XQuAD 1,190; MLQA test es
   5,253 / vi 5,495 / hi 4,918 / en 11,590; TyDiQA ru 812; Tatoeba 1,000 — ``repro.data.hub``
-  PAPER_SIZES, the one table of them, and docs/paper.md §2), capped by ``max_train_examples``/``evaluate.max_examples``;
+  PAPER_SIZES, the one table of them, and docs/paper.md §2), capped by
+  ``max_train_examples``/``evaluate.max_examples``;
 * epochs (``num_train_epochs``, ``adjust.epochs``), adjustment pairs
   (``min(adjust.max_pairs, pool)`` per language), continual-learning pairs per step and pool;
-* mean whitespace words per example, :data:`~repro.workflow.cost_inputs.WORDS` (measured on the staged real files and on a
-  generated synthetic world, see there) × sub-words per word (:data:`~repro.workflow.cost_inputs.FERTILITY`) + special
-  tokens, × a padding factor, capped by the config's ``max_seq_length``.
+* mean whitespace words per example, ``WORDS`` (measured on the staged real files and on a
+  generated synthetic world, see there) × sub-words per word (``FERTILITY``) + special tokens,
+  × a padding factor, capped by the config's ``max_seq_length``.
 
-Throughput (:data:`~repro.workflow.cost_inputs.GPU`, :data:`~repro.workflow.cost_inputs.CPU`):
+Throughput (``GPU``, ``CPU``). These constants live in :mod:`repro.workflow.cost_inputs`:
 
 * GPU — published: MosaicBERT (Portes et al., NeurIPS 2023) trained its Hugging Face BERT-Base
   baseline for 70,000 steps × 4,096 sequences × 128 tokens in 11.5 h on 8 × A100-80GB (bf16):

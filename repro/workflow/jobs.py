@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,10 @@ class Job:
     def __repr__(self) -> str:
         return f"Job({self.stage}, {self.label}, {self.key[:10]})"
 
-    @property
+    @cached_property
     def stage_config(self) -> Any:
-        """The config as its stage's dataclass (:mod:`repro.workflow.stage_configs`)."""
+        """The config as its stage's dataclass (:mod:`repro.workflow.stage_configs`), parsed
+        once (the config does not change after the key is computed)."""
         return _typed(self.stage, self.config)
 
 
@@ -93,7 +95,7 @@ class StageContext:
     torch_threads: int = 2
     summary: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def stage_config(self) -> Any:
         """The job's config as its stage's dataclass (:mod:`repro.workflow.stage_configs`)."""
         return _typed(self.stage, self.config)

@@ -134,9 +134,18 @@ class FinetuneJob(StageConfig):
     pooling: str | None = None
     align_cls_sep: bool | None = None
 
+    # what an absent key means: the profile defaults the graph would have filled in
     @property
     def doc_stride(self) -> int:
         return FinetuneConfig.qa_doc_stride if self.qa_doc_stride is None else self.qa_doc_stride
+
+    @property
+    def cl_pooling(self) -> str:
+        return AdjustConfig.pooling if self.pooling is None else self.pooling
+
+    @property
+    def cl_align_cls_sep(self) -> bool:
+        return AdjustConfig.align_cls_sep if self.align_cls_sep is None else self.align_cls_sep
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Typed stage configs: the graph builds them, the key form is lossless, bad dicts name the stage."""
+"""Typed stage configs: the graph builds them, the key form is lossless, bad dicts name
+the stage."""
 
 from __future__ import annotations
 

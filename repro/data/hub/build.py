@@ -83,10 +83,12 @@ def build_hub_bundle(
     def rows(key: str) -> Any:
         return get(specs[key])
 
-    def labelled(convert, names_arg: str, column: str, default, key: str, lang: str, prefix: str):
+    def labelled(
+        to_records, names_arg: str, column: str, default, key: str, lang: str, prefix: str
+    ):
         r = rows(key)  # class names from the dataset's features where it declares them
         names = {names_arg: class_names(r, column) or default}
-        return convert(r, lang=lang, id_prefix=prefix, where=specs[key].name, **names)
+        return to_records(r, lang=lang, id_prefix=prefix, where=specs[key].name, **names)
 
     def nli(key: str, lang: str, prefix: str) -> list[dict]:
         return labelled(convert.nli_records, "label_names", "label", NLI_LABELS, key, lang, prefix)
